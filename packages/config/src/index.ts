@@ -1,0 +1,1 @@
+export { COMPOSE_FILE_NAMES } from "./compose-files.js";

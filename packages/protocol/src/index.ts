@@ -1,0 +1,1 @@
+export { HealthResponse } from "./health.js";
