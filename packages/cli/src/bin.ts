@@ -1,10 +1,17 @@
 // The `tug` entry point: the only place that calls process.exit.
-import { buildProgram } from "./program.js";
+// Exit codes: 0 success, 1 the input has errors, 2 usage or I/O problems.
+import { CommanderError } from "commander";
+import { buildProgram, outcome } from "./program.js";
+import { UsageError } from "./usage-error.js";
 
-const program = buildProgram();
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
+  process.exitCode = outcome.exitCode;
 } catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; commander has already printed its message.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
   console.error(`tug: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(2);
+  process.exit(error instanceof UsageError || (error as NodeJS.ErrnoException).code ? 2 : 1);
 }

@@ -1,0 +1,35 @@
+// `tug validate [DIR]`: checks a fleet repository; exit 0 clean or warnings only, 1 errors.
+import { formatDiagnostic, loadFleet } from "@tugboat/config";
+import { openSource } from "./source.js";
+
+export interface ValidateOptions {
+  resources?: string[];
+  commit?: string;
+  json?: boolean;
+}
+
+export async function validateCommand(dir: string, options: ValidateOptions): Promise<number> {
+  const source = await openSource(dir, options.commit);
+  try {
+    const { errors, warnings, fleet } = await loadFleet(source, {
+      ...(options.resources ? { resourcePaths: options.resources } : {}),
+    });
+    if (options.json) {
+      const strip = ({ severity: _s, ...item }: (typeof errors)[number]) => item;
+      process.stdout.write(
+        `${JSON.stringify({ errors: errors.map(strip), warnings: warnings.map(strip) }, null, 2)}\n`,
+      );
+    } else {
+      for (const item of [...errors, ...warnings]) process.stdout.write(`${formatDiagnostic(item)}\n`);
+      const counts = `${fleet.servers.length} servers, ${fleet.stacks.length} stacks`;
+      process.stdout.write(
+        errors.length > 0
+          ? `${errors.length} error(s), ${warnings.length} warning(s) in ${source.label}\n`
+          : `ok: ${counts}, ${warnings.length} warning(s) in ${source.label}\n`,
+      );
+    }
+    return errors.length > 0 ? 1 : 0;
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,82 @@
+// Hardening lints on compose services, each switchable in tugboat.toml:
+// pinned image tags, healthchecks, restart policies, memory limits, no-new-privileges.
+import type { Diagnostics } from "../diagnostics.js";
+import type { ComposeDocument } from "./parse-compose.js";
+
+export const LINTS = {
+  latest_image: "W_IMAGE_LATEST",
+  no_healthcheck: "W_NO_HEALTHCHECK",
+  no_restart_policy: "W_NO_RESTART_POLICY",
+  no_memory_limit: "W_NO_MEMORY_LIMIT",
+  no_new_privileges: "W_NO_NEW_PRIVILEGES",
+} as const;
+
+export type LintName = keyof typeof LINTS;
+export type LintSettings = Record<LintName, boolean>;
+
+export const DEFAULT_LINTS: LintSettings = {
+  latest_image: true,
+  no_healthcheck: true,
+  no_restart_policy: true,
+  no_memory_limit: true,
+  no_new_privileges: true,
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Services other services wait on with `service_completed_successfully`: one-shot init jobs. */
+function oneShotServices(services: Record<string, unknown>): Set<string> {
+  const found = new Set<string>();
+  for (const definition of Object.values(services)) {
+    if (!isObject(definition) || !isObject(definition.depends_on)) continue;
+    for (const [name, dep] of Object.entries(definition.depends_on)) {
+      if (isObject(dep) && dep.condition === "service_completed_successfully") found.add(name);
+    }
+  }
+  return found;
+}
+
+export function lintCompose(compose: ComposeDocument, settings: LintSettings, diagnostics: Diagnostics): void {
+  const services = isObject(compose.value.services) ? compose.value.services : {};
+  const oneShot = oneShotServices(services);
+  for (const [service, definition] of Object.entries(services)) {
+    if (!isObject(definition)) continue;
+    const at = compose.locate(["services", service], { key: true });
+    const field = `services.${service}`;
+    const warn = (lint: LintName, message: string, where = at) => {
+      if (settings[lint]) diagnostics.warning(LINTS[lint], `${message} (lint ${lint})`, where, field);
+    };
+    if (typeof definition.image === "string") {
+      const image = definition.image;
+      const name = image.split("@")[0] ?? image;
+      const tag = name.lastIndexOf(":") > name.lastIndexOf("/") ? name.slice(name.lastIndexOf(":") + 1) : undefined;
+      if (!image.includes("@") && (tag === undefined || tag === "latest")) {
+        warn(
+          "latest_image",
+          `service "${service}" uses ${tag ? "the :latest tag" : "an untagged image"} (${image}); pin a version so deploys are repeatable`,
+          compose.locate(["services", service, "image"]),
+        );
+      }
+    }
+    if (oneShot.has(service)) continue;
+    if (definition.healthcheck === undefined) warn("no_healthcheck", `service "${service}" has no healthcheck`);
+    if (
+      definition.restart === undefined &&
+      !isObject(isObject(definition.deploy) ? definition.deploy.restart_policy : undefined)
+    ) {
+      warn("no_restart_policy", `service "${service}" has no restart policy`);
+    }
+    const deployLimits =
+      isObject(definition.deploy) && isObject(definition.deploy.resources)
+        ? definition.deploy.resources.limits
+        : undefined;
+    if (definition.mem_limit === undefined && !(isObject(deployLimits) && deployLimits.memory !== undefined)) {
+      warn("no_memory_limit", `service "${service}" has no memory limit`);
+    }
+    const securityOpt = Array.isArray(definition.security_opt) ? definition.security_opt.map(String) : [];
+    if (!securityOpt.some((opt) => /^no-new-privileges(?::true|=true)?$/.test(opt))) {
+      warn("no_new_privileges", `service "${service}" does not set security_opt no-new-privileges:true`);
+    }
+  }
+}

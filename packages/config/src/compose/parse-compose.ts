@@ -1,0 +1,119 @@
+// Reads a compose file with positions kept, and checks it against the
+// Compose Specification's JSON schema (vendored in ../../schema).
+import { createRequire } from "node:module";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import type { Diagnostics, Location } from "../diagnostics.js";
+import { didYouMean } from "../fleet/suggest.js";
+
+export type YamlPath = Array<string | number>;
+
+export interface ComposeDocument {
+  file: string;
+  value: Record<string, unknown>;
+  locate(path: YamlPath, options?: { key?: boolean }): Location;
+}
+
+let validator: ValidateFunction | undefined;
+
+function composeValidator(): ValidateFunction {
+  if (!validator) {
+    const schema = createRequire(import.meta.url)("../../schema/compose-spec.json") as Record<string, unknown>;
+    // The schema names its draft by an https URL Ajv does not know; it is a draft-07 schema.
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+/** Parses and schema-checks one compose file; problems go to `diagnostics`. */
+export function parseCompose(file: string, text: string, diagnostics: Diagnostics): ComposeDocument | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): Location => {
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      diagnostics.error("E_COMPOSE_YAML", `YAML syntax error: ${error.message.split("\n")[0]}`, at(error.pos[0]));
+    }
+    return undefined;
+  }
+  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    diagnostics.error("E_COMPOSE_SCHEMA", "a compose file must be a mapping with a `services` key", {
+      file,
+      line: 1,
+      column: 1,
+    });
+    return undefined;
+  }
+  const locate = (path: YamlPath, options: { key?: boolean } = {}): Location => {
+    for (let n = path.length; n >= 0; n -= 1) {
+      const prefix = path.slice(0, n);
+      if (options.key && n === path.length && n > 0) {
+        const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === prefix[prefix.length - 1]);
+          const range = (pair?.key as Node | undefined)?.range;
+          if (range) return at(range[0]);
+        }
+      }
+      const node = (n === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
+      if (node?.range) return at(node.range[0]);
+    }
+    return { file, line: 1, column: 1 };
+  };
+  const compose: ComposeDocument = { file, value: value as Record<string, unknown>, locate };
+  checkSchema(compose, diagnostics);
+  return compose;
+}
+
+function checkSchema(compose: ComposeDocument, diagnostics: Diagnostics) {
+  const validate = composeValidator();
+  if (validate(compose.value)) return;
+  // oneOf/anyOf failures repeat what their branches said; report one problem per place.
+  const seen = new Set<string>();
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
+  const fallback = (validate.errors ?? []).filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
+  for (const error of errors.length > 0 ? errors : fallback) {
+    const path = error.instancePath
+      .split("/")
+      .slice(1)
+      .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    const place = path.join(".") || "(top level)";
+    const { message, keyPath } = describe(error, path, place);
+    const dedupe = `${place}|${message.startsWith("unknown key") ? message : "value"}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    diagnostics.error(
+      "E_COMPOSE_SCHEMA",
+      message,
+      compose.locate(keyPath ?? path, { key: keyPath !== undefined }),
+      place,
+    );
+  }
+}
+
+function describe(error: ErrorObject, path: YamlPath, place: string): { message: string; keyPath?: YamlPath } {
+  if (error.keyword === "additionalProperties") {
+    const key = String((error.params as { additionalProperty: string }).additionalProperty);
+    const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    const where = path.length > 0 ? ` in ${place}` : "";
+    return { message: `unknown key "${key}"${where}${didYouMean(key, known)}`, keyPath: [...path, key] };
+  }
+  if (error.keyword === "type") {
+    return { message: `${place} must be ${(error.params as { type: string }).type}` };
+  }
+  if (error.keyword === "enum") {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String).join(", ");
+    return { message: `${place} must be one of: ${allowed}` };
+  }
+  if (error.keyword === "required") {
+    return { message: `${place} needs "${(error.params as { missingProperty: string }).missingProperty}"` };
+  }
+  if (error.keyword === "oneOf" || error.keyword === "anyOf") return { message: `${place} has an invalid value` };
+  return { message: `${place} ${error.message ?? "is invalid"}` };
+}

@@ -1,0 +1,95 @@
+// `[[NAME]]` variable interpolation and the stack environment (KEY=value lines).
+
+export interface Variable {
+  value: string;
+  secret: boolean;
+}
+
+export interface EnvironmentEntry {
+  name: string;
+  value: string;
+  /** True when the value holds a secret variable: never print it. */
+  secret: boolean;
+  /** 0-based line within the environment text. */
+  lineOffset: number;
+}
+
+export interface UnknownVariable {
+  name: string;
+  lineOffset: number;
+  /** 0-based column within that line. */
+  column: number;
+}
+
+const REFERENCE = /\[\[([A-Za-z0-9_]+)\]\]/g;
+
+/** Replaces every `[[NAME]]`; reports names with no variable. */
+export function interpolate(
+  text: string,
+  variables: ReadonlyMap<string, Variable>,
+): { text: string; secret: boolean; unknown: UnknownVariable[] } {
+  let secret = false;
+  const unknown: UnknownVariable[] = [];
+  const lines = text.split("\n").map((line, lineOffset) =>
+    line.replace(REFERENCE, (match, name: string, column: number) => {
+      const variable = variables.get(name);
+      if (!variable) {
+        unknown.push({ name, lineOffset, column });
+        return match;
+      }
+      secret ||= variable.secret;
+      return variable.value;
+    }),
+  );
+  return { text: lines.join("\n"), secret, unknown };
+}
+
+/** Which variables a text refers to, secret or not. */
+export function referencesSecret(text: string, variables: ReadonlyMap<string, Variable>): boolean {
+  for (const match of text.matchAll(REFERENCE)) if (variables.get(match[1] ?? "")?.secret) return true;
+  return false;
+}
+
+export interface ParsedEnvironment {
+  entries: EnvironmentEntry[];
+  invalid: Array<{ lineOffset: number; text: string }>;
+}
+
+/**
+ * Parses `KEY=value` lines (also `KEY: value` and `- KEY=value`, as Komodo
+ * does); blank lines and `#` comments are skipped. Interpolates per line so a
+ * secret marks only the entries that use it.
+ */
+export function renderEnvironment(
+  text: string,
+  variables: ReadonlyMap<string, Variable>,
+): ParsedEnvironment & { unknown: UnknownVariable[] } {
+  const entries: EnvironmentEntry[] = [];
+  const invalid: ParsedEnvironment["invalid"] = [];
+  const unknown: UnknownVariable[] = [];
+  text.split("\n").forEach((rawLine, lineOffset) => {
+    const line = rawLine.trim().replace(/^-\s+/, "");
+    if (line === "" || line.startsWith("#")) return;
+    const match =
+      /^([A-Za-z_][A-Za-z0-9_.-]*)\s*(=|:\s)\s*(.*)$/.exec(line) ?? /^([A-Za-z_][A-Za-z0-9_.-]*)=()(.*)$/.exec(line);
+    if (!match) {
+      invalid.push({ lineOffset, text: rawLine });
+      return;
+    }
+    const result = interpolate(match[3] ?? "", variables);
+    const offset = rawLine.indexOf(match[3] ?? "");
+    for (const u of result.unknown) unknown.push({ name: u.name, lineOffset, column: offset + u.column });
+    entries.push({ name: match[1] ?? "", value: result.text, secret: result.secret, lineOffset });
+  });
+  return { entries, invalid, unknown };
+}
+
+/** The env file content the agent writes (mode 0600), with real values. */
+export function envFileContent(entries: readonly EnvironmentEntry[]): string {
+  return entries.map((entry) => `${entry.name}=${entry.value}\n`).join("");
+}
+
+/** The environment for display: secret values replaced by `***`. */
+export function maskedEnvironment(entries: readonly EnvironmentEntry[]): string {
+  return entries.map((entry) => `${entry.name}=${entry.secret ? "***" : entry.value}\n`).join("");
+}

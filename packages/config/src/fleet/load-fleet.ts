@@ -1,0 +1,187 @@
+// Reads, validates and resolves a fleet repository from a RepoSource. Every
+// problem is collected as a diagnostic; nothing is thrown for bad input.
+import { type Diagnostic, Diagnostics } from "../diagnostics.js";
+import type { AlerterResource } from "../resources/alerter.js";
+import { type ReadResource, readResources } from "../resources/read-resources.js";
+import type { RepoResource } from "../resources/repo.js";
+import type { ResourceSyncResource } from "../resources/resource-sync.js";
+import type { ServerResource } from "../resources/server.js";
+import type { StackResource } from "../resources/stack.js";
+import type { UserGroupResource } from "../resources/user-group.js";
+import type { VariableResource } from "../resources/variable.js";
+import { normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
+import { parseToml } from "../toml/parse-toml.js";
+import { checkCrossReferences } from "./cross-references.js";
+import type { Variable } from "./environment.js";
+import type { Declared, Fleet, FleetSync } from "./model.js";
+import { readSettings, SETTINGS_FILE } from "./settings.js";
+import { resolveStacks } from "./stacks.js";
+
+export interface LoadFleetOptions {
+  /** Resource files or folders to read; by default the repository's own resource_sync's, else `syncs`. */
+  resourcePaths?: readonly string[];
+  /** Secret values held outside the repository (by core), by variable name. */
+  secrets?: Readonly<Record<string, string>>;
+}
+
+export interface LoadFleetResult {
+  fleet: Fleet;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+const DEFAULT_RESOURCE_PATH = "syncs";
+
+export async function loadFleet(source: RepoSource, options: LoadFleetOptions = {}): Promise<LoadFleetResult> {
+  const diagnostics = new Diagnostics();
+  const settingsEntry = await source.entry(SETTINGS_FILE);
+  const settings = readSettings(
+    settingsEntry?.type === "blob" ? await source.readText(SETTINGS_FILE) : undefined,
+    diagnostics,
+  );
+  const resourcePaths = options.resourcePaths
+    ? options.resourcePaths.map((path) => normalizeRepoPath(path) ?? path)
+    : await defaultResourcePaths(source);
+
+  const files: Array<{ path: string; text: string }> = [];
+  for (const path of resourcePaths) {
+    const entry = await source.entry(path);
+    if (!entry) {
+      diagnostics.error("E_MISSING_PATH", `resource path "${path}" does not exist in ${source.label}`, {
+        file: path,
+        line: 0,
+        column: 0,
+      });
+      continue;
+    }
+    const tomlFiles =
+      entry.type === "blob" ? [path] : [...(await source.files(path)).keys()].filter((f) => f.endsWith(".toml"));
+    for (const file of tomlFiles.sort()) files.push({ path: file, text: await source.readText(file) });
+  }
+
+  const resources = readResources(files, diagnostics);
+  const byKind = groupByKind(resources, diagnostics);
+  const variables = resolveVariables(byKind.get("variable") ?? [], options.secrets ?? {});
+
+  const servers = (byKind.get("server") ?? []).map((r) => ({
+    ...declared(r, r.value as ServerResource),
+    config: (r.value as ServerResource).config,
+  }));
+  const repos = (byKind.get("repo") ?? []).map((r) => ({
+    ...declared(r, r.value as RepoResource),
+    config: (r.value as RepoResource).config,
+  }));
+  const syncs: FleetSync[] = (byKind.get("resource_sync") ?? []).map((r) => {
+    const value = r.value as ResourceSyncResource;
+    const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
+    const self = sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
+    return { ...declared(r, value), config: value.config, self };
+  });
+
+  const stacks = await resolveStacks({
+    resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
+    servers,
+    repos,
+    syncs,
+    variables,
+    settings,
+    source,
+    diagnostics,
+  });
+  checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
+
+  const fleet: Fleet = {
+    servers,
+    stacks,
+    syncs,
+    variables: (byKind.get("variable") ?? []).map((r) => {
+      const value = r.value as VariableResource;
+      return {
+        name: value.name,
+        at: r.at,
+        description: value.description,
+        tags: [],
+        value: value.is_secret ? "" : value.value,
+        secret: value.is_secret,
+      };
+    }),
+    alerters: (byKind.get("alerter") ?? []).map((r) => ({
+      ...declared(r, r.value as AlerterResource),
+      config: (r.value as AlerterResource).config,
+    })),
+    userGroups: (byKind.get("user_group") ?? []).map((r) => ({
+      name: r.name,
+      at: r.at,
+      description: "",
+      tags: [],
+      config: r.value as UserGroupResource,
+    })),
+    repos,
+    settings,
+    resourcePaths,
+    ...(source.commit ? { commit: source.commit } : {}),
+  };
+  return { fleet, errors: diagnostics.errors, warnings: diagnostics.warnings };
+}
+
+function declared(resource: ReadResource, value: { name: string; description: string; tags: string[] }): Declared {
+  return { name: value.name, at: resource.at, description: value.description, tags: value.tags };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item) => b.includes(item));
+}
+
+/** The `resource_path` of a `[[resource_sync]]` under `syncs/` whose paths all exist, else `syncs`. */
+async function defaultResourcePaths(source: RepoSource): Promise<string[]> {
+  const files = [...(await source.files(DEFAULT_RESOURCE_PATH)).keys()].filter((f) => f.endsWith(".toml")).sort();
+  for (const file of files) {
+    const parsed = parseToml(file, await source.readText(file));
+    if (!parsed.ok) continue;
+    const syncs = parsed.toml.value.resource_sync;
+    if (!Array.isArray(syncs)) continue;
+    for (const sync of syncs as Array<{ config?: { resource_path?: unknown } }>) {
+      const paths = sync.config?.resource_path;
+      const list = typeof paths === "string" ? [paths] : Array.isArray(paths) ? paths.map(String) : [];
+      const normal = list.map((p) => normalizeRepoPath(p)).filter((p): p is string => p !== undefined);
+      if (normal.length === 0 || normal.length !== list.length) continue;
+      if ((await Promise.all(normal.map((p) => source.entry(p)))).every(Boolean)) return normal;
+    }
+  }
+  return [DEFAULT_RESOURCE_PATH];
+}
+
+function groupByKind(resources: ReadResource[], diagnostics: Diagnostics): Map<string, ReadResource[]> {
+  const byKind = new Map<string, ReadResource[]>();
+  const seen = new Map<string, ReadResource>();
+  for (const resource of resources) {
+    const key = `${resource.kind}\u0000${resource.name}`;
+    const first = seen.get(key);
+    if (first) {
+      diagnostics.error(
+        "E_DUPLICATE_NAME",
+        `duplicate ${resource.kind} "${resource.name}" (first declared at ${first.at.file}:${first.at.line})`,
+        resource.toml.locate([...resource.path, "name"]),
+        `${resource.kind}.name`,
+      );
+      continue;
+    }
+    seen.set(key, resource);
+    const list = byKind.get(resource.kind) ?? [];
+    list.push(resource);
+    byKind.set(resource.kind, list);
+  }
+  return byKind;
+}
+
+function resolveVariables(resources: ReadResource[], secrets: Readonly<Record<string, string>>): Map<string, Variable> {
+  const variables = new Map<string, Variable>();
+  for (const resource of resources) {
+    const value = resource.value as VariableResource;
+    variables.set(value.name, { value: secrets[value.name] ?? value.value, secret: value.is_secret });
+  }
+  for (const [name, value] of Object.entries(secrets)) {
+    if (!variables.has(name)) variables.set(name, { value, secret: true });
+  }
+  return variables;
+}

@@ -1,0 +1,79 @@
+// The fleet as read from a repository: what core deploys and the plan compares.
+import type { Location } from "../diagnostics.js";
+import type { AlerterConfig } from "../resources/alerter.js";
+import type { RepoConfig } from "../resources/repo.js";
+import type { ResourceSyncConfig } from "../resources/resource-sync.js";
+import type { ServerConfig } from "../resources/server.js";
+import type { StackConfig } from "../resources/stack.js";
+import type { UserGroupResource } from "../resources/user-group.js";
+import type { EnvironmentEntry } from "./environment.js";
+import type { RepoSettings } from "./settings.js";
+
+export interface Declared {
+  name: string;
+  at: Location;
+  description: string;
+  tags: string[];
+}
+
+export interface FleetServer extends Declared {
+  config: ServerConfig;
+}
+
+/** Where a stack's files come from. */
+export type StackSource = { kind: "sync" } | { kind: "repo"; url: string; branch: string; name?: string };
+
+/** A file outside a stack's run directory that its compose files use. */
+export interface StackDependency {
+  path: string;
+  /** Git blob id (file) or tree id (folder). */
+  oid: string;
+  /** Human terms: "bind-mounted by service traefik", "env_file of service web". */
+  via: string;
+}
+
+export interface FleetStack extends Declared {
+  server: string;
+  projectName: string;
+  /** Repository-relative, normalised ("" is the root). */
+  runDirectory: string;
+  /** Repository-relative paths of the compose files, in order. */
+  composeFiles: string[];
+  environment: EnvironmentEntry[];
+  after: string[];
+  deploy: boolean;
+  source: StackSource;
+  config: StackConfig;
+  /** Git tree id of the run directory; "" when the files live in another repository. */
+  runDirectoryTree: string;
+  /** Every file under the run directory, with its blob id. */
+  files: Record<string, string>;
+  dependencies: StackDependency[];
+}
+
+export interface FleetSync extends Declared {
+  config: ResourceSyncConfig;
+  /** True for the `[[resource_sync]]` that describes the sync reading this repository. */
+  self: boolean;
+}
+
+export interface FleetVariable extends Declared {
+  /** Empty for secrets: their values never leave the loader. */
+  value: string;
+  secret: boolean;
+}
+
+export interface Fleet {
+  servers: FleetServer[];
+  stacks: FleetStack[];
+  syncs: FleetSync[];
+  variables: FleetVariable[];
+  alerters: Array<Declared & { config: AlerterConfig }>;
+  userGroups: Array<Declared & { config: UserGroupResource }>;
+  repos: Array<Declared & { config: RepoConfig }>;
+  settings: RepoSettings;
+  /** The resource folders and files that were read. */
+  resourcePaths: string[];
+  /** Commit SHA when read from a commit. */
+  commit?: string;
+}

@@ -1,0 +1,40 @@
+// Fields every resource kind shares, and the helpers the kinds are built with.
+import { z } from "zod";
+
+/** A TOML string list that Komodo also accepts as one comma- or newline-separated string. */
+export const StringList = z.union([z.array(z.string()), z.string()]).transform((value) =>
+  typeof value === "string"
+    ? value
+        .split(/[,\n]/)
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : value,
+);
+
+export const ResourceName = z.string().min(1, "name must not be empty").max(128, "name must be at most 128 characters");
+
+export const ResourceBase = {
+  name: ResourceName,
+  description: z.string().default(""),
+  tags: StringList.default([]),
+};
+
+/** Komodo fields on every resource that Tugboat reads but does not act on yet. */
+export const UNSUPPORTED_BASE_FIELDS = ["template", "ui_defined"] as const;
+
+export interface KindSpec {
+  kind: string;
+  /** The whole `[[kind]]` table, config included, with defaults applied. */
+  schema: z.ZodType;
+  /** Keys allowed at the top of the table (besides `config`). */
+  topLevelKeys: readonly string[];
+  /** Keys allowed in `[kind.config]`; undefined when the kind has no config table. */
+  configKeys?: readonly string[];
+  /** Komodo fields read without error and reported once as "not supported yet". */
+  unsupportedTopLevel: readonly string[];
+  unsupportedConfig: readonly string[];
+}
+
+export function keysOf(shape: Record<string, unknown>): string[] {
+  return Object.keys(shape);
+}

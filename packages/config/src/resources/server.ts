@@ -1,0 +1,64 @@
+// `[[server]]`: a Docker host running `tug agent`. Field names and defaults follow Komodo.
+import { z } from "zod";
+import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+
+const Percent = z.number().min(0).max(100);
+
+export const MaintenanceWindow = z.object({
+  name: z.string().default(""),
+  description: z.string().default(""),
+  schedule_type: z.enum(["Daily", "Weekly", "OneTime"]).default("Daily"),
+  day_of_week: z.string().default(""),
+  date: z.string().default(""),
+  hour: z.number().int().min(0).max(23).default(0),
+  minute: z.number().int().min(0).max(59).default(0),
+  duration_minutes: z.number().int().positive().default(60),
+  timezone: z.string().default(""),
+  enabled: z.boolean().default(true),
+});
+export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
+
+const serverConfigShape = {
+  address: z.string().default(""),
+  external_address: z.string().default(""),
+  region: z.string().default(""),
+  /** Komodo's default is false: a server must be enabled explicitly. */
+  enabled: z.boolean().default(false),
+  timeout_seconds: z.number().int().positive().default(3),
+  /** The agent's passkey; may be `[[SECRET]]`. Falls back to core's TUG_AGENT_PASSKEY. */
+  passkey: z.string().default(""),
+  insecure_tls: z.boolean().default(true),
+  ignore_mounts: StringList.default([]),
+  stats_monitoring: z.boolean().default(true),
+  auto_prune: z.boolean().default(true),
+  send_unreachable_alerts: z.boolean().default(true),
+  send_cpu_alerts: z.boolean().default(true),
+  send_mem_alerts: z.boolean().default(true),
+  send_disk_alerts: z.boolean().default(true),
+  send_version_mismatch_alerts: z.boolean().default(true),
+  cpu_warning: Percent.default(90),
+  cpu_critical: Percent.default(99),
+  mem_warning: Percent.default(75),
+  mem_critical: Percent.default(95),
+  disk_warning: Percent.default(75),
+  disk_critical: Percent.default(95),
+  maintenance_windows: z.array(MaintenanceWindow).default([]),
+};
+
+export const ServerConfig = z.object(serverConfigShape);
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+export const ServerResource = z.object({
+  ...ResourceBase,
+  config: ServerConfig.default(ServerConfig.parse({})),
+});
+export type ServerResource = z.infer<typeof ServerResource>;
+
+export const serverKind: KindSpec = {
+  kind: "server",
+  schema: ServerResource,
+  topLevelKeys: ["name", "description", "tags", "config"],
+  configKeys: keysOf(serverConfigShape),
+  unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
+  unsupportedConfig: ["links", "cluster_id", "node_name", "auto_rotate_keys", "public_key"],
+};

@@ -1,0 +1,93 @@
+// `[[stack]]`: a Compose project on one server. Field names follow Komodo;
+// defaults too, except `poll_for_updates` and `auto_update` (see docs/configuration.md).
+import { z } from "zod";
+import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+
+export const SystemCommand = z.object({
+  path: z.string().default(""),
+  command: z.string().default(""),
+});
+export type SystemCommand = z.infer<typeof SystemCommand>;
+
+/** Komodo accepts `"file.env"` or `{ path = "file.env", track = true }`. */
+export const AdditionalEnvFile = z
+  .union([z.string(), z.object({ path: z.string(), track: z.boolean().default(true) })])
+  .transform((value) => (typeof value === "string" ? value : value.path));
+
+/** `environment` as one string of `KEY=value` lines, or as a list or table. */
+export const Environment = z
+  .union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
+  .transform((value) => {
+    if (typeof value === "string") return value;
+    if (Array.isArray(value)) return value.join("\n");
+    return Object.entries(value)
+      .map(([name, v]) => `${name}=${v}`)
+      .join("\n");
+  });
+
+const stackConfigShape = {
+  server: z.string().default(""),
+  project_name: z.string().default(""),
+  run_directory: z.string().default(""),
+  file_paths: StringList.default([]),
+  environment: Environment.default(""),
+  env_file_path: z.string().default(".env"),
+  additional_env_files: z.array(AdditionalEnvFile).default([]),
+  poll_for_updates: z.boolean().default(true),
+  auto_update: z.boolean().default(true),
+  auto_pull: z.boolean().default(true),
+  webhook_enabled: z.boolean().default(true),
+  linked_repo: z.string().default(""),
+  repo: z.string().default(""),
+  git_provider: z.string().default("github.com"),
+  git_https: z.boolean().default(true),
+  branch: z.string().default("main"),
+  reclone: z.boolean().default(false),
+  ignore_services: StringList.default([]),
+  extra_args: StringList.default([]),
+  pre_deploy: SystemCommand.default({ path: "", command: "" }),
+  post_deploy: SystemCommand.default({ path: "", command: "" }),
+  destroy_before_deploy: z.boolean().default(false),
+  send_alerts: z.boolean().default(true),
+};
+
+export const StackConfig = z.object(stackConfigShape);
+export type StackConfig = z.infer<typeof StackConfig>;
+
+export const StackResource = z.object({
+  ...ResourceBase,
+  deploy: z.boolean().default(false),
+  after: StringList.default([]),
+  config: StackConfig.default(StackConfig.parse({})),
+});
+export type StackResource = z.infer<typeof StackResource>;
+
+export const stackKind: KindSpec = {
+  kind: "stack",
+  schema: StackResource,
+  topLevelKeys: ["name", "description", "tags", "deploy", "after", "config"],
+  configKeys: keysOf(stackConfigShape),
+  unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
+  unsupportedConfig: [
+    "swarm",
+    "swarm_id",
+    "links",
+    "run_build",
+    "build_extra_args",
+    "auto_update_all_services",
+    "auto_update_skip_services",
+    "skip_secret_interp",
+    "git_account",
+    "commit",
+    "clone_path",
+    "webhook_secret",
+    "webhook_force_deploy",
+    "files_on_host",
+    "file_contents",
+    "config_files",
+    "registry_provider",
+    "registry_account",
+    "compose_cmd_wrapper",
+    "compose_cmd_wrapper_include",
+  ],
+};

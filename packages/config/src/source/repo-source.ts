@@ -1,0 +1,43 @@
+// Where a fleet repository's files are read from: a Git commit or a working tree.
+// Both answer with Git object ids, so fingerprints agree between the two.
+
+export type EntryType = "blob" | "tree";
+
+export interface RepoEntry {
+  type: EntryType;
+  /** Git object id (blob id for files, tree id for folders). */
+  oid: string;
+}
+
+export interface RepoSource {
+  /** For messages: "commit 1a2b3c4" or "working tree /srv/fleet". */
+  readonly label: string;
+  /** The commit SHA, when the source is a commit. */
+  readonly commit?: string;
+  /** The entry at a repository-relative path ("" is the root), or undefined when missing. */
+  entry(path: string): Promise<RepoEntry | undefined>;
+  /** Names directly inside a folder, or undefined when it is not a folder. */
+  list(path: string): Promise<string[] | undefined>;
+  /** Every file below a folder, with its blob id, as repository-relative paths. */
+  files(path: string): Promise<Map<string, string>>;
+  readText(path: string): Promise<string>;
+  /** Releases what the source holds open (a git child process). */
+  close(): Promise<void>;
+}
+
+/** Normalises a repository-relative path; undefined when it escapes the repository. */
+export function normalizeRepoPath(path: string): string | undefined {
+  const parts: string[] = [];
+  for (const part of path.replaceAll("\\", "/").split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.join("/");
+}
+
+export function joinRepoPath(...parts: string[]): string | undefined {
+  return normalizeRepoPath(parts.filter(Boolean).join("/"));
+}
