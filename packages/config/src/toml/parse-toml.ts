@@ -33,11 +33,8 @@ export function parseToml(file: string, source: string): ParseTomlResult {
   try {
     ast = parseTOML(source);
   } catch (error) {
-    const e = error as { message: string; lineNumber?: number; column?: number };
-    return {
-      ok: false,
-      error: { file, line: e.lineNumber ?? 0, column: (e.column ?? 0) + 1, message: e.message },
-    };
+    const e = error as { message: string; lineNumber?: number; column?: number; index?: number };
+    return { ok: false, error: { file, ...syntaxErrorPosition(source, e), message: e.message } };
   }
   const positions = new Map<string, NodePosition>();
   const record = (path: readonly PathSegment[], keyNode: AST.TOMLNode, valueNode: AST.TOMLNode) => {
@@ -102,4 +99,22 @@ export function parseToml(file: string, source: string): ParseTomlResult {
 
 function keyName(node: AST.TOMLBare | AST.TOMLQuoted): string {
   return node.type === "TOMLBare" ? node.name : node.value;
+}
+
+/**
+ * The parser reports a missing value at the next token, often the start of the
+ * following line; point at the end of the line the operator has to fix.
+ */
+function syntaxErrorPosition(
+  source: string,
+  error: { lineNumber?: number; column?: number; index?: number },
+): { line: number; column: number } {
+  const reported = { line: error.lineNumber ?? 0, column: (error.column ?? 0) + 1 };
+  if (error.index === undefined || error.column !== 0) return reported;
+  let i = Math.min(error.index, source.length) - 1;
+  while (i >= 0 && /\s/.test(source[i] ?? "")) i -= 1;
+  if (i < 0) return reported;
+  const before = source.slice(0, i + 1);
+  const line = before.split("\n").length;
+  return { line, column: i + 2 - (before.lastIndexOf("\n") + 1) };
 }

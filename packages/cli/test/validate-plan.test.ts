@@ -1,0 +1,107 @@
+// The CLI contract scripts rely on: exit codes, JSON shapes, compiler-style lines.
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { run, type TempDir, tempDir } from "@tugboat/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
+const HOMELAB = fileURLToPath(new URL("../../../examples/homelab", import.meta.url));
+
+const tug = (args: string[]) =>
+  run([process.execPath, "--conditions=source", "--import", "tsx", BIN, ...args], { allowFailure: true });
+
+let work: TempDir;
+let broken: string;
+
+beforeAll(async () => {
+  work = await tempDir("tug-cli-");
+  broken = join(work.path, "broken");
+  await cp(HOMELAB, broken, { recursive: true });
+  const file = join(broken, "syncs/stacks-apollo.toml");
+  await writeFile(file, (await readFile(file, "utf8")).replace('server = "apollo"', 'server = "apolo"'));
+});
+afterAll(async () => {
+  await work?.cleanup();
+});
+
+describe("tug validate", () => {
+  it("exits 0 on examples/homelab", async () => {
+    const result = await tug(["validate", HOMELAB]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ok: 3 servers, 13 stacks, \d+ warning\(s\)/m);
+  });
+
+  it("exits 1 with compiler-style lines on errors", async () => {
+    const result = await tug(["validate", broken]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'syncs/stacks-apollo.toml:6:1 error unknown server "apolo" (did you mean "apollo"?)',
+    );
+  });
+
+  it("prints { errors, warnings } with --json", async () => {
+    const result = await tug(["validate", broken, "--json"]);
+    expect(result.exitCode).toBe(1);
+    const json = JSON.parse(result.stdout) as { errors: object[]; warnings: object[] };
+    expect(json.errors).toEqual([
+      {
+        file: "syncs/stacks-apollo.toml",
+        line: 6,
+        column: 1,
+        code: "E_UNKNOWN_SERVER",
+        message: 'unknown server "apolo" (did you mean "apollo"?)',
+        field: "stack.config.server",
+      },
+    ]);
+    expect(json.warnings.length).toBeGreaterThan(0);
+  });
+
+  it("exits 2 for usage and I/O problems", async () => {
+    expect((await tug(["validate", "--no-such-flag"])).exitCode).toBe(2);
+    const missing = await tug(["validate", join(work.path, "missing")]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("is not a folder");
+  });
+
+  it("reads only the resource files named by --resources", async () => {
+    const result = await tug(["validate", HOMELAB, "--resources", "syncs/servers.toml", "--json"]);
+    expect(result.exitCode).toBe(0);
+  });
+});
+
+describe("tug plan", () => {
+  it("plans everything as new without a state, and nothing once the state is written", async () => {
+    const stateFile = join(work.path, "state.json");
+    const first = await tug(["plan", HOMELAB, "--json", "--write-state", stateFile]);
+    expect(first.exitCode).toBe(0);
+    const plan = JSON.parse(first.stdout) as {
+      resources: Array<{ kind: string; name: string; action: string }>;
+      deploys: Array<{ stack: string; server: string; wave: number; reasons: string[]; fingerprint: string }>;
+    };
+    expect(plan.resources.every((r) => r.action === "create")).toBe(true);
+    expect(plan.deploys).toHaveLength(13);
+    expect(plan.deploys[0]).toMatchObject({ wave: 1, reasons: ["new stack"] });
+    expect(plan.deploys[0]?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+
+    const second = await tug(["plan", HOMELAB, "--state", stateFile]);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain("Deploys: none");
+  });
+
+  it("never prints secret values", async () => {
+    const result = await tug(["plan", HOMELAB, "--json"]);
+    expect(result.stdout).not.toContain("change-me-in-core");
+    const validate = await tug(["validate", HOMELAB, "--json"]);
+    expect(validate.stdout).not.toContain("change-me-in-core");
+  });
+
+  it("refuses to plan an invalid repository (exit 1) and rejects a bad state file (exit 2)", async () => {
+    expect((await tug(["plan", broken])).exitCode).toBe(1);
+    const bad = join(work.path, "bad-state.json");
+    await writeFile(bad, '{"version": 2}');
+    const result = await tug(["plan", HOMELAB, "--state", bad]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("is not a Tugboat state");
+  });
+});

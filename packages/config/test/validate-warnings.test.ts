@@ -1,0 +1,111 @@
+// Warnings never stop a deploy, but each says where and what to do.
+import { describe, expect, it } from "vitest";
+import { GOOD_COMPOSE, loadFiles, repo, SERVERS, stackToml } from "./fixture.js";
+
+describe("validation warnings", () => {
+  it("names the closest known field for an unknown one", async () => {
+    const toml = stackToml("app").replace("run_directory", 'run_directory = "stacks/app"\nrun_dirctory');
+    const { errors, warnings } = await loadFiles(repo({ "syncs/stacks.toml": toml }));
+    expect(errors).toEqual([]);
+    expect(warnings).toMatchObject([
+      {
+        code: "W_UNKNOWN_FIELD",
+        file: "syncs/stacks.toml",
+        line: 7,
+        message: 'unknown field "run_dirctory" in stack.config (did you mean "run_directory"?); ignored',
+      },
+    ]);
+  });
+
+  it("warns about a disabled target server (servers are disabled unless enabled = true, as in Komodo)", async () => {
+    const servers = SERVERS.replace(
+      'address = "https://10.2.0.70:8120"\nenabled = true',
+      'address = "https://10.2.0.70:8120"',
+    );
+    const { warnings } = await loadFiles(repo({ "syncs/servers.toml": servers }));
+    expect(warnings.map((w) => [w.code, w.file, w.line])).toEqual([["W_SERVER_DISABLED", "syncs/stacks.toml", 5]]);
+  });
+
+  it("flags :latest and untagged images, and each hardening lint", async () => {
+    const compose = "services:\n  web:\n    image: nginx:latest\n  db:\n    image: postgres\n";
+    const { warnings } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    expect(warnings.map((w) => [w.code, w.line])).toEqual(
+      [
+        ["W_IMAGE_LATEST", 3],
+        ["W_NO_HEALTHCHECK", 2],
+        ["W_NO_MEMORY_LIMIT", 2],
+        ["W_NO_NEW_PRIVILEGES", 2],
+        ["W_NO_RESTART_POLICY", 2],
+        ["W_IMAGE_LATEST", 5],
+        ["W_NO_HEALTHCHECK", 4],
+        ["W_NO_MEMORY_LIMIT", 4],
+        ["W_NO_NEW_PRIVILEGES", 4],
+        ["W_NO_RESTART_POLICY", 4],
+      ].sort((a, b) => Number(a[1]) - Number(b[1]) || String(a[0]).localeCompare(String(b[0]))),
+    );
+  });
+
+  it("switches lints off in tugboat.toml", async () => {
+    const compose = "services:\n  web:\n    image: nginx:latest\n";
+    const { warnings } = await loadFiles(
+      repo({
+        "stacks/app/compose.yaml": compose,
+        "tugboat.toml": "[lint]\nlatest_image = false\nno_healthcheck = false\nno_memory_limit = false\n",
+      }),
+    );
+    expect(warnings.map((w) => w.code).sort()).toEqual(["W_NO_NEW_PRIVILEGES", "W_NO_RESTART_POLICY"]);
+  });
+
+  it("does not ask one-shot init services for healthchecks or restart policies", async () => {
+    const compose = `${GOOD_COMPOSE}    depends_on:
+      migrate:
+        condition: service_completed_successfully
+  migrate:
+    image: local/busybox:1
+    command: ["true"]
+`;
+    const { warnings, errors } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("reads Komodo kinds and fields it does not support, reporting each once", async () => {
+    const toml = `${stackToml("app", "", 'run_build = true\nauto_update_skip_services = ["x"]')}${stackToml("b", "", "run_build = false")}
+[[procedure]]
+name = "nightly"
+
+[[procedure]]
+name = "weekly"
+
+[[deployment]]
+name = "old"
+`;
+    const { errors, warnings } = await loadFiles(
+      repo({ "syncs/stacks.toml": toml, "stacks/b/compose.yaml": GOOD_COMPOSE }),
+    );
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => w.message).sort()).toEqual([
+      "[[deployment]] resources: not supported yet, read and ignored",
+      "[[procedure]] resources: not supported yet, read and ignored",
+      "field stack.config.auto_update_skip_services: not supported yet, read and ignored",
+      "field stack.config.run_build: not supported yet, read and ignored (2 places; first here)",
+    ]);
+  });
+
+  it("warns when linked_repo names no [[repo]], and deploys from the sync's repository", async () => {
+    const toml = stackToml("app", "", 'linked_repo = "Github-dsschmeichel"');
+    const { warnings, fleet } = await loadFiles(repo({ "syncs/stacks.toml": toml }));
+    expect(warnings.map((w) => [w.code, w.line])).toEqual([["W_LINKED_REPO_UNDEFINED", 7]]);
+    expect(fleet.stacks[0]?.source).toEqual({ kind: "sync" });
+  });
+
+  it("a rw bind mount inside the run directory may be missing: Docker creates it", async () => {
+    const compose = GOOD_COMPOSE.replace(
+      "    restart: unless-stopped",
+      "    restart: unless-stopped\n    volumes:\n      - ./data:/data",
+    );
+    const { errors, warnings } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => [w.code, w.line])).toEqual([["W_MISSING_BIND_SOURCE", 8]]);
+  });
+});
