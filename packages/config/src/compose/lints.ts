@@ -1,7 +1,7 @@
 // Hardening lints on compose services, each switchable in tugboat.toml:
 // pinned image tags, healthchecks, restart policies, memory limits, no-new-privileges.
 import type { Diagnostics } from "../diagnostics.js";
-import type { ComposeDocument } from "./parse-compose.js";
+import type { ComposeDocument, YamlPath } from "./parse-compose.js";
 
 export const LINTS = {
   latest_image: "W_IMAGE_LATEST",
@@ -42,10 +42,11 @@ export function lintCompose(compose: ComposeDocument, settings: LintSettings, di
   const oneShot = oneShotServices(services);
   for (const [service, definition] of Object.entries(services)) {
     if (!isObject(definition)) continue;
-    const at = compose.locate(["services", service], { key: true });
     const field = `services.${service}`;
-    const warn = (lint: LintName, message: string, where = at) => {
-      if (settings[lint]) diagnostics.warning(LINTS[lint], `${message} (lint ${lint})`, where, field);
+    const warn = (lint: LintName, message: string, path: YamlPath = ["services", service]) => {
+      if (!settings[lint]) return;
+      const at = compose.locate(path, { key: path.length === 2 });
+      diagnostics.warning(LINTS[lint], `${message} (lint ${lint})`, at, field);
     };
     if (typeof definition.image === "string") {
       const image = definition.image;
@@ -55,7 +56,7 @@ export function lintCompose(compose: ComposeDocument, settings: LintSettings, di
         warn(
           "latest_image",
           `service "${service}" uses ${tag ? "the :latest tag" : "an untagged image"} (${image}); pin a version so deploys are repeatable`,
-          compose.locate(["services", service, "image"]),
+          ["services", service, "image"],
         );
       }
     }

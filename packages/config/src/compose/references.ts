@@ -26,7 +26,8 @@ export interface ComposeReference {
   readOnly: boolean;
   /** A file that must exist: env_file with required=false and rw bind mounts may be absent. */
   required: boolean;
-  at: Location;
+  /** Where it is written; computed only when a problem is reported. */
+  locate: () => Location;
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -76,7 +77,7 @@ export function composeReferences(options: {
       baseDir,
       readOnly: extra.readOnly ?? false,
       required: extra.required ?? true,
-      at: compose.locate(where),
+      locate: () => compose.locate(where),
       ...(extra.service ? { service: extra.service } : {}),
     });
   };

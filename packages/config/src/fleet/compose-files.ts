@@ -72,7 +72,7 @@ export async function checkReference(options: {
     diagnostics.warning(
       "W_UNRESOLVED_PATH",
       `stack "${stack.name}": ${reference.kind} "${reference.written}" uses a variable the stack's environment does not set; not checked`,
-      reference.at,
+      reference.locate(),
     );
     return [];
   }
@@ -82,7 +82,7 @@ export async function checkReference(options: {
     diagnostics.error(
       "E_PATH_ESCAPE",
       `${reference.kind} "${reference.written}" leaves the repository (stack "${stack.name}")`,
-      reference.at,
+      reference.locate(),
     );
     return [];
   }
@@ -94,13 +94,13 @@ export async function checkReference(options: {
       diagnostics.warning(
         "W_MISSING_BIND_SOURCE",
         `bind mount source "${reference.written}" of service ${reference.service} is not in the repository; Docker will create it as an empty folder`,
-        reference.at,
+        reference.locate(),
       );
     } else if (reference.required || !insideRun) {
       diagnostics.error(
         "E_MISSING_FILE",
         `${reference.kind} "${reference.written}"${reference.service ? ` of service ${reference.service}` : ""} does not exist: ${path} is not in ${source.label}`,
-        reference.at,
+        reference.locate(),
       );
     }
     return [];

@@ -56,7 +56,10 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     }
     const tomlFiles =
       entry.type === "blob" ? [path] : [...(await source.files(path)).keys()].filter((f) => f.endsWith(".toml"));
-    for (const file of tomlFiles.sort()) files.push({ path: file, text: await source.readText(file) });
+    const texts = await Promise.all(tomlFiles.sort().map((file) => source.readText(file)));
+    tomlFiles.forEach((file, i) => {
+      files.push({ path: file, text: texts[i] ?? "" });
+    });
   }
 
   const resources = readResources(files, diagnostics);

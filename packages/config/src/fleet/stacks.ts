@@ -33,93 +33,93 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
   const repoByName = new Map(repos.map((repo) => [repo.name, repo]));
   const warnedLinkedRepos = new Set<string>();
   const composeCache: ComposeCache = new Map();
-  const stacks: FleetStack[] = [];
+  // Stacks resolve concurrently: their file reads share one `git cat-file` pipe.
+  return Promise.all(
+    resources.map(async (resource) => {
+      const { value, toml, path } = resource;
+      const config = structuredClone(value.config);
+      const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
-  for (const resource of resources) {
-    const { value, toml, path } = resource;
-    const config = structuredClone(value.config);
-    const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
+      interpolateStrings({ config, variables, diagnostics, locate, stack: value.name });
 
-    interpolateStrings({ config, variables, diagnostics, locate, stack: value.name });
+      const rendered = renderEnvironment(config.environment, variables);
+      const envAt = toml.locateValue([...path, "config", "environment"]);
+      for (const unknown of rendered.unknown) {
+        diagnostics.error(
+          "E_UNKNOWN_VARIABLE",
+          `stack "${value.name}": unknown variable [[${unknown.name}]] in environment${didYouMean(unknown.name, variables.keys())}`,
+          { file: toml.file, line: envAt.contentLine + unknown.lineOffset, column: unknown.column + 1 },
+          "stack.config.environment",
+        );
+      }
+      for (const invalid of rendered.invalid) {
+        diagnostics.error(
+          "E_INVALID_ENVIRONMENT",
+          `stack "${value.name}": environment line "${invalid.text.trim()}" is not KEY=value`,
+          { file: toml.file, line: envAt.contentLine + invalid.lineOffset, column: 1 },
+          "stack.config.environment",
+        );
+      }
 
-    const rendered = renderEnvironment(config.environment, variables);
-    const envAt = toml.locateValue([...path, "config", "environment"]);
-    for (const unknown of rendered.unknown) {
-      diagnostics.error(
-        "E_UNKNOWN_VARIABLE",
-        `stack "${value.name}": unknown variable [[${unknown.name}]] in environment${didYouMean(unknown.name, variables.keys())}`,
-        { file: toml.file, line: envAt.contentLine + unknown.lineOffset, column: unknown.column + 1 },
-        "stack.config.environment",
-      );
-    }
-    for (const invalid of rendered.invalid) {
-      diagnostics.error(
-        "E_INVALID_ENVIRONMENT",
-        `stack "${value.name}": environment line "${invalid.text.trim()}" is not KEY=value`,
-        { file: toml.file, line: envAt.contentLine + invalid.lineOffset, column: 1 },
-        "stack.config.environment",
-      );
-    }
+      const server = serverByName.get(config.server);
+      if (config.server === "") {
+        diagnostics.error(
+          "E_MISSING_FIELD",
+          `stack "${value.name}" has no server: set config.server`,
+          resource.at,
+          "stack.config.server",
+        );
+      } else if (!server) {
+        diagnostics.error(
+          "E_UNKNOWN_SERVER",
+          `unknown server "${config.server}"${didYouMean(config.server, serverByName.keys())}`,
+          locate("server"),
+          "stack.config.server",
+        );
+      } else if (!server.config.enabled) {
+        diagnostics.warning(
+          "W_SERVER_DISABLED",
+          `stack "${value.name}" targets server "${server.name}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
+          locate("server"),
+          "stack.config.server",
+        );
+      }
 
-    const server = serverByName.get(config.server);
-    if (config.server === "") {
-      diagnostics.error(
-        "E_MISSING_FIELD",
-        `stack "${value.name}" has no server: set config.server`,
-        resource.at,
-        "stack.config.server",
-      );
-    } else if (!server) {
-      diagnostics.error(
-        "E_UNKNOWN_SERVER",
-        `unknown server "${config.server}"${didYouMean(config.server, serverByName.keys())}`,
-        locate("server"),
-        "stack.config.server",
-      );
-    } else if (!server.config.enabled) {
-      diagnostics.warning(
-        "W_SERVER_DISABLED",
-        `stack "${value.name}" targets server "${server.name}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
-        locate("server"),
-        "stack.config.server",
-      );
-    }
+      const projectName = config.project_name || value.name;
+      if (!PROJECT_NAME.test(projectName)) {
+        diagnostics.error(
+          "E_INVALID_VALUE",
+          `stack "${value.name}": project name "${projectName}" must be lowercase letters, digits, "-" and "_", starting with a letter or digit`,
+          config.project_name ? locate("project_name") : toml.locate([...path, "name"]),
+          "stack.config.project_name",
+        );
+      }
 
-    const projectName = config.project_name || value.name;
-    if (!PROJECT_NAME.test(projectName)) {
-      diagnostics.error(
-        "E_INVALID_VALUE",
-        `stack "${value.name}": project name "${projectName}" must be lowercase letters, digits, "-" and "_", starting with a letter or digit`,
-        config.project_name ? locate("project_name") : toml.locate([...path, "name"]),
-        "stack.config.project_name",
-      );
-    }
-
-    const stackSource = resolveSource({ config, repoByName, syncs, warnedLinkedRepos, diagnostics, locate });
-    const stack: FleetStack = {
-      name: value.name,
-      at: resource.at,
-      description: value.description,
-      tags: value.tags,
-      server: config.server,
-      projectName,
-      runDirectory: normalizeRepoPath(config.run_directory) ?? config.run_directory,
-      composeFiles: [],
-      environment: rendered.entries,
-      after: value.after,
-      deploy: value.deploy,
-      source: stackSource,
-      config,
-      runDirectoryTree: "",
-      files: {},
-      dependencies: [],
-    };
-    if (stackSource.kind === "sync") {
-      await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate });
-    }
-    stacks.push(stack);
-  }
-  return stacks;
+      const stackSource = resolveSource({ config, repoByName, syncs, warnedLinkedRepos, diagnostics, locate });
+      const stack: FleetStack = {
+        name: value.name,
+        at: resource.at,
+        description: value.description,
+        tags: value.tags,
+        server: config.server,
+        projectName,
+        runDirectory: normalizeRepoPath(config.run_directory) ?? config.run_directory,
+        composeFiles: [],
+        environment: rendered.entries,
+        after: value.after,
+        deploy: value.deploy,
+        source: stackSource,
+        config,
+        runDirectoryTree: "",
+        files: {},
+        dependencies: [],
+      };
+      if (stackSource.kind === "sync") {
+        await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate });
+      }
+      return stack;
+    }),
+  );
 }
 
 /** `[[NAME]]` in string config fields other than `environment`. */
