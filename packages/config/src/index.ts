@@ -1,7 +1,7 @@
 export { DEFAULT_LINTS, LINTS, type LintName, type LintSettings } from "./compose/lints.js";
 export { COMPOSE_FILE_NAMES } from "./compose-files.js";
 export { type Diagnostic, formatDiagnostic, type Location, type Severity, sortDiagnostics } from "./diagnostics.js";
-export { type EnvironmentEntry, envFileContent, maskedEnvironment } from "./fleet/environment.js";
+export { type EnvironmentEntry, maskedEnvironment } from "./fleet/environment.js";
 export { type LoadFleetOptions, type LoadFleetResult, loadFleet } from "./fleet/load-fleet.js";
 export type {
   Declared,

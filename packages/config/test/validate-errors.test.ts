@@ -55,6 +55,16 @@ describe("validation errors", () => {
     expect(error?.message).toContain("[[TIMEOUT]] in extra_args.1");
   });
 
+  it("unknown variable in a server's passkey", async () => {
+    const servers = SERVERS.replace(
+      "enabled = true\n\n[[server]]",
+      'enabled = true\npasskey = "[[HERCULES_PASSKEY]]"\n\n[[server]]',
+    );
+    const error = await only(repo({ "syncs/servers.toml": servers }), "E_UNKNOWN_VARIABLE");
+    expect(error).toMatchObject({ file: "syncs/servers.toml", line: 7, field: "server.config.passkey" });
+    expect(error?.message).toBe('server "hercules": unknown variable [[HERCULES_PASSKEY]] in passkey');
+  });
+
   it("unknown `after` stack", async () => {
     const error = await only(
       repo({ "syncs/stacks.toml": stackToml("app", 'after = ["postgress"]') }),

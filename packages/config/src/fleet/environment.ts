@@ -44,12 +44,6 @@ export function interpolate(
   return { text: lines.join("\n"), secret, unknown };
 }
 
-/** Which variables a text refers to, secret or not. */
-export function referencesSecret(text: string, variables: ReadonlyMap<string, Variable>): boolean {
-  for (const match of text.matchAll(REFERENCE)) if (variables.get(match[1] ?? "")?.secret) return true;
-  return false;
-}
-
 export interface ParsedEnvironment {
   entries: EnvironmentEntry[];
   invalid: Array<{ lineOffset: number; text: string }>;
@@ -82,11 +76,6 @@ export function renderEnvironment(
     entries.push({ name: match[1] ?? "", value: result.text, secret: result.secret, lineOffset });
   });
   return { entries, invalid, unknown };
-}
-
-/** The env file content the agent writes (mode 0600), with real values. */
-export function envFileContent(entries: readonly EnvironmentEntry[]): string {
-  return entries.map((entry) => `${entry.name}=${entry.value}\n`).join("");
 }
 
 /** The environment for display: secret values replaced by `***`. */

@@ -13,6 +13,7 @@ import { normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
 import { parseToml } from "../toml/parse-toml.js";
 import { checkCrossReferences } from "./cross-references.js";
 import type { Variable } from "./environment.js";
+import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, Fleet, FleetSync } from "./model.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
 import { resolveStacks } from "./stacks.js";
@@ -66,10 +67,19 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const byKind = groupByKind(resources, diagnostics);
   const variables = resolveVariables(byKind.get("variable") ?? [], options.secrets ?? {});
 
-  const servers = (byKind.get("server") ?? []).map((r) => ({
-    ...declared(r, r.value as ServerResource),
-    config: (r.value as ServerResource).config,
-  }));
+  const servers = (byKind.get("server") ?? []).map((r) => {
+    const value = r.value as ServerResource;
+    const config = structuredClone(value.config);
+    interpolateFields({
+      config,
+      variables,
+      diagnostics,
+      locate: (...field) => r.toml.locate([...r.path, "config", ...field]),
+      resource: `server "${value.name}"`,
+      kind: "server",
+    });
+    return { ...declared(r, value), config };
+  });
   const repos = (byKind.get("repo") ?? []).map((r) => ({
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,

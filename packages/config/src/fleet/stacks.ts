@@ -9,7 +9,8 @@ import { repositoryUrl } from "../resources/repo.js";
 import type { StackResource } from "../resources/stack.js";
 import { joinRepoPath, normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
 import { type ComposeCache, checkReference, loadComposeFile } from "./compose-files.js";
-import { interpolate, renderEnvironment, type Variable } from "./environment.js";
+import { renderEnvironment, type Variable } from "./environment.js";
+import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, FleetServer, FleetStack, FleetSync, StackDependency, StackSource } from "./model.js";
 import type { RepoSettings } from "./settings.js";
 import { didYouMean } from "./suggest.js";
@@ -40,7 +41,15 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       const config = structuredClone(value.config);
       const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
-      interpolateStrings({ config, variables, diagnostics, locate, stack: value.name });
+      interpolateFields({
+        config,
+        variables,
+        diagnostics,
+        locate,
+        resource: `stack "${value.name}"`,
+        kind: "stack",
+        skip: ["environment"],
+      });
 
       const rendered = renderEnvironment(config.environment, variables);
       const envAt = toml.locateValue([...path, "config", "environment"]);
@@ -120,38 +129,6 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       return stack;
     }),
   );
-}
-
-/** `[[NAME]]` in string config fields other than `environment`. */
-function interpolateStrings(options: {
-  config: StackResource["config"];
-  variables: ReadonlyMap<string, Variable>;
-  diagnostics: Diagnostics;
-  locate: (...field: Array<string | number>) => { file: string; line: number; column: number };
-  stack: string;
-}) {
-  const { config, variables, diagnostics, locate, stack } = options;
-  const visit = (holder: Record<string, unknown> | unknown[], keyPath: Array<string | number>) => {
-    for (const [key, item] of Object.entries(holder)) {
-      const field = Array.isArray(holder) ? Number(key) : key;
-      if (keyPath.length === 0 && field === "environment") continue;
-      if (typeof item === "string") {
-        const result = interpolate(item, variables);
-        for (const unknown of result.unknown) {
-          diagnostics.error(
-            "E_UNKNOWN_VARIABLE",
-            `stack "${stack}": unknown variable [[${unknown.name}]] in ${[...keyPath, field].join(".")}${didYouMean(unknown.name, variables.keys())}`,
-            locate(...keyPath, field),
-            `stack.config.${[...keyPath, field].join(".")}`,
-          );
-        }
-        (holder as Record<string | number, unknown>)[field] = result.text;
-      } else if (typeof item === "object" && item !== null) {
-        visit(item as Record<string, unknown>, [...keyPath, field]);
-      }
-    }
-  };
-  visit(config as unknown as Record<string, unknown>, []);
 }
 
 function resolveSource(options: {

@@ -1,0 +1,41 @@
+// `[[NAME]]` in a resource's string config fields (a server's passkey, a
+// stack's commands and arguments): replaced in place, unknown names reported.
+import type { Diagnostics, Location } from "../diagnostics.js";
+import { interpolate, type Variable } from "./environment.js";
+import { didYouMean } from "./suggest.js";
+
+export function interpolateFields(options: {
+  config: object;
+  variables: ReadonlyMap<string, Variable>;
+  diagnostics: Diagnostics;
+  locate: (...field: Array<string | number>) => Location;
+  /** For messages: `stack "app"`. */
+  resource: string;
+  kind: string;
+  /** Top-level config fields handled elsewhere (a stack's environment). */
+  skip?: readonly string[];
+}): void {
+  const { variables, diagnostics, locate, resource, kind } = options;
+  const visit = (holder: Record<string | number, unknown>, keyPath: Array<string | number>) => {
+    for (const [key, item] of Object.entries(holder)) {
+      const field = Array.isArray(holder) ? Number(key) : key;
+      if (keyPath.length === 0 && options.skip?.includes(key)) continue;
+      if (typeof item === "string") {
+        const result = interpolate(item, variables);
+        const dotted = [...keyPath, field].join(".");
+        for (const unknown of result.unknown) {
+          diagnostics.error(
+            "E_UNKNOWN_VARIABLE",
+            `${resource}: unknown variable [[${unknown.name}]] in ${dotted}${didYouMean(unknown.name, variables.keys())}`,
+            locate(...keyPath, field),
+            `${kind}.config.${dotted}`,
+          );
+        }
+        holder[field] = result.text;
+      } else if (typeof item === "object" && item !== null) {
+        visit(item as Record<string | number, unknown>, [...keyPath, field]);
+      }
+    }
+  };
+  visit(options.config as Record<string, unknown>, []);
+}
