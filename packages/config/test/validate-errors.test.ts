@@ -130,6 +130,21 @@ describe("validation errors", () => {
     expect(fleet.stacks[0]?.composeFiles).toEqual(["stacks/app/docker-compose.yml"]);
   });
 
+  it("resolves relative paths from the first compose file's folder, as Compose does", async () => {
+    const compose = GOOD_COMPOSE.replace(
+      "    restart: unless-stopped",
+      "    restart: unless-stopped\n    env_file: app.env",
+    );
+    const { "stacks/app/compose.yaml": _, ...files } = repo({
+      "syncs/stacks.toml": stackToml("app", "", 'file_paths = ["deploy/compose.yaml"]'),
+      "stacks/app/deploy/compose.yaml": compose,
+      "stacks/app/deploy/app.env": "A=1\n",
+    });
+    const { errors, fleet } = await loadFiles(files);
+    expect(errors).toEqual([]);
+    expect(fleet.stacks[0]?.composeFiles).toEqual(["stacks/app/deploy/compose.yaml"]);
+  });
+
   it("compose YAML syntax", async () => {
     const error = await only(
       repo({ "stacks/app/compose.yaml": "services:\n  web:\n    image: [unclosed\n" }),

@@ -31,7 +31,8 @@ export function loadComposeFile(options: {
   return pending;
 }
 
-function folderOf(file: string): string {
+/** The folder holding a repository file ("" for the root). */
+export function folderOf(file: string): string {
   const slash = file.lastIndexOf("/");
   return slash < 0 ? "" : file.slice(0, slash);
 }

@@ -8,7 +8,7 @@ import type { RepoConfig } from "../resources/repo.js";
 import { repositoryUrl } from "../resources/repo.js";
 import type { StackResource } from "../resources/stack.js";
 import { joinRepoPath, normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
-import { type ComposeCache, checkReference, loadComposeFile } from "./compose-files.js";
+import { type ComposeCache, checkReference, folderOf, loadComposeFile } from "./compose-files.js";
 import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, FleetServer, FleetStack, FleetSync, StackDependency, StackSource } from "./model.js";
@@ -231,7 +231,9 @@ async function resolveFiles(options: {
     stack.composeFiles.push(file);
     const compose = await loadComposeFile({ file, source, settings, cache: composeCache, diagnostics });
     if (!compose) continue;
-    const references = composeReferences({ compose, baseDir: runDirectory, env });
+    // Compose resolves relative paths against the project directory: the folder of the first compose file.
+    const projectDir = folderOf(stack.composeFiles[0] ?? file);
+    const references = composeReferences({ compose, baseDir: projectDir, env });
     for (const reference of references) {
       const resolved = await checkReference({ reference, stack, source, diagnostics, composeCache, settings, env });
       for (const dependency of resolved) {
