@@ -1,5 +1,6 @@
 // tug agent: runs stacks on one Docker host, exactly as core asks.
-export const AGENT_DEFAULT_PORT = 8120;
+export { AGENT_VERSION, type RunningAgent, startAgent } from "./agent.js";
 export { type ComposeRunner, detectCompose } from "./compose/runner.js";
+export { AgentConfig, DEFAULT_CONFIG_FILE, loadAgentConfig } from "./config/agent-config.js";
 export { ExecError, type ExecOptions, type ExecResult, exec } from "./exec/exec.js";
 export { invalidName, type NameKind, pathInside } from "./safety/names.js";

@@ -1,0 +1,94 @@
+// Starts the agent: certificate, Docker client, stats sampler, HTTP(S) server.
+
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { TugError } from "@tugboat/protocol";
+import { type ComposeRunner, detectCompose } from "./compose/runner.js";
+import type { AgentConfig } from "./config/agent-config.js";
+import { DockerEngine } from "./docker/engine.js";
+import { StatsSampler } from "./host/stats.js";
+import { Repositories } from "./repos/repositories.js";
+import { buildApp } from "./server/app.js";
+import { ensureCertificate } from "./server/tls.js";
+import { StackLocks } from "./stacks/locks.js";
+import { StackRecords } from "./stacks/stack-record.js";
+import { Stacks } from "./stacks/stacks.js";
+
+export const AGENT_VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+
+export interface RunningAgent {
+  /** https://host:port (or http:// with insecure_http). */
+  url: string;
+  port: number;
+  /** SHA-256 fingerprint of the TLS certificate; "" over plain HTTP. */
+  fingerprint: string;
+  close(): Promise<void>;
+}
+
+export async function startAgent(
+  config: AgentConfig,
+  options: { log?: (line: string) => void } = {},
+): Promise<RunningAgent> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  await mkdir(config.root, { recursive: true, mode: 0o700 });
+  const tls = config.insecure_http ? undefined : await ensureCertificate(config.root);
+  if (tls?.created) log(`created a self-signed certificate in ${config.root}/tls`);
+  const engine = new DockerEngine(config.docker_host || undefined);
+  if (!(await engine.ping()))
+    log(`warning: dockerd at ${engine.dockerHost} does not answer yet; requests will fail until it does`);
+
+  let runner: Promise<ComposeRunner | undefined> | undefined;
+  const findCompose = () => {
+    runner ??= detectCompose().then((found) => {
+      if (!found) runner = undefined; // look again next time: it may be installed later
+      return found;
+    });
+    return runner;
+  };
+  const requireCompose = async () => {
+    const found = await findCompose();
+    if (!found) {
+      throw new TugError("E_EXEC_FAILED", "neither `docker compose` nor `docker-compose` is installed on this host");
+    }
+    return found;
+  };
+
+  const stats = new StatsSampler(engine, { intervalMs: config.stats_interval_seconds * 1000 });
+  const stacks = new Stacks({
+    engine,
+    repos: new Repositories(config.root),
+    records: new StackRecords(config.root),
+    locks: new StackLocks(),
+    compose: requireCompose,
+    env: { ...process.env, DOCKER_HOST: engine.dockerHost },
+  });
+  const app = buildApp({
+    version: AGENT_VERSION,
+    passkey: config.passkey,
+    allowedIps: config.allowed_ips,
+    ...(tls ? { tls } : {}),
+    engine,
+    stacks,
+    stats,
+    compose: findCompose,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  stats.start();
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const scheme = tls ? "https" : "http";
+  const url = `${scheme}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+  log(`tug agent ${AGENT_VERSION} listening on ${scheme}://${config.host}:${port}`);
+  if (tls) log(`certificate fingerprint (SHA-256): ${tls.fingerprint}`);
+  else log("warning: plain HTTP (--insecure-http): the passkey travels unencrypted");
+  return {
+    url,
+    port,
+    fingerprint: tls?.fingerprint ?? "",
+    async close() {
+      stats.stop();
+      await app.close();
+      engine.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// The agent's settings: from /etc/tugboat/agent.toml (or --config), then
+// environment variables, then flags, each overriding the one before.
+import { readFile } from "node:fs/promises";
+import { TugError } from "@tugboat/protocol";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+
+export const DEFAULT_CONFIG_FILE = "/etc/tugboat/agent.toml";
+
+export const AgentConfig = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8120),
+  host: z.string().default("0.0.0.0"),
+  root: z.string().default("/var/lib/tugboat-agent"),
+  passkey: z.string().default(""),
+  passkey_file: z.string().default(""),
+  allowed_ips: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    )
+    .default([]),
+  insecure_http: z.union([z.boolean(), z.string().transform((v) => v === "true" || v === "1")]).default(false),
+  docker_host: z.string().default(""),
+  stats_interval_seconds: z.coerce.number().positive().default(5),
+});
+export type AgentConfig = z.output<typeof AgentConfig> & { passkey: string };
+
+const ENV: Record<string, keyof z.input<typeof AgentConfig>> = {
+  TUG_AGENT_PORT: "port",
+  TUG_AGENT_HOST: "host",
+  TUG_AGENT_ROOT: "root",
+  TUG_AGENT_PASSKEY: "passkey",
+  TUG_AGENT_PASSKEY_FILE: "passkey_file",
+  TUG_AGENT_ALLOWED_IPS: "allowed_ips",
+  TUG_AGENT_INSECURE_HTTP: "insecure_http",
+  DOCKER_HOST: "docker_host",
+};
+
+export async function loadAgentConfig(options: {
+  flags?: Partial<Record<keyof z.input<typeof AgentConfig>, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  configFile?: string;
+}): Promise<AgentConfig> {
+  const env = options.env ?? process.env;
+  const file = options.configFile ?? DEFAULT_CONFIG_FILE;
+  let fromFile: Record<string, unknown> = {};
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" && !options.configFile) return undefined;
+    throw new TugError("E_INVALID_REQUEST", `cannot read agent config ${file}: ${error.message}`);
+  });
+  if (text !== undefined) {
+    try {
+      fromFile = parseToml(text);
+    } catch (error) {
+      throw new TugError("E_INVALID_REQUEST", `${file}: ${(error as Error).message}`);
+    }
+  }
+  const fromEnv = Object.fromEntries(
+    Object.entries(ENV).flatMap(([name, key]) =>
+      env[name] !== undefined && env[name] !== "" ? [[key, env[name]]] : [],
+    ),
+  );
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
+  const parsed = AgentConfig.safeParse({ ...fromFile, ...fromEnv, ...flags });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TugError("E_INVALID_REQUEST", `agent config: ${issue?.path.join(".")} ${issue?.message}`);
+  }
+  const config = parsed.data;
+  let passkey = config.passkey;
+  if (!passkey && config.passkey_file) {
+    passkey = (
+      await readFile(config.passkey_file, "utf8").catch((error: Error) => {
+        throw new TugError("E_INVALID_REQUEST", `cannot read passkey file ${config.passkey_file}: ${error.message}`);
+      })
+    ).trim();
+  }
+  if (!passkey) {
+    throw new TugError(
+      "E_INVALID_REQUEST",
+      "no passkey configured: set TUG_AGENT_PASSKEY, passkey_file in the agent config, or --passkey-file; the agent refuses to run without one",
+    );
+  }
+  return { ...config, passkey };
+}

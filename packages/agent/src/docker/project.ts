@@ -1,0 +1,44 @@
+// A Compose project's containers as the agent reports them, found by the
+// `com.docker.compose.project` label, never by name.
+import type { ContainerStatus } from "@tugboat/protocol";
+import type { DockerEngine } from "./engine.js";
+
+export const SKIP_LABELS = ["tugboat.skip", "komodo.skip"] as const;
+
+export interface ProjectContainer extends ContainerStatus {
+  restartPolicy: string;
+  tty: boolean;
+}
+
+export async function projectContainers(engine: DockerEngine, project: string): Promise<ProjectContainer[]> {
+  const summaries = await engine.listContainers({ all: true, labels: [`com.docker.compose.project=${project}`] });
+  const containers = await Promise.all(
+    summaries
+      .filter((s) => s.Labels["com.docker.compose.oneoff"] !== "True")
+      .map(async (summary) => {
+        const inspect = await engine.inspectContainer(summary.Id).catch(() => undefined);
+        if (!inspect) return undefined;
+        const image = await engine.inspectImage(inspect.Image).catch(() => undefined);
+        const health = inspect.State.Health?.Status;
+        const container: ProjectContainer = {
+          service: summary.Labels["com.docker.compose.service"] ?? "",
+          name: inspect.Name.replace(/^\//, ""),
+          id: inspect.Id,
+          state: inspect.State.Status,
+          health: health === "healthy" || health === "unhealthy" || health === "starting" ? health : "none",
+          exitCode: inspect.State.ExitCode,
+          image: inspect.Config.Image,
+          imageDigest: image?.RepoDigests?.[0]?.split("@")[1] ?? image?.Id ?? "",
+          created: inspect.Created,
+          restartCount: inspect.RestartCount,
+          skip: SKIP_LABELS.some((label) => label in (inspect.Config.Labels ?? {})),
+          restartPolicy: inspect.HostConfig.RestartPolicy?.Name ?? "",
+          tty: inspect.Config.Tty,
+        };
+        return container;
+      }),
+  );
+  return containers
+    .filter((c): c is ProjectContainer => c !== undefined)
+    .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
+}

@@ -1,0 +1,36 @@
+// Request checks before any route runs: the caller's address (when
+// allowed_ips is set) and the Bearer passkey, compared in constant time.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { TugError } from "@tugboat/protocol";
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+export function passkeyMatches(expected: string, header: string | undefined): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? "");
+  // Hashing both sides first makes the comparison length-independent.
+  return timingSafeEqual(digest(expected), digest(match?.[1] ?? "")) && match !== null;
+}
+
+function normalizeIp(address: string): string {
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+export function checkRequest(options: {
+  passkey: string;
+  allowedIps: readonly string[];
+  remoteAddress: string | undefined;
+  authorization: string | undefined;
+}): void {
+  if (options.allowedIps.length > 0) {
+    const ip = normalizeIp(options.remoteAddress ?? "");
+    if (!options.allowedIps.map(normalizeIp).includes(ip)) {
+      throw new TugError("E_FORBIDDEN", `address ${ip} is not in this agent's allowed_ips`);
+    }
+  }
+  if (!passkeyMatches(options.passkey, options.authorization)) {
+    throw new TugError(
+      "E_UNAUTHORIZED",
+      "missing or wrong passkey: send Authorization: Bearer <passkey> (TUG_AGENT_PASSKEY)",
+    );
+  }
+}

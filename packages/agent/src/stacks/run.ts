@@ -1,0 +1,89 @@
+// One streamed stack action: numbered steps, every output line masked and
+// forwarded, and a final result with each step's timing.
+import type { StreamEvent, StreamResult } from "@tugboat/protocol";
+import { TugError } from "@tugboat/protocol";
+import { ExecError, exec } from "../exec/exec.js";
+
+export type Emit = (event: StreamEvent) => void;
+
+export class ActionRun {
+  private readonly started = Date.now();
+  private readonly steps: StreamResult["steps"] = [];
+  private readonly secrets: string[];
+
+  constructor(
+    readonly emit: Emit,
+    readonly action: string,
+    readonly stack: string,
+    secrets: readonly string[],
+  ) {
+    // Longest first, so a secret containing another is masked whole.
+    this.secrets = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  }
+
+  mask(text: string): string {
+    let masked = text;
+    for (const secret of this.secrets) masked = masked.replaceAll(secret, "***");
+    return masked;
+  }
+
+  log(step: string, line: string, stream: "stdout" | "stderr" = "stdout"): void {
+    this.emit({ type: "log", step, stream, line: this.mask(line) });
+  }
+
+  /** Runs one command as a named step; throws ExecError when it fails. */
+  async command(
+    step: string,
+    argv: readonly string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+  ): Promise<void> {
+    this.emit({ type: "step", step, argv: argv.map((a) => this.mask(a)), at: new Date().toISOString() });
+    const begun = Date.now();
+    try {
+      await exec(argv, { cwd: options.cwd, env: options.env, onLine: (stream, line) => this.log(step, line, stream) });
+      this.steps.push({ step, durationMs: Date.now() - begun, exitCode: 0 });
+    } catch (error) {
+      this.steps.push({
+        step,
+        durationMs: Date.now() - begun,
+        exitCode: error instanceof ExecError ? error.exitCode : null,
+      });
+      throw error;
+    }
+  }
+
+  /** Runs work that is not a command (checkout, waiting) as a named step. */
+  async task<T>(step: string, work: () => Promise<T>): Promise<T> {
+    this.emit({ type: "step", step, at: new Date().toISOString() });
+    const begun = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.steps.push({ step, durationMs: Date.now() - begun, exitCode: null });
+    }
+  }
+
+  finish(outcome: { commit: string | null; error?: unknown; failures?: StreamResult["failures"] }): StreamResult {
+    const error = outcome.error;
+    const result: StreamResult = {
+      type: "result",
+      ok: error === undefined && (outcome.failures ?? []).length === 0,
+      action: this.action,
+      stack: this.stack,
+      commit: outcome.commit,
+      durationMs: Date.now() - this.started,
+      failures: outcome.failures ?? [],
+      steps: this.steps,
+      ...(error !== undefined
+        ? {
+            error: {
+              code: error instanceof TugError || error instanceof ExecError ? error.code : "E_INTERNAL",
+              message: this.mask(error instanceof Error ? error.message : String(error)),
+            },
+          }
+        : {}),
+    };
+    this.emit(result);
+    return result;
+  }
+}

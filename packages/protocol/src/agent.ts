@@ -1,0 +1,139 @@
+// The agent HTTP API: request and reply schemas. Stack operations stream
+// newline-delimited JSON events and end with one `result` event.
+import { z } from "zod";
+
+export const AgentHealth = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  /** SHA-256 fingerprint of the agent's TLS certificate (colon-separated hex), "" over plain HTTP. */
+  fingerprint: z.string(),
+});
+export type AgentHealth = z.infer<typeof AgentHealth>;
+
+export const AgentInfo = z.object({
+  hostname: z.string(),
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  memoryBytes: z.number(),
+  dockerVersion: z.string(),
+  dockerApiVersion: z.string(),
+  compose: z.object({ kind: z.enum(["plugin", "standalone"]), version: z.string() }).nullable(),
+  agentVersion: z.string(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+const Sha = z.string().regex(/^[0-9a-f]{40}$/, "a full 40-character commit SHA");
+
+export const DeployRequest = z.object({
+  repository: z.object({
+    url: z.string().min(1),
+    /** Used for this request only: never written to disk or logged. */
+    token: z.string().optional(),
+  }),
+  commit: Sha,
+  /** Folder the compose command runs in, relative to the repository root. */
+  runDirectory: z.string().default(""),
+  /** Compose files relative to the run directory. */
+  composeFiles: z.array(z.string()).min(1).default(["compose.yaml"]),
+  projectName: z.string(),
+  /** Where the environment is written (mode 0600), relative to the run directory. */
+  envFilePath: z.string().default(".env"),
+  /** The env file's content, secrets included (masked in everything streamed back). */
+  environment: z.string().default(""),
+  /** Values to mask in every line streamed back. */
+  secrets: z.array(z.string()).default([]),
+  additionalEnvFiles: z.array(z.string()).default([]),
+  pull: z.boolean().default(false),
+  /** Deploy only these services; default all. */
+  services: z.array(z.string()).default([]),
+  /** Services not waited for (Komodo's ignore_services). */
+  ignoreServices: z.array(z.string()).default([]),
+  extraArgs: z.array(z.string()).default([]),
+  destroyBeforeDeploy: z.boolean().default(false),
+  timeoutSeconds: z.number().int().positive().max(3600).default(120),
+});
+export type DeployRequest = z.input<typeof DeployRequest>;
+export type DeployRequestParsed = z.output<typeof DeployRequest>;
+
+export const StackAction = z.enum(["pull", "start", "stop", "restart", "down"]);
+export type StackAction = z.infer<typeof StackAction>;
+
+export const ActionRequest = z.object({
+  services: z.array(z.string()).default([]),
+  /** For `down`: also remove named volumes. */
+  removeVolumes: z.boolean().default(false),
+  token: z.string().optional(),
+});
+export type ActionRequest = z.input<typeof ActionRequest>;
+export type ActionRequestParsed = z.output<typeof ActionRequest>;
+
+export const ContainerStatus = z.object({
+  service: z.string(),
+  name: z.string(),
+  id: z.string(),
+  state: z.string(),
+  health: z.enum(["healthy", "unhealthy", "starting", "none"]),
+  exitCode: z.number(),
+  image: z.string(),
+  imageDigest: z.string(),
+  created: z.string(),
+  restartCount: z.number(),
+  skip: z.boolean(),
+});
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+export const StackStatus = z.object({
+  stack: z.string(),
+  project: z.string(),
+  /** The deployed commit, when this agent deployed the stack. */
+  commit: z.string().nullable(),
+  containers: z.array(ContainerStatus),
+});
+export type StackStatus = z.infer<typeof StackStatus>;
+
+export const ServiceFailure = z.object({
+  service: z.string(),
+  reason: z.string(),
+  logs: z.array(z.string()),
+});
+export type ServiceFailure = z.infer<typeof ServiceFailure>;
+
+export const StreamEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("step"), step: z.string(), argv: z.array(z.string()).optional(), at: z.string() }),
+  z.object({ type: z.literal("log"), step: z.string(), stream: z.enum(["stdout", "stderr"]), line: z.string() }),
+  z.object({
+    type: z.literal("result"),
+    ok: z.boolean(),
+    action: z.string(),
+    stack: z.string(),
+    commit: z.string().nullable(),
+    durationMs: z.number(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    failures: z.array(ServiceFailure).default([]),
+    steps: z.array(z.object({ step: z.string(), durationMs: z.number(), exitCode: z.number().nullable() })),
+  }),
+]);
+export type StreamEvent = z.infer<typeof StreamEvent>;
+export type StreamResult = Extract<StreamEvent, { type: "result" }>;
+
+export const HostStats = z.object({
+  at: z.string(),
+  cpuPercent: z.number(),
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  memory: z.object({ totalBytes: z.number(), usedBytes: z.number() }),
+  swap: z.object({ totalBytes: z.number(), usedBytes: z.number() }),
+  disks: z.array(z.object({ mount: z.string(), totalBytes: z.number(), usedBytes: z.number() })),
+  network: z.object({ rxBytesPerSecond: z.number(), txBytesPerSecond: z.number() }),
+  containers: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      project: z.string(),
+      cpuPercent: z.number(),
+      memoryBytes: z.number(),
+    }),
+  ),
+});
+export type HostStats = z.infer<typeof HostStats>;
