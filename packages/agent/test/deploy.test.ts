@@ -44,7 +44,7 @@ describe.skipIf(daemons.skipReason !== "")("agent stack operations", () => {
         "    init: true",
         '    command: ["sh", "-c", "echo token is $$API_TOKEN; exec sleep 2147483647"]',
         "    environment:",
-        "      API_TOKEN: ${API_TOKEN}",
+        `      API_TOKEN: \${API_TOKEN}`,
         "    healthcheck:",
         '      test: ["CMD", "false"]',
         "      interval: 1s",
@@ -220,13 +220,13 @@ describe.skipIf(daemons.skipReason !== "")("agent safety", () => {
       expect(status, name).toBe(400);
       expect(JSON.parse(text)).toMatchObject({ error: { code: "E_INVALID_NAME" } });
     }
-    const escape = await agent.call("POST", "/stacks/ok/deploy", {
+    const leaving = await agent.call("POST", "/stacks/ok/deploy", {
       repository: { url: repo.remote },
       commit,
       projectName: "ok",
       runDirectory: "../../etc",
     });
-    expect(escape.status).toBe(400);
+    expect(leaving.status).toBe(400);
     expect(existsSync(join(agent.root, "stacks"))).toBe(false);
     expect(existsSync(join(agent.root, "repos"))).toBe(false);
   });
