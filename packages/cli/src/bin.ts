@@ -1,5 +1,6 @@
 // The `tug` entry point: the only place that calls process.exit.
 // Exit codes: 0 success, 1 the input has errors, 2 usage or I/O problems.
+import { TugError } from "@tugboat/protocol";
 import { CommanderError } from "commander";
 import { buildProgram, outcome } from "./program.js";
 import { UsageError } from "./usage-error.js";
@@ -13,5 +14,9 @@ try {
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
   console.error(`tug: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(error instanceof UsageError || (error as NodeJS.ErrnoException).code ? 2 : 1);
+  const usage =
+    error instanceof UsageError ||
+    (error instanceof TugError && error.code === "E_INVALID_REQUEST") ||
+    typeof (error as NodeJS.ErrnoException).errno === "number";
+  process.exit(usage ? 2 : 1);
 }

@@ -47,5 +47,32 @@ export function buildProgram(): Command {
       outcome.exitCode = await planCommand(dir, options);
     });
 
+  const agent = program
+    .command("agent")
+    .description("run the agent on this Docker host (HTTPS on port 8120 by default)")
+    .option("--config <file>", "agent config TOML (default: /etc/tugboat/agent.toml when it exists)")
+    .option("--port <port>", "listen port (TUG_AGENT_PORT)")
+    .option("--host <address>", "listen address")
+    .option("--root <dir>", "state folder: checkouts, certificate (TUG_AGENT_ROOT)")
+    .option("--passkey-file <file>", "file holding the passkey (or set TUG_AGENT_PASSKEY)")
+    .option("--allowed-ips <list>", "comma-separated addresses allowed to call the agent")
+    .option("--insecure-http", "serve plain HTTP instead of HTTPS (the passkey then travels unencrypted)")
+    .action(async (options) => {
+      const { agentCommand } = await import("./commands/agent.js");
+      outcome.exitCode = await agentCommand(options);
+    });
+  agent
+    .command("install")
+    .description("print the systemd unit and agent.toml for this host; --write writes them and a new passkey")
+    .option("--write", "write the files instead of printing them")
+    .option("--config-dir <dir>", "where agent.toml and the passkey go", "/etc/tugboat")
+    .option("--unit-dir <dir>", "where the systemd unit goes", "/etc/systemd/system")
+    .option("--root <dir>", "the agent's state folder", "/var/lib/tugboat-agent")
+    .option("--port <port>", "listen port", "8120")
+    .action(async (options) => {
+      const { agentInstallCommand } = await import("./commands/agent.js");
+      outcome.exitCode = await agentInstallCommand(options);
+    });
+
   return program;
 }

@@ -1,0 +1,71 @@
+// `tug agent install`: the systemd unit and agent.toml for this host. The
+// passkey goes to its own file (mode 0600) and is never printed.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface InstallOptions {
+  /** argv that starts the agent, e.g. ["/usr/bin/node", "/opt/tugboat/packages/cli/bin/tug.js"]. */
+  command: readonly string[];
+  configDir: string;
+  unitDir: string;
+  root: string;
+  port: number;
+}
+
+export interface InstallFiles {
+  unitPath: string;
+  unit: string;
+  configPath: string;
+  config: string;
+  passkeyPath: string;
+}
+
+export function installFiles(options: InstallOptions): InstallFiles {
+  const configPath = join(options.configDir, "agent.toml");
+  const passkeyPath = join(options.configDir, "agent.passkey");
+  const exec = [...options.command, "agent", "--config", configPath]
+    .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+    .join(" ");
+  const unit = `[Unit]
+Description=Tugboat agent: runs stacks on this Docker host for tug core
+Documentation=https://github.com/tugboat/tugboat/blob/main/docs/agent.md
+Wants=network-online.target docker.service
+After=network-online.target docker.service
+
+[Service]
+ExecStart=${exec}
+Restart=always
+RestartSec=5
+# Stacks and their checkouts live under the agent's root.
+StateDirectory=${options.root.startsWith("/var/lib/") ? options.root.slice("/var/lib/".length) : "tugboat-agent"}
+
+[Install]
+WantedBy=multi-user.target
+`;
+  const config = `# tug agent configuration. Environment variables (TUG_AGENT_*) and flags override it.
+port = ${options.port}
+host = "0.0.0.0"
+root = "${options.root}"
+# The passkey core sends as "Authorization: Bearer …"; keep the file mode 0600.
+passkey_file = "${passkeyPath}"
+# Only these addresses may call the agent (empty: any). Example: ["10.2.0.70"]
+allowed_ips = []
+`;
+  return { unitPath: join(options.unitDir, "tugboat-agent.service"), unit, configPath, config, passkeyPath };
+}
+
+/** Writes the unit, the config and (when missing) a new random passkey file. */
+export async function writeInstallFiles(files: InstallFiles): Promise<{ passkeyCreated: boolean }> {
+  for (const path of [files.unitPath, files.configPath]) await mkdir(join(path, ".."), { recursive: true });
+  await writeFile(files.unitPath, files.unit);
+  await writeFile(files.configPath, files.config);
+  let passkeyCreated = false;
+  if (!existsSync(files.passkeyPath)) {
+    await writeFile(files.passkeyPath, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+    passkeyCreated = true;
+  }
+  await chmod(files.passkeyPath, 0o600);
+  return { passkeyCreated };
+}

@@ -1,0 +1,71 @@
+// `tug agent`: runs the agent on this host until SIGINT/SIGTERM.
+// `tug agent install`: prints (or with --write, writes) its systemd unit and config.
+import { realpathSync } from "node:fs";
+import { installFiles, loadAgentConfig, startAgent, writeInstallFiles } from "@tugboat/agent";
+
+export interface AgentCommandOptions {
+  config?: string;
+  port?: string;
+  host?: string;
+  root?: string;
+  passkeyFile?: string;
+  allowedIps?: string;
+  insecureHttp?: boolean;
+}
+
+export async function agentCommand(options: AgentCommandOptions): Promise<number> {
+  const config = await loadAgentConfig({
+    ...(options.config ? { configFile: options.config } : {}),
+    flags: {
+      port: options.port,
+      host: options.host,
+      root: options.root,
+      passkey_file: options.passkeyFile,
+      allowed_ips: options.allowedIps,
+      insecure_http: options.insecureHttp,
+    },
+  });
+  const agent = await startAgent(config);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await agent.close();
+  return 0;
+}
+
+export interface InstallCommandOptions {
+  write?: boolean;
+  configDir: string;
+  unitDir: string;
+  root: string;
+  port: string;
+}
+
+export async function agentInstallCommand(options: InstallCommandOptions): Promise<number> {
+  const files = installFiles({
+    command: [process.execPath, realpathSync(process.argv[1] ?? "tug")],
+    configDir: options.configDir,
+    unitDir: options.unitDir,
+    root: options.root,
+    port: Number(options.port),
+  });
+  if (!options.write) {
+    process.stdout.write(`# ${files.unitPath}\n${files.unit}\n# ${files.configPath}\n${files.config}`);
+    process.stdout.write(`# ${files.passkeyPath}: a random passkey, written by --write (mode 0600)\n`);
+    return 0;
+  }
+  const { passkeyCreated } = await writeInstallFiles(files);
+  process.stdout.write(
+    [
+      `wrote ${files.unitPath}`,
+      `wrote ${files.configPath}`,
+      passkeyCreated
+        ? `wrote a new passkey to ${files.passkeyPath} (mode 0600)`
+        : `kept the passkey in ${files.passkeyPath}`,
+      `next: give core the passkey (cat ${files.passkeyPath}), then: systemctl daemon-reload && systemctl enable --now tugboat-agent`,
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}

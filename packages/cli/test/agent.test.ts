@@ -1,0 +1,100 @@
+// `tug agent` and `tug agent install` as an operator runs them.
+import { spawn } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import { get } from "node:https";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { run, type TempDir, tempDir } from "@tugboat/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
+const NODE = [process.execPath, "--conditions=source", "--import", "tsx", BIN];
+
+let dir: TempDir;
+beforeAll(async () => {
+  dir = await tempDir("tug-cli-agent-");
+});
+afterAll(async () => {
+  await dir?.cleanup();
+});
+
+describe("tug agent", () => {
+  it("refuses to start without a passkey (exit 2)", async () => {
+    const result = await run([...NODE, "agent", "--root", join(dir.path, "a"), "--port", "0"], {
+      env: { ...process.env, TUG_AGENT_PASSKEY: "" },
+      allowFailure: true,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("no passkey configured");
+  });
+
+  it("starts with a passkey, logs its certificate fingerprint, serves /health, and stops on SIGTERM", async () => {
+    const child = spawn(
+      NODE[0] ?? "node",
+      [...NODE.slice(1), "agent", "--root", join(dir.path, "b"), "--port", "0", "--host", "127.0.0.1"],
+      {
+        env: { ...process.env, TUG_AGENT_PASSKEY: "test-passkey", DOCKER_HOST: "unix:///nonexistent.sock" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const lines = createInterface({ input: child.stdout });
+    const seen: string[] = [];
+    const { port, fingerprint } = await new Promise<{ port: string; fingerprint: string }>((resolve, reject) => {
+      let port = "";
+      lines.on("line", (line) => {
+        seen.push(line);
+        port ||= /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1] ?? "";
+        const fp = /fingerprint \(SHA-256\): (\S+)/.exec(line)?.[1];
+        if (port && fp) resolve({ port, fingerprint: fp });
+      });
+      child.once("exit", (code) => reject(new Error(`agent exited with ${code}: ${seen.join("\n")}`)));
+    });
+    const health = await new Promise<string>((resolve, reject) => {
+      get(`https://127.0.0.1:${port}/health`, { rejectUnauthorized: false }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on("end", () => resolve(text));
+      }).on("error", reject);
+    });
+    expect(JSON.parse(health)).toMatchObject({ status: "ok", fingerprint });
+    const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+  });
+});
+
+describe("tug agent install", () => {
+  it("prints a systemd unit and agent.toml, and never a passkey", async () => {
+    const result = await run([...NODE, "agent", "install"]);
+    expect(result.stdout).toContain("[Service]");
+    expect(result.stdout).toMatch(/ExecStart=.* agent --config \/etc\/tugboat\/agent.toml/);
+    expect(result.stdout).toContain('passkey_file = "/etc/tugboat/agent.passkey"');
+  });
+
+  it("--write writes the files and a new passkey with mode 0600, without printing it", async () => {
+    const configDir = join(dir.path, "etc");
+    const unitDir = join(dir.path, "systemd");
+    const result = await run([
+      ...NODE,
+      "agent",
+      "install",
+      "--write",
+      "--config-dir",
+      configDir,
+      "--unit-dir",
+      unitDir,
+    ]);
+    const passkey = (await readFile(join(configDir, "agent.passkey"), "utf8")).trim();
+    expect(passkey.length).toBeGreaterThanOrEqual(40);
+    expect((await stat(join(configDir, "agent.passkey"))).mode & 0o777).toBe(0o600);
+    expect(result.stdout).not.toContain(passkey);
+    expect(await readFile(join(unitDir, "tugboat-agent.service"), "utf8")).toContain("Restart=always");
+    expect(await readFile(join(configDir, "agent.toml"), "utf8")).toContain("port = 8120");
+    const again = await run([...NODE, "agent", "install", "--write", "--config-dir", configDir, "--unit-dir", unitDir]);
+    expect(again.stdout).toContain("kept the passkey");
+    expect((await readFile(join(configDir, "agent.passkey"), "utf8")).trim()).toBe(passkey);
+  });
+});
