@@ -3,10 +3,11 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { benchAgent } from "./agent.js";
 import { benchPlan } from "./plan.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 
-const BENCHES: Record<string, () => Promise<BenchResult>> = { plan: benchPlan };
+const BENCHES: Record<string, () => Promise<BenchResult>> = { plan: benchPlan, agent: benchAgent };
 
 const only = process.argv.slice(2);
 for (const [name, bench] of Object.entries(BENCHES)) {

@@ -8,7 +8,7 @@ import type { AgentConfig } from "./config/agent-config.js";
 import { DockerEngine } from "./docker/engine.js";
 import { StatsSampler } from "./host/stats.js";
 import { Repositories } from "./repos/repositories.js";
-import { buildApp } from "./server/app.js";
+import { buildServer } from "./server/app.js";
 import { ensureCertificate } from "./server/tls.js";
 import { StackLocks } from "./stacks/locks.js";
 import { StackRecords } from "./stacks/stack-record.js";
@@ -62,7 +62,7 @@ export async function startAgent(
     compose: requireCompose,
     env: { ...process.env, DOCKER_HOST: engine.dockerHost },
   });
-  const app = buildApp({
+  const server = buildServer({
     version: AGENT_VERSION,
     passkey: config.passkey,
     allowedIps: config.allowed_ips,
@@ -72,9 +72,12 @@ export async function startAgent(
     stats,
     compose: findCompose,
   });
-  await app.listen({ port: config.port, host: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
   stats.start();
-  const address = app.server.address();
+  const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const scheme = tls ? "https" : "http";
   const url = `${scheme}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
@@ -87,7 +90,8 @@ export async function startAgent(
     fingerprint: tls?.fingerprint ?? "",
     async close() {
       stats.stop();
-      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       engine.close();
     },
   };

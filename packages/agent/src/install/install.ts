@@ -5,9 +5,16 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+/**
+ * Node flags the unit runs the agent with: a 1 MB young-generation semi-space
+ * keeps an idle agent's resident memory about 10 MB lower, at the cost of more
+ * (cheap) scavenges, which an agent that mostly waits can afford.
+ */
+export const AGENT_NODE_FLAGS = ["--max-semi-space-size=1"] as const;
+
 export interface InstallOptions {
-  /** argv that starts the agent, e.g. ["/usr/bin/node", "/opt/tugboat/packages/cli/bin/tug.js"]. */
-  command: readonly string[];
+  /** The node binary and the tug script, e.g. ["/usr/bin/node", "/opt/tugboat/packages/cli/bin/tug.js"]. */
+  command: readonly [string, string];
   configDir: string;
   unitDir: string;
   root: string;
@@ -25,7 +32,8 @@ export interface InstallFiles {
 export function installFiles(options: InstallOptions): InstallFiles {
   const configPath = join(options.configDir, "agent.toml");
   const passkeyPath = join(options.configDir, "agent.passkey");
-  const exec = [...options.command, "agent", "--config", configPath]
+  const [node, script] = options.command;
+  const exec = [node, ...AGENT_NODE_FLAGS, script, "agent", "--config", configPath]
     .map((a) => (/\s/.test(a) ? `"${a}"` : a))
     .join(" ");
   const unit = `[Unit]

@@ -13,6 +13,7 @@ import {
 } from "@tugboat/protocol";
 import { type ComposeProject, composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
+import { declaredServices } from "../compose/services.js";
 import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import { exec } from "../exec/exec.js";
@@ -138,6 +139,8 @@ export class Stacks {
   }
 
   private async configServices(runner: ComposeRunner, target: ComposeProject & { cwd: string }): Promise<string[]> {
+    const declared = await declaredServices(target.files);
+    if (declared) return declared;
     const { stdout } = await exec(composeArgv(runner, target, ["config", "--services"]), {
       cwd: target.cwd,
       env: this.deps.env,
