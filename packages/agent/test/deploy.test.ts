@@ -213,6 +213,18 @@ describe.skipIf(daemons.skipReason !== "")("agent safety", () => {
     expect(existsSync(join(agent.root, "repos"))).toBe(false);
   });
 
+  it("refuses callers outside allowed_ips with 403, even with the right passkey", async () => {
+    const fenced = await startTestAgent(daemonHost(daemons, 2), { allowedIps: ["10.9.9.9"] });
+    try {
+      const { status, text } = await fenced.call("GET", "/info");
+      expect(status).toBe(403);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: "E_FORBIDDEN" } });
+      expect((await fenced.call("GET", "/health", undefined, { passkey: null })).status).toBe(200);
+    } finally {
+      await fenced.stop();
+    }
+  });
+
   it("rejects unsafe stack names before touching the disk", async () => {
     for (const name of ["../x", "a;rm -rf /", "$(id)"]) {
       const body = { repository: { url: repo.remote }, commit, projectName: "safe" };
