@@ -8,6 +8,7 @@ declare -A wanted=(
   [docker-compose]=docker-compose
   [git]=git
   [busybox-static]=/bin/busybox
+  [postgresql]=postgres
 )
 missing=()
 for pkg in "${!wanted[@]}"; do

@@ -1,0 +1,37 @@
+// Opens core's database: SQLite in the data dir by default, PostgreSQL when
+// a postgres:// URL is given; one Kysely query layer over both.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrate } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export interface OpenDatabaseOptions {
+  /** postgres://… ; when unset, SQLite at `<dataDir>/tugboat.db`. */
+  url?: string;
+  dataDir: string;
+}
+
+export type Db = Kysely<Database>;
+
+export async function openDatabase(
+  options: OpenDatabaseOptions,
+): Promise<{ db: Db; kind: "sqlite" | "postgres"; describe: string }> {
+  if (options.url && /^postgres(ql)?:\/\//.test(options.url)) {
+    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrate(db as Kysely<unknown>, "postgres");
+    return { db, kind: "postgres", describe: options.url.replace(/\/\/[^@/]*@/, "//***@") };
+  }
+  if (options.url) throw new Error(`TUG_DATABASE_URL must start with postgres:// (got ${options.url.split(":")[0]}:…)`);
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, "tugboat.db");
+  const sqlite = new SQLite(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db as Kysely<unknown>, "sqlite");
+  return { db, kind: "sqlite", describe: file };
+}

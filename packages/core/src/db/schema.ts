@@ -1,0 +1,114 @@
+// The tables core keeps, as Kysely types. Same columns in SQLite and
+// PostgreSQL: text timestamps (ISO 8601), integer booleans, JSON as text.
+import type { Generated } from "kysely";
+
+export interface SyncsTable {
+  name: string;
+  repo_url: string;
+  branch: string;
+  /** JSON array of resource paths. */
+  paths: string;
+  managed: number;
+  /** The last commit seen on the branch, valid or not. */
+  head_commit: string | null;
+  /** The last commit applied (or, when not managed, planned and held). */
+  applied_commit: string | null;
+  status: string;
+  /** JSON: diagnostics of an invalid commit. */
+  errors: string | null;
+  /** JSON: a plan held for a manual run (managed = 0). */
+  pending_plan: string | null;
+  checked_at: string | null;
+}
+
+export interface ServersTable {
+  name: string;
+  address: string;
+  enabled: number;
+  region: string;
+  reachable: number;
+  last_seen: string | null;
+  last_error: string | null;
+  agent_version: string | null;
+  /** The pinned certificate fingerprint (set on first contact). */
+  fingerprint: string | null;
+  /** A different fingerprint the agent presented, refused until accepted. */
+  pending_fingerprint: string | null;
+  updated_at: string;
+}
+
+export interface StacksTable {
+  name: string;
+  server: string;
+  sync: string;
+  project: string;
+  /** JSON: what a deploy needs except secret values. */
+  spec: string;
+  desired_fingerprint: string;
+  deployed_fingerprint: string | null;
+  /** JSON FingerprintParts of the deployed version, for plan reasons. */
+  deployed_parts: string | null;
+  deployed_commit: string | null;
+  state: string;
+  stopped: number;
+  updated_at: string;
+}
+
+export interface UpdatesTable {
+  id: string;
+  operation: string;
+  target_kind: string;
+  target_name: string;
+  trigger: string;
+  actor: string;
+  commit: string | null;
+  /** JSON array of reasons. */
+  reasons: string;
+  status: string;
+  /** JSON: the final result (steps, failures, error). */
+  result: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface UpdateEventsTable {
+  update_id: string;
+  seq: number;
+  /** JSON StreamEvent (secrets masked). */
+  event: string;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  expires_at: string;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  key_hash: string;
+  user_id: number;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  syncs: SyncsTable;
+  servers: ServersTable;
+  stacks: StacksTable;
+  updates: UpdatesTable;
+  update_events: UpdateEventsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+}

@@ -1,0 +1,104 @@
+// Syncs: which repository, branch and paths; the last commit seen and
+// applied; the errors of an invalid commit; a plan held for a manual run.
+import type { Diagnostic } from "@tugboat/config";
+import type { Db } from "../db/open-database.js";
+
+export type SyncStatus = "never" | "ok" | "invalid" | "pending" | "failed";
+
+export interface SyncRow {
+  name: string;
+  repoUrl: string;
+  branch: string;
+  paths: string[];
+  managed: boolean;
+  headCommit: string | null;
+  appliedCommit: string | null;
+  status: SyncStatus;
+  errors: Diagnostic[];
+  pendingPlan: unknown;
+  checkedAt: string | null;
+}
+
+export class SyncStore {
+  constructor(private readonly db: Db) {}
+
+  async upsert(input: { name: string; repoUrl: string; branch: string; paths: string[]; managed: boolean }) {
+    const values = {
+      repo_url: input.repoUrl,
+      branch: input.branch,
+      paths: JSON.stringify(input.paths),
+      managed: input.managed ? 1 : 0,
+    };
+    const existing = await this.db.selectFrom("syncs").select("name").where("name", "=", input.name).executeTakeFirst();
+    if (existing) await this.db.updateTable("syncs").set(values).where("name", "=", input.name).execute();
+    else
+      await this.db
+        .insertInto("syncs")
+        .values({
+          name: input.name,
+          ...values,
+          head_commit: null,
+          applied_commit: null,
+          status: "never",
+          errors: null,
+          pending_plan: null,
+          checked_at: null,
+        })
+        .execute();
+  }
+
+  async record(
+    name: string,
+    outcome: { head: string; status: SyncStatus; applied?: string; errors?: Diagnostic[]; pendingPlan?: unknown },
+  ) {
+    await this.db
+      .updateTable("syncs")
+      .set({
+        head_commit: outcome.head,
+        status: outcome.status,
+        errors: outcome.errors && outcome.errors.length > 0 ? JSON.stringify(outcome.errors) : null,
+        pending_plan: outcome.pendingPlan === undefined ? null : JSON.stringify(outcome.pendingPlan),
+        checked_at: new Date().toISOString(),
+        ...(outcome.applied ? { applied_commit: outcome.applied } : {}),
+      })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  async get(name: string): Promise<SyncRow | undefined> {
+    const row = await this.db.selectFrom("syncs").selectAll().where("name", "=", name).executeTakeFirst();
+    return row ? toRow(row) : undefined;
+  }
+
+  async list(): Promise<SyncRow[]> {
+    return (await this.db.selectFrom("syncs").selectAll().orderBy("name").execute()).map(toRow);
+  }
+}
+
+function toRow(row: {
+  name: string;
+  repo_url: string;
+  branch: string;
+  paths: string;
+  managed: number;
+  head_commit: string | null;
+  applied_commit: string | null;
+  status: string;
+  errors: string | null;
+  pending_plan: string | null;
+  checked_at: string | null;
+}): SyncRow {
+  return {
+    name: row.name,
+    repoUrl: row.repo_url,
+    branch: row.branch,
+    paths: JSON.parse(row.paths) as string[],
+    managed: row.managed === 1,
+    headCommit: row.head_commit,
+    appliedCommit: row.applied_commit,
+    status: row.status as SyncStatus,
+    errors: row.errors ? (JSON.parse(row.errors) as Diagnostic[]) : [],
+    pendingPlan: row.pending_plan ? (JSON.parse(row.pending_plan) as unknown) : null,
+    checkedAt: row.checked_at,
+  };
+}

@@ -1,0 +1,163 @@
+// One contract suite for the state layer, run against SQLite and PostgreSQL.
+import { randomBytes } from "node:crypto";
+import {
+  type PrivatePostgres,
+  postgresUnavailableReason,
+  startPostgres,
+  type TempDir,
+  tempDir,
+} from "@tugboat/testkit";
+import { afterAll, describe, expect, it } from "vitest";
+import { ServerStore } from "../src/agents/server-store.js";
+import { type Db, openDatabase } from "../src/db/open-database.js";
+import { StackStore } from "../src/deploy/stack-store.js";
+import { SyncStore } from "../src/sync/sync-store.js";
+import { UpdateStore } from "../src/updates/update-store.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+let postgres: Promise<PrivatePostgres> | undefined;
+const pgSkip = postgresUnavailableReason();
+if (pgSkip && process.env.CI === "true") throw new Error(`PostgreSQL-backed tests cannot run under CI=true: ${pgSkip}`);
+
+const backends: Array<{ name: string; skip: string | undefined; open: () => Promise<Db> }> = [
+  {
+    name: "sqlite",
+    skip: undefined,
+    async open() {
+      const dir: TempDir = await tempDir("tug-core-db-");
+      const { db } = await openDatabase({ dataDir: dir.path });
+      cleanups.push(dir.cleanup, () => db.destroy());
+      return db;
+    },
+  },
+  {
+    name: "postgres",
+    skip: pgSkip,
+    async open() {
+      postgres ??= startPostgres().then((server) => {
+        cleanups.unshift(() => server.stop());
+        return server;
+      });
+      const url = await (await postgres).createDatabase(`t_${randomBytes(4).toString("hex")}`);
+      const { db } = await openDatabase({ url, dataDir: "/nonexistent" });
+      cleanups.push(() => db.destroy());
+      return db;
+    },
+  },
+];
+
+describe.each(backends)("state layer on $name", ({ skip, open }) => {
+  it.skipIf(skip !== undefined)("keeps stacks' desired and deployed versions, state and stopped flag", async () => {
+    const stacks = new StackStore(await open());
+    await stacks.upsertDesired({
+      name: "web",
+      server: "hercules",
+      sync: "root",
+      project: "web",
+      spec: { a: 1 },
+      fingerprint: "f1",
+    });
+    await stacks.markDeployed("web", { fingerprint: "f1", parts: { server: "hercules" }, commit: "c1" });
+    await stacks.upsertDesired({
+      name: "web",
+      server: "apollo",
+      sync: "root",
+      project: "web",
+      spec: { a: 2 },
+      fingerprint: "f2",
+    });
+    await stacks.setState("web", "deploying");
+    await stacks.setStopped("web", true);
+    expect(await stacks.get("web")).toMatchObject({
+      server: "apollo",
+      spec: { a: 2 },
+      desiredFingerprint: "f2",
+      deployedFingerprint: "f1",
+      deployedParts: { server: "hercules" },
+      deployedCommit: "c1",
+      state: "deploying",
+      stopped: true,
+    });
+    expect(await stacks.resetDeploying()).toBe(1);
+    expect((await stacks.get("web"))?.state).toBe("unknown");
+    await stacks.remove("web");
+    expect(await stacks.list()).toEqual([]);
+  });
+
+  it.skipIf(skip !== undefined)("pins server fingerprints and records reachability", async () => {
+    const servers = new ServerStore(await open());
+    await servers.upsert({ name: "hercules", address: "https://10.2.0.70:8120", enabled: true, region: "Amethyst" });
+    await servers.pin("hercules", "AA:BB");
+    await servers.recordChangedFingerprint("hercules", "CC:DD");
+    await servers.recordContact("hercules", { reachable: false, error: "connection refused" });
+    expect(await servers.get("hercules")).toMatchObject({
+      enabled: true,
+      fingerprint: "AA:BB",
+      pendingFingerprint: "CC:DD",
+      reachable: false,
+      lastError: "connection refused",
+    });
+    await servers.recordContact("hercules", { reachable: true, agentVersion: "0.1.0" });
+    expect(await servers.get("hercules")).toMatchObject({ reachable: true, lastError: null, agentVersion: "0.1.0" });
+  });
+
+  it.skipIf(skip !== undefined)("records syncs with errors and held plans", async () => {
+    const syncs = new SyncStore(await open());
+    await syncs.upsert({ name: "root", repoUrl: "/srv/fleet.git", branch: "main", paths: ["syncs"], managed: false });
+    const error = {
+      severity: "error" as const,
+      code: "E_UNKNOWN_SERVER",
+      message: "unknown server",
+      file: "syncs/a.toml",
+      line: 3,
+      column: 1,
+    };
+    await syncs.record("root", { head: "c2", status: "invalid", errors: [error] });
+    expect(await syncs.get("root")).toMatchObject({
+      headCommit: "c2",
+      appliedCommit: null,
+      status: "invalid",
+      errors: [error],
+    });
+    await syncs.record("root", { head: "c3", status: "pending", pendingPlan: { deploys: [] } });
+    expect(await syncs.get("root")).toMatchObject({ status: "pending", errors: [], pendingPlan: { deploys: [] } });
+  });
+
+  it.skipIf(skip !== undefined)(
+    "stores update records with ordered events, and fails the ones a stop interrupted",
+    async () => {
+      const updates = new UpdateStore(await open());
+      const id = await updates.create({
+        operation: "deploy",
+        targetKind: "stack",
+        targetName: "web",
+        trigger: "webhook",
+        actor: "github",
+        commit: "c1",
+        reasons: ["compose.yaml changed"],
+      });
+      await updates.start(id);
+      for (const seq of [0, 1, 2]) await updates.appendEvent(id, seq, { type: "log", line: `line ${seq}` });
+      expect((await updates.events(id, 0)).map((e) => e.seq)).toEqual([1, 2]);
+      const other = await updates.create({
+        operation: "stop",
+        targetKind: "stack",
+        targetName: "db",
+        trigger: "user",
+        actor: "admin",
+      });
+      await updates.finish(other, "success", { ok: true });
+      expect(await updates.failInterrupted("core restarted")).toBe(1);
+      expect(await updates.get(id)).toMatchObject({
+        status: "failed",
+        reasons: ["compose.yaml changed"],
+        trigger: "webhook",
+      });
+      expect((await updates.list({ targetName: "db" })).map((u) => u.status)).toEqual(["success"]);
+    },
+  );
+});
