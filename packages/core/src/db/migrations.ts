@@ -17,6 +17,7 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn("status", "text", (c) => c.notNull())
       .addColumn("errors", "text")
       .addColumn("pending_plan", "text")
+      .addColumn("applied_state", "text")
       .addColumn("checked_at", "text")
       .execute();
     await db.schema

@@ -18,6 +18,8 @@ export interface SyncsTable {
   errors: string | null;
   /** JSON: a plan held for a manual run (managed = 0). */
   pending_plan: string | null;
+  /** JSON FleetState: what the last apply (or attempt) of this sync left. */
+  applied_state: string | null;
   checked_at: string | null;
 }
 

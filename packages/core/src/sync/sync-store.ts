@@ -1,6 +1,6 @@
 // Syncs: which repository, branch and paths; the last commit seen and
 // applied; the errors of an invalid commit; a plan held for a manual run.
-import type { Diagnostic } from "@tugboat/config";
+import { type Diagnostic, EMPTY_STATE, FleetState } from "@tugboat/config";
 import type { Db } from "../db/open-database.js";
 
 export type SyncStatus = "never" | "ok" | "invalid" | "pending" | "failed";
@@ -42,6 +42,7 @@ export class SyncStore {
           status: "never",
           errors: null,
           pending_plan: null,
+          applied_state: null,
           checked_at: null,
         })
         .execute();
@@ -61,6 +62,19 @@ export class SyncStore {
         checked_at: new Date().toISOString(),
         ...(outcome.applied ? { applied_commit: outcome.applied } : {}),
       })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  async appliedState(name: string): Promise<FleetState> {
+    const row = await this.db.selectFrom("syncs").select("applied_state").where("name", "=", name).executeTakeFirst();
+    return row?.applied_state ? FleetState.parse(JSON.parse(row.applied_state)) : EMPTY_STATE;
+  }
+
+  async saveAppliedState(name: string, state: FleetState, commit: string) {
+    await this.db
+      .updateTable("syncs")
+      .set({ applied_state: JSON.stringify(state), applied_commit: commit, pending_plan: null })
       .where("name", "=", name)
       .execute();
   }

@@ -1,0 +1,225 @@
+// Applies deploys: waves in `after` order, stacks of a wave in parallel up to
+// a bound per host, one action per stack at a time (queued, never dropped).
+// An unreachable server fails only its own stacks.
+import type { FingerprintParts, FleetStack, StackSource } from "@tugboat/config";
+import type { DeployRequest, StackAction, StreamResult } from "@tugboat/protocol";
+import { TugError } from "@tugboat/protocol";
+import type { AgentPool } from "../agents/agent-pool.js";
+import type { UpdateLog } from "../updates/update-log.js";
+import type { Trigger } from "../updates/update-store.js";
+import type { StackStore } from "./stack-store.js";
+
+export interface DeployJob {
+  stack: FleetStack;
+  /** The commit of the repository holding the stack's files. */
+  commit: string;
+  repoUrl: string;
+  fingerprint: string;
+  parts: FingerprintParts;
+  reasons: string[];
+  wave: number;
+}
+
+export interface TriggerInfo {
+  trigger: Trigger;
+  actor: string;
+}
+
+export interface JobOutcome {
+  stack: string;
+  updateId: string;
+  ok: boolean;
+  error?: string;
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await work();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export function envFileContent(stack: FleetStack): string {
+  return stack.environment.map((entry) => `${entry.name}=${entry.value}\n`).join("");
+}
+
+export function deployRequest(job: DeployJob): DeployRequest {
+  const { stack } = job;
+  const relative = (file: string) => (stack.runDirectory ? file.slice(stack.runDirectory.length + 1) : file);
+  return {
+    repository: { url: job.repoUrl },
+    commit: job.commit,
+    runDirectory: stack.runDirectory,
+    composeFiles: stack.composeFiles.map(relative),
+    projectName: stack.projectName,
+    envFilePath: stack.config.env_file_path,
+    environment: envFileContent(stack),
+    secrets: stack.environment.filter((e) => e.secret).map((e) => e.value),
+    additionalEnvFiles: stack.config.additional_env_files,
+    pull: stack.config.auto_pull,
+    ignoreServices: stack.config.ignore_services,
+    extraArgs: stack.config.extra_args,
+    destroyBeforeDeploy: stack.config.destroy_before_deploy,
+  };
+}
+
+export function sourceUrl(source: StackSource, syncUrl: string): string {
+  return source.kind === "sync" ? syncUrl : source.url;
+}
+
+export class Deployer {
+  private readonly stackQueues = new Map<string, Promise<unknown>>();
+  private readonly hostLimits = new Map<string, Semaphore>();
+
+  constructor(
+    private readonly deps: { agents: AgentPool; stacks: StackStore; log: UpdateLog; parallelPerHost: number },
+  ) {}
+
+  /** Runs `work` after every earlier action on the same stack. */
+  private queued<T>(stack: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.stackQueues.get(stack) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.stackQueues.set(stack, next);
+    return next;
+  }
+
+  private host(server: string): Semaphore {
+    let limit = this.hostLimits.get(server);
+    if (!limit) {
+      limit = new Semaphore(this.deps.parallelPerHost);
+      this.hostLimits.set(server, limit);
+    }
+    return limit;
+  }
+
+  /** Deploys the jobs wave by wave; a stack whose `after` failed in this run is not deployed. */
+  async deployWaves(jobs: readonly DeployJob[], trigger: TriggerInfo): Promise<JobOutcome[]> {
+    const outcomes: JobOutcome[] = [];
+    const failed = new Set<string>();
+    const waves = [...new Set(jobs.map((job) => job.wave))].sort((a, b) => a - b);
+    for (const wave of waves) {
+      const batch = jobs.filter((job) => job.wave === wave);
+      const results = await Promise.all(
+        batch.map(async (job) => {
+          const blockedBy = job.stack.after.filter((name) => failed.has(name));
+          if (blockedBy.length > 0) {
+            const updateId = await this.deps.log.store.create({
+              operation: "deploy",
+              targetKind: "stack",
+              targetName: job.stack.name,
+              ...trigger,
+              commit: job.commit,
+              reasons: job.reasons,
+            });
+            await this.deps.log.writer(updateId).end("failed", {
+              error: {
+                code: "E_DEPENDENCY_FAILED",
+                message: `not deployed: ${blockedBy.join(", ")} failed to deploy first`,
+              },
+            });
+            return { stack: job.stack.name, updateId, ok: false, error: `${blockedBy.join(", ")} failed` };
+          }
+          return this.deploy(job, trigger);
+        }),
+      );
+      for (const result of results) {
+        outcomes.push(result);
+        if (!result.ok) failed.add(result.stack);
+      }
+    }
+    return outcomes;
+  }
+
+  /** One stack deploy, queued behind its earlier actions and bounded per host. */
+  async deploy(job: DeployJob, trigger: TriggerInfo): Promise<JobOutcome> {
+    const name = job.stack.name;
+    const updateId = await this.deps.log.store.create({
+      operation: "deploy",
+      targetKind: "stack",
+      targetName: name,
+      ...trigger,
+      commit: job.commit,
+      reasons: job.reasons,
+    });
+    return this.queued(name, () =>
+      this.host(job.stack.server).run(async () => {
+        const request = deployRequest(job);
+        const writer = this.deps.log.writer(updateId, request.secrets ?? []);
+        await this.deps.log.store.start(updateId);
+        await this.deps.stacks.setState(name, "deploying");
+        try {
+          const client = await this.deps.agents.client(job.stack.server);
+          if (!client) throw new TugError("E_NOT_FOUND", `server "${job.stack.server}" is not known to core`);
+          const result = await client.deploy(name, request, (event) => writer.emit(event));
+          await this.finishStack(name, result, job);
+          await writer.end(result.ok ? "success" : "failed", result);
+          return {
+            stack: name,
+            updateId,
+            ok: result.ok,
+            ...(result.ok ? {} : { error: result.error?.message ?? describeFailures(result) }),
+          };
+        } catch (error) {
+          await this.deps.stacks.setState(name, "unknown");
+          const body =
+            error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } };
+          await writer.end("failed", body);
+          return { stack: name, updateId, ok: false, error: body.error.message };
+        }
+      }),
+    );
+  }
+
+  private async finishStack(name: string, result: StreamResult, job: DeployJob) {
+    if (result.ok) {
+      await this.deps.stacks.markDeployed(name, { fingerprint: job.fingerprint, parts: job.parts, commit: job.commit });
+      await this.deps.stacks.setState(name, "running");
+    } else await this.deps.stacks.setState(name, "unhealthy");
+  }
+
+  /** A manual stop/start/restart/pull/down, recorded like a deploy. */
+  async action(options: { stack: string; server: string; action: StackAction; trigger: TriggerInfo }): Promise<string> {
+    const updateId = await this.deps.log.store.create({
+      operation: options.action,
+      targetKind: "stack",
+      targetName: options.stack,
+      ...options.trigger,
+    });
+    void this.queued(options.stack, async () => {
+      const writer = this.deps.log.writer(updateId);
+      await this.deps.log.store.start(updateId);
+      try {
+        const client = await this.deps.agents.client(options.server);
+        if (!client) throw new TugError("E_NOT_FOUND", `server "${options.server}" is not known to core`);
+        const result = await client.action(options.stack, options.action, {}, (event) => writer.emit(event));
+        if (result.ok && (options.action === "stop" || options.action === "down")) {
+          await this.deps.stacks.setStopped(options.stack, true);
+          await this.deps.stacks.setState(options.stack, options.action === "stop" ? "stopped" : "down");
+        }
+        if (result.ok && (options.action === "start" || options.action === "restart")) {
+          await this.deps.stacks.setStopped(options.stack, false);
+        }
+        await writer.end(result.ok ? "success" : "failed", result);
+      } catch (error) {
+        await writer.end(
+          "failed",
+          error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } },
+        );
+      }
+    });
+    return updateId;
+  }
+}
+
+function describeFailures(result: StreamResult): string {
+  return result.failures.map((f) => `${f.service}: ${f.reason}`).join("; ") || "deploy failed";
+}

@@ -1,0 +1,48 @@
+// Runs one update record: stores each event as it happens (secrets already
+// masked by the agent, and masked again here) and tells live listeners (SSE).
+import { EventEmitter } from "node:events";
+import type { UpdateStore } from "./update-store.js";
+
+export interface UpdateEvent {
+  updateId: string;
+  seq: number;
+  event: unknown;
+}
+
+export class UpdateLog {
+  private readonly emitter = new EventEmitter();
+
+  constructor(readonly store: UpdateStore) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Live events of one update; returns the unsubscribe function. */
+  subscribe(updateId: string, listener: (event: UpdateEvent) => void): () => void {
+    this.emitter.on(updateId, listener);
+    return () => this.emitter.off(updateId, listener);
+  }
+
+  /** A writer for one running update: events are stored in order and published. */
+  writer(updateId: string, secrets: readonly string[] = []) {
+    let seq = 0;
+    let chain = Promise.resolve();
+    const mask = (text: string) => secrets.filter((s) => s.length >= 3).reduce((t, s) => t.replaceAll(s, "***"), text);
+    return {
+      emit: (event: unknown) => {
+        const masked = JSON.parse(mask(JSON.stringify(event))) as unknown;
+        const current = seq;
+        seq += 1;
+        chain = chain.then(() => this.store.appendEvent(updateId, current, masked));
+        this.emitter.emit(updateId, { updateId, seq: current, event: masked });
+      },
+      /** Resolves when every event so far is stored. */
+      flush: () => chain,
+      end: (status: "success" | "failed", result: unknown) => {
+        chain = chain.then(() => this.store.finish(updateId, status, JSON.parse(mask(JSON.stringify(result)))));
+        return chain.then(() => {
+          this.emitter.emit(updateId, { updateId, seq: -1, event: { type: "end", status } });
+        });
+      },
+    };
+  }
+}
