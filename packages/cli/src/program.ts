@@ -47,6 +47,16 @@ export function buildProgram(): Command {
       outcome.exitCode = await planCommand(dir, options);
     });
 
+  program
+    .command("core")
+    .description("run the control plane (HTTP API on port 9120; settings from TUG_* variables or --config)")
+    .option("--config <file>", "core config TOML; TUG_* environment variables override it")
+    .option("--port <port>", "listen port (TUG_PORT)")
+    .action(async (options) => {
+      const { coreCommand } = await import("./commands/core.js");
+      outcome.exitCode = await coreCommand(options);
+    });
+
   const agent = program
     .command("agent")
     .description("run the agent on this Docker host (HTTPS on port 8120 by default)")

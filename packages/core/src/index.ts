@@ -1,2 +1,3 @@
 // tug core: the control plane that turns Git pushes into deploys.
-export const CORE_DEFAULT_PORT = 9120;
+export { CoreConfig, loadCoreConfig } from "./config/core-config.js";
+export { CORE_VERSION, type RunningCore, startCore } from "./core.js";

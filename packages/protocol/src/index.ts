@@ -13,5 +13,6 @@ export {
   StreamEvent,
   type StreamResult,
 } from "./agent.js";
+export { AcceptedResponse, LoginRequest, LoginResponse, ServerView, StackView, SyncView, UpdateView } from "./core.js";
 export { ERROR_STATUS, ErrorBody, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";

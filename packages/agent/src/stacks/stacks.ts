@@ -11,6 +11,7 @@ import {
   type StackStatus,
   TugError,
 } from "@tugboat/protocol";
+import { servicesMountingChanged } from "../compose/changed-mounts.js";
 import { type ComposeProject, composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
 import { declaredServices } from "../compose/services.js";
@@ -80,6 +81,7 @@ export class Stacks {
   }
 
   private async deploy(run: ActionRun, stack: string, request: DeployRequestParsed): Promise<ServiceFailure[]> {
+    const previous = await this.deps.records.read(stack);
     const worktree = await run.task("checkout", () =>
       this.deps.repos.checkout({
         stack,
@@ -124,18 +126,47 @@ export class Stacks {
     }
     if (request.destroyBeforeDeploy && skipped.size === 0)
       await run.command("down", compose(["down", "--remove-orphans"]), { cwd, env: this.deps.env });
-    if (request.pull) await run.command("pull", compose(["pull", ...services]), { cwd, env: this.deps.env });
+    // A registry hiccup must not block redeploying a config change: pull what can be pulled,
+    // and let `up` fail if an image is really missing.
+    if (request.pull)
+      await run.command("pull", compose(["pull", "--ignore-pull-failures", ...services]), { cwd, env: this.deps.env });
     await run.command(
       "up",
       compose(["up", "-d", ...(skipped.size === 0 ? ["--remove-orphans"] : []), ...request.extraArgs, ...services]),
       { cwd, env: this.deps.env },
     );
+    const recreate = (await this.recreateForChangedMounts(worktree, target, previous, request.commit)).filter(
+      (s) => !skipped.has(s) && (request.services.length === 0 || request.services.includes(s)),
+    );
+    if (recreate.length > 0) {
+      run.log("recreate", `recreating ${recreate.join(", ")}: a bind-mounted file changed`);
+      await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", ...recreate]), {
+        cwd,
+        env: this.deps.env,
+      });
+    }
     const expected = (services.length > 0 ? services : await this.configServices(runner, target)).filter(
       (s) => !request.ignoreServices.includes(s),
     );
     return run.task("wait for services", () =>
       this.waitForServices(run, target.project, expected, request.timeoutSeconds),
     );
+  }
+
+  /** Services bind-mounting a file that changed since the commit this agent last deployed. */
+  private async recreateForChangedMounts(
+    worktree: string,
+    target: StackRecord,
+    previous: StackRecord | undefined,
+    commit: string,
+  ) {
+    if (!previous || previous.commit === commit || previous.project !== target.project) return [];
+    const diff = await exec(["git", "-C", worktree, "diff", "--name-only", previous.commit, commit], {
+      allowFailure: true,
+    });
+    if (diff.exitCode !== 0) return [];
+    const changed = new Set(diff.stdout.split("\n").filter(Boolean));
+    return servicesMountingChanged(worktree, target.files, changed);
   }
 
   private async configServices(runner: ComposeRunner, target: ComposeProject & { cwd: string }): Promise<string[]> {

@@ -141,6 +141,11 @@ export class Deployer {
 
   /** One stack deploy, queued behind its earlier actions and bounded per host. */
   async deploy(job: DeployJob, trigger: TriggerInfo): Promise<JobOutcome> {
+    return (await this.start(job, trigger)).done;
+  }
+
+  /** Records and queues a deploy; `done` settles when it has run. */
+  async start(job: DeployJob, trigger: TriggerInfo): Promise<{ updateId: string; done: Promise<JobOutcome> }> {
     const name = job.stack.name;
     const updateId = await this.deps.log.store.create({
       operation: "deploy",
@@ -150,7 +155,7 @@ export class Deployer {
       commit: job.commit,
       reasons: job.reasons,
     });
-    return this.queued(name, () =>
+    const done = this.queued(name, () =>
       this.host(job.stack.server).run(async () => {
         const request = deployRequest(job);
         const writer = this.deps.log.writer(updateId, request.secrets ?? []);
@@ -177,6 +182,7 @@ export class Deployer {
         }
       }),
     );
+    return { updateId, done };
   }
 
   private async finishStack(name: string, result: StreamResult, job: DeployJob) {

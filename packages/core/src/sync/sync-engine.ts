@@ -2,6 +2,7 @@
 // and plans it with @tugboat/config, and applies it (managed) or holds the
 // plan (not managed). An invalid commit changes nothing and is recorded.
 import { type Fleet, fingerprintStack, GitCommitSource, loadFleet, type Plan, planFleet } from "@tugboat/config";
+import { TugError } from "@tugboat/protocol";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import { type Deployer, type DeployJob, sourceUrl, type TriggerInfo } from "../deploy/deployer.js";
@@ -142,6 +143,28 @@ export class SyncEngine {
   async plan(name: string, fleet: Fleet): Promise<Plan> {
     const stopped = new Set((await this.deps.stacks.list()).filter((s) => s.stopped).map((s) => s.name));
     return planFleet(fleet, await this.deps.syncs.appliedState(name), { stopped });
+  }
+
+  /** A deploy someone asked for: the stack as of the last applied (or, before any, the head) commit. */
+  async deployStack(stackName: string, trigger: TriggerInfo): Promise<string> {
+    const row = await this.deps.stacks.get(stackName);
+    const sync = row ? await this.deps.syncs.get(row.sync) : undefined;
+    if (!row || !sync) throw new TugError("E_NOT_FOUND", `no stack named "${stackName}"`);
+    const commit = sync.appliedCommit ?? (await this.deps.mirrors.remoteHead(sync.repoUrl, sync.branch));
+    const loaded = await this.load(sync.repoUrl, sync.branch, commit, sync.paths);
+    const stack = loaded.fleet.stacks.find((s) => s.name === stackName);
+    if (!stack) throw new TugError("E_NOT_FOUND", `stack "${stackName}" is not in commit ${commit.slice(0, 7)}`);
+    this.configureServers(loaded.fleet);
+    const url = sourceUrl(stack.source, sync.repoUrl);
+    const stackCommit =
+      stack.source.kind === "sync" ? commit : await this.deps.mirrors.remoteHead(url, stack.source.branch);
+    const { fingerprint, parts } = fingerprintStack(stack);
+    await this.deps.stacks.setStopped(stackName, false);
+    const started = await this.deps.deployer.start(
+      { stack, commit: stackCommit, repoUrl: url, fingerprint, parts, reasons: ["manual deploy"], wave: 1 },
+      trigger,
+    );
+    return started.updateId;
   }
 
   /** Loads the last applied commit at start-up, so agents are configured before any request. */

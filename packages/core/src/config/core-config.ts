@@ -1,0 +1,82 @@
+// Core's settings: a --config TOML file, overridden by TUG_* environment variables.
+import { readFile } from "node:fs/promises";
+import { TugError } from "@tugboat/protocol";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+
+const Bool = z.union([z.boolean(), z.string().transform((v) => ["1", "true", "yes"].includes(v.toLowerCase()))]);
+
+export const CoreConfig = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(9120),
+  host: z.string().default("0.0.0.0"),
+  data_dir: z.string().default("./data"),
+  database_url: z.string().default(""),
+  sync_repo: z.string().default(""),
+  sync_branch: z.string().default("main"),
+  sync_paths: z
+    .union([
+      z.array(z.string()),
+      z.string().transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default(["syncs"]),
+  sync_name: z.string().default("root"),
+  sync_managed: Bool.optional(),
+  poll_interval: z.coerce.number().min(5, "the poll interval is at least 5 seconds").default(60),
+  status_interval: z.coerce.number().min(1).default(15),
+  agent_passkey: z.string().default(""),
+  webhook_secret: z.string().default(""),
+  init_admin_username: z.string().default(""),
+  init_admin_password: z.string().default(""),
+  deploy_parallel_per_host: z.coerce.number().int().min(1).default(4),
+  session_hours: z.coerce
+    .number()
+    .positive()
+    .default(24 * 7),
+});
+export type CoreConfig = z.output<typeof CoreConfig> & {
+  /** Secret variable values held by core: TUG_SECRET_<NAME>=value. */
+  secrets: Record<string, string>;
+};
+
+export async function loadCoreConfig(options: {
+  env?: NodeJS.ProcessEnv;
+  configFile?: string;
+  overrides?: Record<string, unknown>;
+}): Promise<CoreConfig> {
+  const env = options.env ?? process.env;
+  let fromFile: Record<string, unknown> = {};
+  if (options.configFile) {
+    const text = await readFile(options.configFile, "utf8").catch((error: Error) => {
+      throw new TugError("E_INVALID_REQUEST", `cannot read core config ${options.configFile}: ${error.message}`);
+    });
+    try {
+      fromFile = parseToml(text);
+    } catch (error) {
+      throw new TugError("E_INVALID_REQUEST", `${options.configFile}: ${(error as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, string> = {};
+  for (const key of Object.keys(CoreConfig.shape)) {
+    const value = env[`TUG_${key.toUpperCase()}`];
+    if (value !== undefined && value !== "") fromEnv[key] = value;
+  }
+  const parsed = CoreConfig.safeParse({ ...fromFile, ...fromEnv, ...options.overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TugError(
+      "E_INVALID_REQUEST",
+      `core config: TUG_${issue?.path.join(".").toUpperCase()} ${issue?.message}`,
+    );
+  }
+  const secrets = Object.fromEntries(
+    Object.entries(env).flatMap(([name, value]) =>
+      name.startsWith("TUG_SECRET_") && value ? [[name.slice(11), value]] : [],
+    ),
+  );
+  return { ...parsed.data, secrets };
+}

@@ -1,0 +1,133 @@
+// Starts core: database, stores, sync engine, deployer, status poller and the
+// HTTP API; recovers from a previous run that stopped mid-deploy.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { AgentPool } from "./agents/agent-pool.js";
+import { ServerStore } from "./agents/server-store.js";
+import { UserStore } from "./auth/user-store.js";
+import type { CoreConfig } from "./config/core-config.js";
+import { openDatabase } from "./db/open-database.js";
+import { Deployer } from "./deploy/deployer.js";
+import { StackStore } from "./deploy/stack-store.js";
+import { buildApp } from "./http/app.js";
+import type { CoreContext } from "./http/context.js";
+import { StatusPoller } from "./monitor/status-poller.js";
+import { RepoMirrors } from "./sync/repo-mirror.js";
+import { SyncEngine } from "./sync/sync-engine.js";
+import { SyncStore } from "./sync/sync-store.js";
+import { UpdateLog } from "./updates/update-log.js";
+import { UpdateStore } from "./updates/update-store.js";
+
+export const CORE_VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+
+export interface RunningCore {
+  url: string;
+  port: number;
+  context: CoreContext;
+  /** Waits for the current checks and polls, then stops everything. */
+  close(): Promise<void>;
+}
+
+/** A local path becomes absolute (agents on this machine read it); URLs stay as they are. */
+function repoUrl(value: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes("@") || !existsSync(value) ? value : resolve(value);
+}
+
+export async function startCore(
+  config: CoreConfig,
+  options: { log?: (line: string) => void } = {},
+): Promise<RunningCore> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { db, describe } = await openDatabase({
+    ...(config.database_url ? { url: config.database_url } : {}),
+    dataDir: config.data_dir,
+  });
+  log(`state: ${describe}`);
+  const users = new UserStore(db);
+  const servers = new ServerStore(db);
+  const stacks = new StackStore(db);
+  const syncs = new SyncStore(db);
+  const updates = new UpdateStore(db);
+
+  const interrupted = await updates.failInterrupted("core stopped while this was running");
+  const reset = await stacks.resetDeploying();
+  if (interrupted + reset > 0)
+    log(`recovered: ${interrupted} interrupted update(s) marked failed, ${reset} stack(s) no longer deploying`);
+
+  if ((await users.count()) === 0) {
+    if (config.init_admin_username && config.init_admin_password) {
+      await users.create(config.init_admin_username, config.init_admin_password, "admin");
+      log(`created admin user "${config.init_admin_username}"`);
+    } else
+      log("warning: no users yet; set TUG_INIT_ADMIN_USERNAME and TUG_INIT_ADMIN_PASSWORD to create the first admin");
+  }
+
+  const agents = new AgentPool(servers, config.agent_passkey);
+  const updateLog = new UpdateLog(updates);
+  const deployer = new Deployer({ agents, stacks, log: updateLog, parallelPerHost: config.deploy_parallel_per_host });
+  const engine = new SyncEngine({
+    syncs,
+    servers,
+    stacks,
+    log: updateLog,
+    mirrors: new RepoMirrors(join(config.data_dir, "repos")),
+    deployer,
+    agents,
+    secrets: config.secrets,
+    ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
+  });
+
+  if (config.sync_repo) {
+    await syncs.upsert({
+      name: config.sync_name,
+      repoUrl: repoUrl(config.sync_repo),
+      branch: config.sync_branch,
+      paths: config.sync_paths,
+      managed: config.sync_managed ?? true,
+    });
+    await engine.restore(config.sync_name);
+  } else log("warning: no TUG_SYNC_REPO: nothing to sync");
+
+  const context: CoreContext = {
+    config,
+    version: CORE_VERSION,
+    users,
+    servers,
+    stacks,
+    syncs,
+    log: updateLog,
+    deployer,
+    engine,
+  };
+  const app = await buildApp(context);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  log(`tug core ${CORE_VERSION} listening on http://${config.host}:${port}`);
+
+  const poller = new StatusPoller({ servers, stacks, agents, intervalMs: config.status_interval * 1000 });
+  poller.start();
+  const poll = () => {
+    if (config.sync_repo) {
+      void engine
+        .check(config.sync_name, { trigger: "poll", actor: "poll" })
+        .catch((error: Error) => log(`sync check failed: ${error.message}`));
+    }
+  };
+  const pollTimer = setInterval(poll, config.poll_interval * 1000);
+  pollTimer.unref();
+  poll();
+
+  return {
+    url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
+    port,
+    context,
+    async close() {
+      clearInterval(pollTimer);
+      await poller.stop();
+      await app.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// What route handlers need: the stores and services of one running core.
+import type { ServerStore } from "../agents/server-store.js";
+import type { UserStore } from "../auth/user-store.js";
+import type { CoreConfig } from "../config/core-config.js";
+import type { Deployer } from "../deploy/deployer.js";
+import type { StackStore } from "../deploy/stack-store.js";
+import type { SyncEngine } from "../sync/sync-engine.js";
+import type { SyncStore } from "../sync/sync-store.js";
+import type { UpdateLog } from "../updates/update-log.js";
+
+export interface CoreContext {
+  config: CoreConfig;
+  version: string;
+  users: UserStore;
+  servers: ServerStore;
+  stacks: StackStore;
+  syncs: SyncStore;
+  log: UpdateLog;
+  deployer: Deployer;
+  engine: SyncEngine;
+}

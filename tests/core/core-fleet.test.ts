@@ -1,0 +1,250 @@
+// Core with two agents on two private dockerds and a Git repository: first
+// deploy, a one-stack push through a webhook, a forged webhook, an invalid
+// commit, and a server whose agent is down.
+import { createHmac } from "node:crypto";
+import { type RunningAgent, startAgent } from "@tugboat/agent";
+import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import { daemonHost, docker, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, type Fixture, fleetFixture, PASSKEY, WEBHOOK_SECRET } from "./fixture.js";
+
+const daemons = sharedDaemons();
+
+describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () => {
+  const agents: RunningAgent[] = [];
+  const dirs: TempDir[] = [];
+  let core: RunningCore;
+  let fixture: Fixture;
+  let token: string;
+  let alpha: string;
+  let beta: string;
+
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${core.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  const webhook = (payload: unknown, secret = WEBHOOK_SECRET) => {
+    const body = JSON.stringify(payload);
+    return fetch(`${core.url}/webhooks/github/sync/root`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+      },
+      body,
+    });
+  };
+  const containerIds = async (host: string, stack: string) =>
+    (
+      await docker(host, [
+        "ps",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        `label=com.docker.compose.project=${fixture.project(stack)}`,
+      ])
+    ).stdout.trim();
+  const sync = async () =>
+    (
+      await api<Array<{ status: string; headCommit: string | null; appliedCommit: string | null; errors: unknown[] }>>(
+        "GET",
+        "/api/syncs",
+      )
+    ).body[0];
+  const deployRecords = async () =>
+    (await api<Array<{ operation: string; targetName: string; status: string }>>("GET", "/api/updates")).body.filter(
+      (u) => u.operation === "deploy",
+    );
+
+  beforeAll(async () => {
+    alpha = daemonHost(daemons, 0);
+    beta = daemonHost(daemons, 1);
+    for (const host of [alpha, beta]) {
+      const dir = await tempDir("tug-core-agent-");
+      dirs.push(dir);
+      agents.push(
+        await startAgent(
+          {
+            ...(await import("@tugboat/agent")).AgentConfig.parse({
+              port: 0,
+              host: "127.0.0.1",
+              root: dir.path,
+              docker_host: host,
+            }),
+            passkey: PASSKEY,
+          },
+          { log: () => {} },
+        ),
+      );
+    }
+    fixture = await fleetFixture({
+      alpha: agents[0]?.url ?? "",
+      beta: agents[1]?.url ?? "",
+      gamma: "https://127.0.0.1:1",
+    });
+    const data = await tempDir("tug-core-data-");
+    dirs.push(data);
+    core = await startCore(
+      {
+        ...CoreConfig.parse({
+          port: 0,
+          host: "127.0.0.1",
+          data_dir: data.path,
+          sync_repo: fixture.repo.remote,
+          poll_interval: 3600,
+          status_interval: 3600,
+          agent_passkey: PASSKEY,
+          webhook_secret: WEBHOOK_SECRET,
+          init_admin_username: ADMIN.username,
+          init_admin_password: ADMIN.password,
+        }),
+        secrets: {},
+      },
+      { log: () => {} },
+    );
+    const login = await fetch(`${core.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    token = ((await login.json()) as { token: string }).token;
+  });
+
+  afterAll(async () => {
+    await core?.close();
+    for (const agent of agents) await agent.close();
+    for (const [host, stacks] of [
+      [alpha, ["db", "web"]],
+      [beta, ["cache", "worker"]],
+    ] as const) {
+      for (const stack of stacks) {
+        const ids = fixture ? (await containerIds(host, stack)).split("\n").filter(Boolean) : [];
+        if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
+      }
+    }
+    await fixture?.repo.cleanup();
+    for (const dir of dirs) await dir.cleanup();
+  });
+
+  it("brings every stack up on the right daemon; the unreachable server fails only its own stack", async () => {
+    const first = await waitFor(
+      async () => {
+        const s = await sync();
+        return s && s.status !== "never" ? s : undefined;
+      },
+      { what: "the first sync to finish", timeoutMs: 120_000 },
+    );
+    const dump = JSON.stringify((await api<unknown[]>("GET", "/api/updates")).body, null, 1).slice(0, 3000);
+    expect(first.status, dump).toBe("failed");
+    expect(await containerIds(alpha, "db"), dump).not.toBe("");
+    for (const [host, stack] of [
+      [alpha, "db"],
+      [alpha, "web"],
+      [beta, "cache"],
+      [beta, "worker"],
+    ] as const) {
+      expect(await containerIds(host, stack), `${stack} on ${host}`).not.toBe("");
+    }
+    expect(await containerIds(alpha, "cache")).toBe("");
+    expect(await containerIds(beta, "web")).toBe("");
+    const records = await deployRecords();
+    expect(records.map((r) => [r.targetName, r.status]).sort()).toEqual([
+      ["cache", "success"],
+      ["db", "success"],
+      ["ghost", "failed"],
+      ["web", "success"],
+      ["worker", "success"],
+    ]);
+    const stacks = (
+      await api<Array<{ name: string; state: string; deployedCommit: string | null }>>("GET", "/api/stacks")
+    ).body;
+    expect(stacks.find((s) => s.name === "web")).toMatchObject({ state: "running", deployedCommit: first.headCommit });
+    const servers = (await api<Array<{ name: string; fingerprint: string | null }>>("GET", "/api/servers")).body;
+    expect(servers.find((s) => s.name === "alpha")?.fingerprint).toBe(agents[0]?.fingerprint);
+  });
+
+  it("redeploys exactly the stack a pushed change touches, through a signed webhook", async () => {
+    const before = {
+      db: await containerIds(alpha, "db"),
+      web: await containerIds(alpha, "web"),
+      cache: await containerIds(beta, "cache"),
+      worker: await containerIds(beta, "worker"),
+    };
+    const deploysBefore = (await deployRecords()).length;
+    await fixture.repo.write("config/app.conf", "greeting = bonjour\n");
+    const commit = await fixture.repo.commitAndPush("change the shared web config");
+    const response = await webhook({ ref: "refs/heads/main", after: commit });
+    expect(response.status).toBe(202);
+    await waitFor(async () => (await sync())?.appliedCommit === commit, {
+      what: "the push to be applied",
+      timeoutMs: 120_000,
+    });
+    const after = {
+      db: await containerIds(alpha, "db"),
+      web: await containerIds(alpha, "web"),
+      cache: await containerIds(beta, "cache"),
+      worker: await containerIds(beta, "worker"),
+    };
+    expect(after.web).not.toBe(before.web);
+    expect((await docker(alpha, ["exec", after.web, "cat", "/etc/app.conf"])).stdout).toBe("greeting = bonjour\n");
+    expect({ db: after.db, cache: after.cache, worker: after.worker }).toEqual({
+      db: before.db,
+      cache: before.cache,
+      worker: before.worker,
+    });
+    const all = await deployRecords();
+    const newDeploys = all.slice(0, all.length - deploysBefore);
+    expect(newDeploys.map((r) => [r.targetName, r.status])).toEqual([["web", "success"]]);
+  });
+
+  it("rejects a webhook with a bad signature and deploys nothing", async () => {
+    const head = (await sync())?.headCommit;
+    const records = (await api<unknown[]>("GET", "/api/updates")).body.length;
+    await fixture.repo.write(
+      "stacks/cache/compose.yaml",
+      'services:\n  cache:\n    image: local/busybox:1\n    command: ["sleep", "1"]\n',
+    );
+    await fixture.repo.commitAndPush("unsigned change");
+    const response = await webhook({ ref: "refs/heads/main" }, "wrong-secret");
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("E_UNAUTHORIZED");
+    expect((await sync())?.headCommit).toBe(head);
+    expect((await api<unknown[]>("GET", "/api/updates")).body.length).toBe(records);
+    // Put the file back so the next test starts from a clean head.
+    await fixture.repo.git(["revert", "--no-edit", "HEAD"]);
+    await fixture.repo.push();
+  });
+
+  it("records an invalid commit with its errors and deploys nothing", async () => {
+    const ids = { web: await containerIds(alpha, "web"), cache: await containerIds(beta, "cache") };
+    const deploys = (await deployRecords()).length;
+    const text = (await fixture.repo.git(["show", "HEAD:syncs/stacks.toml"])).replace(
+      'server = "beta"',
+      'server = "betta"',
+    );
+    await fixture.repo.write("syncs/stacks.toml", text);
+    const bad = await fixture.repo.commitAndPush("typo in a server name");
+    expect((await webhook({ ref: "refs/heads/main" })).status).toBe(202);
+    const state = await waitFor(
+      async () => {
+        const s = await sync();
+        return s?.headCommit === bad && s.status === "invalid" ? s : undefined;
+      },
+      { what: "the invalid commit to be recorded", timeoutMs: 60_000 },
+    );
+    expect(state.errors).toEqual([
+      expect.objectContaining({
+        code: "E_UNKNOWN_SERVER",
+        file: "syncs/stacks.toml",
+        message: 'unknown server "betta" (did you mean "beta"?)',
+      }),
+    ]);
+    expect((await api<{ errors: unknown[] }>("GET", "/api/syncs/root/plan")).body.errors).toHaveLength(1);
+    expect((await deployRecords()).length).toBe(deploys);
+    expect({ web: await containerIds(alpha, "web"), cache: await containerIds(beta, "cache") }).toEqual(ids);
+  });
+});

@@ -1,0 +1,63 @@
+// A fleet for core's integration tests: two reachable hosts (private dockerds
+// with agents), one unreachable host, stacks with `after`, a healthcheck and a
+// shared bind-mounted file, in a real Git repository.
+import { randomBytes } from "node:crypto";
+import { type GitRepo, gitRepo } from "@tugboat/testkit";
+
+export const PASSKEY = "core-test-passkey";
+export const WEBHOOK_SECRET = "hook-secret";
+export const ADMIN = { username: "admin", password: "correct horse battery" };
+
+const compose = (service: string, extra = "") => `services:
+  ${service}:
+    image: local/busybox:1
+    init: true
+    command: ["sleep", "2147483647"]
+    restart: unless-stopped${extra}
+`;
+
+export interface Fixture {
+  repo: GitRepo;
+  id: string;
+  project(stack: string): string;
+  serversToml(addresses: { alpha: string; beta: string; gamma: string }): string;
+}
+
+export async function fleetFixture(addresses: { alpha: string; beta: string; gamma: string }): Promise<Fixture> {
+  const repo = await gitRepo();
+  const id = randomBytes(3).toString("hex");
+  const project = (stack: string) => `${stack}-${id}`;
+  const stack = (name: string, server: string, dir: string, extra = "") =>
+    `\n[[stack]]\nname = "${name}"\n${extra}[stack.config]\nserver = "${server}"\nproject_name = "${project(name)}"\nrun_directory = "${dir}"\n# Images are built locally: nothing to pull from a registry.\nauto_pull = false\nenvironment = """\nHOST=${server}\n"""\n`;
+  const serversToml = (a: typeof addresses) =>
+    ["alpha", "beta", "gamma"]
+      .map(
+        (name) =>
+          `[[server]]\nname = "${name}"\n[server.config]\naddress = "${a[name as keyof typeof a]}"\nenabled = true\n`,
+      )
+      .join("\n");
+  await repo.write("syncs/servers.toml", serversToml(addresses));
+  await repo.write(
+    "syncs/stacks.toml",
+    [
+      stack("db", "alpha", "stacks/db"),
+      stack("web", "alpha", "stacks/web", 'after = ["db"]\n'),
+      stack("cache", "beta", "stacks/cache"),
+      stack("worker", "beta", "stacks/worker"),
+      stack("ghost", "gamma", "stacks/worker"),
+    ].join(""),
+  );
+  await repo.write(
+    "stacks/db/compose.yaml",
+    compose("db", `\n    healthcheck:\n      test: ["CMD", "true"]\n      interval: 1s\n      retries: 3`),
+  );
+  await repo.write(
+    "stacks/web/compose.yaml",
+    compose("web", "\n    volumes:\n      - ../../config/app.conf:/etc/app.conf:ro"),
+  );
+  await repo.write("stacks/cache/compose.yaml", compose("cache"));
+  await repo.write("stacks/worker/compose.yaml", compose("worker"));
+  await repo.write("config/app.conf", "greeting = hello\n");
+  await repo.commitAndPush("fleet");
+  return { repo, id, project, serversToml };
+}
