@@ -247,4 +247,67 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     expect((await deployRecords()).length).toBe(deploys);
     expect({ web: await containerIds(alpha, "web"), cache: await containerIds(beta, "cache") }).toEqual(ids);
   });
+
+  it("keeps a stack stopped through Tugboat stopped through later syncs", async () => {
+    const stop = await api<{ updateId: string }>("POST", "/api/stacks/worker/stop");
+    expect(stop.status).toBe(202);
+    await waitFor(async () => (await containerIds(beta, "worker")) === "", { what: "worker to stop" });
+    await waitFor(
+      async () => (await api<{ stopped: boolean; state: string }>("GET", "/api/stacks/worker")).body.stopped,
+      { what: "worker marked stopped" },
+    );
+    // Fix the invalid commit and change worker's compose file: the sync applies, but leaves worker alone.
+    await fixture.repo.write(
+      "syncs/stacks.toml",
+      (await fixture.repo.git(["show", "HEAD:syncs/stacks.toml"])).replace('server = "betta"', 'server = "beta"'),
+    );
+    await fixture.repo.write(
+      "stacks/worker/compose.yaml",
+      'services:\n  worker:\n    image: local/busybox:1\n    init: true\n    command: ["sleep", "2147483646"]\n',
+    );
+    const commit = await fixture.repo.commitAndPush("fix the server name, change worker");
+    expect((await webhook({ ref: "refs/heads/main" })).status).toBe(202);
+    await waitFor(async () => (await sync())?.appliedCommit === commit, {
+      what: "the fix to be applied",
+      timeoutMs: 120_000,
+    });
+    expect(await containerIds(beta, "worker")).toBe("");
+    const update = (await api<Array<{ operation: string; id: string }>>("GET", "/api/updates?target=root")).body[0];
+    const detail = await api<{ events: Array<{ line?: string }> }>("GET", `/api/updates/${update?.id}`);
+    expect(detail.body.events.some((e) => e.line?.includes("worker: skipped, stopped through Tugboat"))).toBe(true);
+    // Starting it again (a deploy) brings it back.
+    expect((await api("POST", "/api/stack/worker/deploy")).status).toBe(202);
+    await waitFor(async () => (await containerIds(beta, "worker")) !== "", {
+      what: "worker to run again",
+      timeoutMs: 60_000,
+    });
+  });
+
+  it("checks roles on every route: a viewer sees, but gets 403 when it acts", async () => {
+    const users = core.context.users;
+    await users.create("watcher", "viewer password", "viewer");
+    const login = await fetch(`${core.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "watcher", password: "viewer password" }),
+    });
+    const viewerToken = ((await login.json()) as { token: string }).token;
+    const asViewer = (method: string, path: string) =>
+      fetch(`${core.url}${path}`, { method, headers: { authorization: `Bearer ${viewerToken}` } });
+    expect((await asViewer("GET", "/api/stacks")).status).toBe(200);
+    const denied = await asViewer("POST", "/api/stacks/web/deploy");
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("E_FORBIDDEN");
+    expect((await fetch(`${core.url}/api/stacks`)).status).toBe(401);
+    const wrong = await fetch(`${core.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "watcher", password: "nope" }),
+    });
+    expect(wrong.status).toBe(401);
+    const key = await users.createApiKey(1, "ci", null);
+    expect((await fetch(`${core.url}/api/servers`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const openapi = (await (await fetch(`${core.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain("/api/stacks/{name}/deploy");
+  });
 });

@@ -164,7 +164,9 @@ export class Deployer {
         try {
           const client = await this.deps.agents.client(job.stack.server);
           if (!client) throw new TugError("E_NOT_FOUND", `server "${job.stack.server}" is not known to core`);
-          const result = await client.deploy(name, request, (event) => writer.emit(event));
+          const result = await this.whenNotBusy(name, writer.emit, () =>
+            client.deploy(name, request, (event) => writer.emit(event)),
+          );
           await this.finishStack(name, result, job);
           await writer.end(result.ok ? "success" : "failed", result);
           return {
@@ -183,6 +185,29 @@ export class Deployer {
       }),
     );
     return { updateId, done };
+  }
+
+  /**
+   * The agent refuses a second action on a stack (409 busy) while an earlier
+   * one runs, for instance one a previous core started before it stopped: wait
+   * for it instead of failing.
+   */
+  private async whenNotBusy<T>(stack: string, emit: (event: unknown) => void, work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 10 * 60_000;
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof TugError && error.code === "E_STACK_BUSY") || Date.now() > deadline) throw error;
+        emit({
+          type: "log",
+          step: "queue",
+          stream: "stdout",
+          line: `${stack} is busy on its agent with an earlier action; retrying in ${delay / 1000} s`,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   private async finishStack(name: string, result: StreamResult, job: DeployJob) {

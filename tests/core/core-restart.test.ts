@@ -1,0 +1,151 @@
+// Core killed in the middle of a deploy: after a restart no stack is stuck in
+// `deploying`, the interrupted update is failed, and the next check finishes the job.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
+import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import {
+  daemonHost,
+  docker,
+  type GitRepo,
+  gitRepo,
+  sharedDaemons,
+  type TempDir,
+  tempDir,
+  waitFor,
+} from "@tugboat/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, PASSKEY } from "./fixture.js";
+
+const daemons = sharedDaemons();
+const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
+const PROJECT = `slow-${process.pid}`;
+
+const SLOW = `services:
+  slow:
+    image: local/busybox:1
+    init: true
+    command: ["sh", "-c", "sleep 6; touch /tmp/ready; exec sleep 2147483647"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 30
+`;
+
+describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
+  let agent: RunningAgent;
+  let repo: GitRepo;
+  let agentDir: TempDir;
+  let dataDir: TempDir;
+  let core: RunningCore | undefined;
+  let host: string;
+
+  beforeAll(async () => {
+    host = daemonHost(daemons, 2);
+    agentDir = await tempDir("tug-restart-agent-");
+    agent = await startAgent(
+      {
+        ...AgentConfig.parse({ port: 0, host: "127.0.0.1", root: agentDir.path, docker_host: host }),
+        passkey: PASSKEY,
+      },
+      { log: () => {} },
+    );
+    repo = await gitRepo();
+    await repo.write(
+      "syncs/servers.toml",
+      `[[server]]\nname = "solo"\n[server.config]\naddress = "${agent.url}"\nenabled = true\n`,
+    );
+    await repo.write(
+      "syncs/stacks.toml",
+      `[[stack]]\nname = "slow"\n[stack.config]\nserver = "solo"\nproject_name = "${PROJECT}"\nrun_directory = "stacks/slow"\nauto_pull = false\n`,
+    );
+    await repo.write("stacks/slow/compose.yaml", SLOW);
+    await repo.commitAndPush("slow stack");
+    dataDir = await tempDir("tug-restart-core-");
+  });
+
+  afterAll(async () => {
+    await core?.close();
+    await agent?.close();
+    const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`])).stdout
+      .split("\n")
+      .filter(Boolean);
+    if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
+    await repo?.cleanup();
+    await agentDir?.cleanup();
+    await dataDir?.cleanup();
+  });
+
+  it("leaves no stack in deploying and completes the deploy after a restart", async () => {
+    const env = {
+      ...process.env,
+      TUG_PORT: "0",
+      TUG_HOST: "127.0.0.1",
+      TUG_DATA_DIR: dataDir.path,
+      TUG_SYNC_REPO: repo.remote,
+      TUG_POLL_INTERVAL: "3600",
+      TUG_STATUS_INTERVAL: "3600",
+      TUG_AGENT_PASSKEY: PASSKEY,
+      TUG_INIT_ADMIN_USERNAME: ADMIN.username,
+      TUG_INIT_ADMIN_PASSWORD: ADMIN.password,
+    };
+    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", BIN, "core"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(chunk.toString());
+        if (match) resolve(`http://127.0.0.1:${match[1]}`);
+      });
+      child.once("exit", (code) => reject(new Error(`core exited with ${code}`)));
+    });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    const token = ((await login.json()) as { token: string }).token;
+    await waitFor(
+      async () => {
+        const res = await fetch(`${url}/api/stacks/slow`, { headers: { authorization: `Bearer ${token}` } });
+        return res.status === 200 && ((await res.json()) as { state: string }).state === "deploying";
+      },
+      { what: "the slow stack to be deploying", timeoutMs: 60_000 },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+
+    core = await startCore(
+      {
+        ...CoreConfig.parse({
+          port: 0,
+          host: "127.0.0.1",
+          data_dir: dataDir.path,
+          sync_repo: repo.remote,
+          poll_interval: 3600,
+          status_interval: 3600,
+          agent_passkey: PASSKEY,
+        }),
+        secrets: {},
+      },
+      { log: () => {} },
+    );
+    const ctx = core.context;
+    // Right after the restart: nothing stuck, the interrupted record failed and says why.
+    const updates = await ctx.log.store.list({ targetName: "slow" });
+    expect(updates[updates.length - 1]).toMatchObject({
+      operation: "deploy",
+      status: "failed",
+      result: { error: { code: "E_INTERRUPTED" } },
+    });
+    // The start-up check redeploys what was never finished.
+    await waitFor(async () => (await ctx.stacks.get("slow"))?.deployedFingerprint !== null, {
+      what: "the deploy to finish after the restart",
+      timeoutMs: 90_000,
+    });
+    expect((await ctx.stacks.get("slow"))?.state).toBe("running");
+    expect((await ctx.syncs.get("root"))?.status).toBe("ok");
+  });
+});
