@@ -4,7 +4,7 @@
 import { createHmac } from "node:crypto";
 import { type RunningAgent, startAgent } from "@tugboat/agent";
 import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { daemonHost, docker, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
+import { daemonHost, docker, run, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, type Fixture, fleetFixture, PASSKEY, WEBHOOK_SECRET } from "./fixture.js";
 
@@ -309,5 +309,35 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     expect((await fetch(`${core.url}/api/servers`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     const openapi = (await (await fetch(`${core.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).toContain("/api/stacks/{name}/deploy");
+  });
+
+  it("is driven from the tug CLI: login, ls, deploy --follow, updates, remote plan", async () => {
+    const config = await tempDir("tug-cli-config-");
+    dirs.push(config);
+    const bin = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
+    const tug = (args: string[], input?: string) =>
+      run([process.execPath, "--conditions=source", "--import", "tsx", bin, ...args], {
+        env: { ...process.env, XDG_CONFIG_HOME: config.path, TUG_TOKEN: "", TUG_CORE_URL: "" },
+        allowFailure: true,
+        ...(input === undefined ? {} : { input }),
+      });
+    const login = await tug(
+      ["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"],
+      `${ADMIN.password}\n`,
+    );
+    expect(login.exitCode, login.stderr).toBe(0);
+    const ls = await tug(["ls", "stacks"]);
+    expect(ls.stdout, ls.stderr).toMatch(/^web\s+alpha\s+running/m);
+    const deploy = await tug(["deploy", "web", "--follow"]);
+    expect(deploy.exitCode, deploy.stdout + deploy.stderr).toBe(0);
+    expect(deploy.stdout).toContain("==> up");
+    expect(deploy.stdout).toMatch(/update [0-9a-f-]+: success/);
+    const updates = await tug(["updates", "--target", "web", "--json"]);
+    expect((JSON.parse(updates.stdout) as Array<{ reasons: string[] }>)[0]?.reasons).toEqual(["manual deploy"]);
+    const plan = await tug(["plan", "--core", core.url, "root", "--json"]);
+    expect(plan.exitCode).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ commit: (await sync())?.headCommit, errors: [] });
+    const wrong = await tug(["ls", "stacks", "--core", "http://127.0.0.1:9"]);
+    expect(wrong.exitCode).toBe(2);
   });
 });

@@ -42,7 +42,15 @@ export function buildProgram(): Command {
     .option("--state <file>", "current state (JSON, as written by --write-state); default: nothing deployed")
     .option("--write-state <file>", "write the state after this plan is applied")
     .option("--json", "print the plan as JSON")
+    .option("--core <url>", "show the plan a core holds for a sync instead (DIR is then the sync name, default root)")
     .action(async (dir: string, options) => {
+      if (options.core) {
+        outcome.exitCode = await (await import("./commands/remote.js")).remotePlanCommand(
+          dir === "." ? "root" : dir,
+          options,
+        );
+        return;
+      }
       const { planCommand } = await import("./commands/plan.js");
       outcome.exitCode = await planCommand(dir, options);
     });
@@ -82,6 +90,56 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const { agentInstallCommand } = await import("./commands/agent.js");
       outcome.exitCode = await agentInstallCommand(options);
+    });
+
+  const core = (cmd: Command) =>
+    cmd.option("--core <url>", "core's URL (TUG_CORE_URL; default: the one tug login saved)");
+  const remote = () => import("./commands/remote.js");
+
+  core(program.command("login"))
+    .description("log in to a core and save the session token (mode 0600)")
+    .option("--username <name>", "user name (TUG_USERNAME)")
+    .option("--password-stdin", "read the password from standard input")
+    .action(async (options) => {
+      const { loginCommand } = await import("./commands/login.js");
+      outcome.exitCode = await loginCommand(options);
+    });
+  core(program.command("ls"))
+    .description("list servers, stacks or syncs")
+    .argument("<kind>", "servers | stacks | syncs")
+    .option("--json", "print JSON")
+    .action(async (kind: string, options) => {
+      outcome.exitCode = await (await remote()).lsCommand(kind, options);
+    });
+  for (const action of ["deploy", "stop", "start", "restart", "pull"]) {
+    core(program.command(action))
+      .description(`${action} a stack through core`)
+      .argument("<stack>")
+      .option("--follow", "stream the update's output until it ends")
+      .action(async (stack: string, options) => {
+        outcome.exitCode = await (await remote()).stackActionCommand(action, stack, options);
+      });
+  }
+  const sync = program.command("sync").description("syncs on a core");
+  core(sync.command("run"))
+    .description("apply the sync's branch head now")
+    .argument("[name]", "sync name", "root")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await remote()).syncRunCommand(name, options);
+    });
+  core(program.command("updates"))
+    .description("list update records")
+    .option("--target <name>", "only this stack or sync")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      outcome.exitCode = await (await remote()).updatesCommand(options);
+    });
+  core(program.command("update"))
+    .description("show one update record")
+    .argument("<id>")
+    .option("--follow", "stream its output until it ends")
+    .action(async (id: string, options) => {
+      outcome.exitCode = await (await remote()).updateCommand(id, options);
     });
 
   return program;

@@ -1,0 +1,99 @@
+// The CLI's client for a running core: where it is and the token to use
+// (--core / TUG_CORE_URL, TUG_TOKEN, or what `tug login` saved).
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { UsageError } from "./usage-error.js";
+
+export const CREDENTIALS_FILE = join(
+  process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config"),
+  "tugboat",
+  "credentials.json",
+);
+
+interface Saved {
+  core: string;
+  token: string;
+}
+
+async function saved(): Promise<Saved | undefined> {
+  const text = await readFile(CREDENTIALS_FILE, "utf8").catch(() => undefined);
+  return text ? (JSON.parse(text) as Saved) : undefined;
+}
+
+export async function saveCredentials(credentials: Saved): Promise<void> {
+  await mkdir(dirname(CREDENTIALS_FILE), { recursive: true, mode: 0o700 });
+  await writeFile(CREDENTIALS_FILE, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+}
+
+export class CoreClient {
+  constructor(
+    readonly core: string,
+    private readonly token: string,
+  ) {}
+
+  static async from(options: { core?: string }): Promise<CoreClient> {
+    const stored = await saved();
+    const core = options.core || process.env.TUG_CORE_URL || stored?.core;
+    if (!core) throw new UsageError("which core? pass --core URL, set TUG_CORE_URL, or run tug login");
+    const token = process.env.TUG_TOKEN || (stored?.core === core.replace(/\/$/, "") ? stored.token : undefined);
+    if (!token) throw new UsageError(`no token for ${core}: run tug login --core ${core}, or set TUG_TOKEN`);
+    return new CoreClient(core.replace(/\/$/, ""), token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.core}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new UsageError(`cannot reach core at ${this.core}: ${(error as Error).message}`);
+    }
+    const json = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+    if (!res.ok) throw new Error(`${json.error?.message ?? `HTTP ${res.status}`} (${json.error?.code ?? res.status})`);
+    return json;
+  }
+
+  /** Server-sent events of an update, until it ends; returns its final status. */
+  async follow(
+    updateId: string,
+    onEvent: (event: { type?: string; step?: string; line?: string; ok?: boolean }) => void,
+  ): Promise<string> {
+    const res = await fetch(`${this.core}/api/updates/${encodeURIComponent(updateId)}/events`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    if (!res.ok || !res.body) throw new Error(`cannot follow update ${updateId}: HTTP ${res.status}`);
+    let buffer = "";
+    let status = "unknown";
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const message = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(message)?.[1] ?? "message";
+        const data = /^data: (.*)$/m.exec(message)?.[1];
+        if (data) {
+          const parsed = JSON.parse(data) as {
+            status?: string;
+            type?: string;
+            step?: string;
+            line?: string;
+            ok?: boolean;
+          };
+          if (event === "end") status = parsed.status ?? status;
+          else onEvent(parsed);
+        }
+        end = buffer.indexOf("\n\n");
+      }
+    }
+    return status;
+  }
+}
