@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
 import { benchPlan } from "./plan.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
+import { benchSync } from "./sync.js";
 
-const BENCHES: Record<string, () => Promise<BenchResult>> = { plan: benchPlan, agent: benchAgent };
+const BENCHES: Record<string, () => Promise<BenchResult>> = { plan: benchPlan, agent: benchAgent, sync: benchSync };
 
 // `npm run bench -- NAME…` runs some; `npm run bench -- --report` only rewrites the page from saved results.
 const args = process.argv.slice(2);
