@@ -108,12 +108,15 @@ export async function startCore(
 
   const poller = new StatusPoller({ servers, stacks, agents, intervalMs: config.status_interval * 1000 });
   poller.start();
+  // Every sync, the root one and those its repository declares, is checked on each tick.
   const poll = () => {
-    if (config.sync_repo) {
-      void engine
-        .check(config.sync_name, { trigger: "poll", actor: "poll" })
-        .catch((error: Error) => log(`sync check failed: ${error.message}`));
-    }
+    void syncs.list().then((all) => {
+      for (const sync of all) {
+        void engine
+          .check(sync.name, { trigger: "poll", actor: "poll" })
+          .catch((error: Error) => log(`sync ${sync.name}: check failed: ${error.message}`));
+      }
+    });
   };
   const pollTimer = setInterval(poll, config.poll_interval * 1000);
   pollTimer.unref();

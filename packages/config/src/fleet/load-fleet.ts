@@ -23,6 +23,8 @@ export interface LoadFleetOptions {
   resourcePaths?: readonly string[];
   /** Secret values held outside the repository (by core), by variable name. */
   secrets?: Readonly<Record<string, string>>;
+  /** Servers core knows from other syncs (name → enabled): stacks here may target them. */
+  knownServers?: ReadonlyMap<string, boolean>;
 }
 
 export interface LoadFleetResult {
@@ -87,7 +89,10 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const syncs: FleetSync[] = (byKind.get("resource_sync") ?? []).map((r) => {
     const value = r.value as ResourceSyncResource;
     const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
-    const self = sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
+    // The sync reading these files: same paths, and no other repository named
+    // (a linked_repo with no [[repo]] here is the sync's own, as in Komodo's UI).
+    const otherRepo = value.config.repo !== "" || repos.some((repo) => repo.name === value.config.linked_repo);
+    const self = !otherRepo && sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
     return { ...declared(r, value), config: value.config, self };
   });
 
@@ -100,6 +105,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     settings,
     source,
     diagnostics,
+    ...(options.knownServers ? { knownServers: options.knownServers } : {}),
   });
   checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
 

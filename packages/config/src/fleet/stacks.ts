@@ -26,11 +26,17 @@ export interface ResolveStacksOptions {
   settings: RepoSettings;
   source: RepoSource;
   diagnostics: Diagnostics;
+  /** Servers declared elsewhere (by another sync), name → enabled. */
+  knownServers?: ReadonlyMap<string, boolean>;
 }
 
 export async function resolveStacks(options: ResolveStacksOptions): Promise<FleetStack[]> {
   const { resources, servers, repos, syncs, variables, settings, source, diagnostics } = options;
-  const serverByName = new Map(servers.map((server) => [server.name, server]));
+  // Servers this repository declares, and those core already knows from other syncs.
+  const serverEnabled = new Map<string, boolean>([
+    ...(options.knownServers ?? []),
+    ...servers.map((server): [string, boolean] => [server.name, server.config.enabled]),
+  ]);
   const repoByName = new Map(repos.map((repo) => [repo.name, repo]));
   const warnedLinkedRepos = new Set<string>();
   const composeCache: ComposeCache = new Map();
@@ -70,7 +76,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         );
       }
 
-      const server = serverByName.get(config.server);
+      const enabled = serverEnabled.get(config.server);
       if (config.server === "") {
         diagnostics.error(
           "E_MISSING_FIELD",
@@ -78,17 +84,17 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
           resource.at,
           "stack.config.server",
         );
-      } else if (!server) {
+      } else if (enabled === undefined) {
         diagnostics.error(
           "E_UNKNOWN_SERVER",
-          `unknown server "${config.server}"${didYouMean(config.server, serverByName.keys())}`,
+          `unknown server "${config.server}"${didYouMean(config.server, serverEnabled.keys())}`,
           locate("server"),
           "stack.config.server",
         );
-      } else if (!server.config.enabled) {
+      } else if (!enabled) {
         diagnostics.warning(
           "W_SERVER_DISABLED",
-          `stack "${value.name}" targets server "${server.name}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
+          `stack "${value.name}" targets server "${config.server}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
           locate("server"),
           "stack.config.server",
         );

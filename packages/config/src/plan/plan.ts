@@ -35,6 +35,8 @@ export interface PlanOptions {
   deleteMissing?: boolean;
   /** Stacks stopped on purpose: automatic deploys leave them alone. */
   stopped?: ReadonlySet<string>;
+  /** Servers declared by other syncs, name → enabled. */
+  knownServers?: ReadonlyMap<string, boolean>;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -60,7 +62,10 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
   const self = fleet.syncs.find((sync) => sync.self);
   const deleteMissing = options.deleteMissing ?? (self ? self.config.delete || self.config.managed : false);
   const stopped = options.stopped ?? new Set<string>();
-  const serverEnabled = new Map(fleet.servers.map((s) => [s.name, s.config.enabled]));
+  const serverEnabled = new Map([
+    ...(options.knownServers ?? []),
+    ...fleet.servers.map((s): [string, boolean] => [s.name, s.config.enabled]),
+  ]);
 
   const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack)]));
   const hashes = resourceHashes(fleet, new Map([...fingerprints].map(([n, f]) => [n, f.fingerprint])));

@@ -12,6 +12,8 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn("branch", "text", (c) => c.notNull())
       .addColumn("paths", "text", (c) => c.notNull())
       .addColumn("managed", "integer", (c) => c.notNull())
+      .addColumn("webhook_secret", "text", (c) => c.notNull().defaultTo(""))
+      .addColumn("declared_by", "text")
       .addColumn("head_commit", "text")
       .addColumn("applied_commit", "text")
       .addColumn("status", "text", (c) => c.notNull())

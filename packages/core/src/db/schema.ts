@@ -9,6 +9,10 @@ export interface SyncsTable {
   /** JSON array of resource paths. */
   paths: string;
   managed: number;
+  /** This sync's own webhook secret ("" : core's TUG_WEBHOOK_SECRET). */
+  webhook_secret: string;
+  /** The sync whose repository declared this one; null for the root sync. */
+  declared_by: string | null;
   /** The last commit seen on the branch, valid or not. */
   head_commit: string | null;
   /** The last commit applied (or, when not managed, planned and held). */

@@ -1,7 +1,15 @@
 // The sync engine: notices a new commit (poll, webhook or a person), validates
 // and plans it with @tugboat/config, and applies it (managed) or holds the
 // plan (not managed). An invalid commit changes nothing and is recorded.
-import { type Fleet, fingerprintStack, GitCommitSource, loadFleet, type Plan, planFleet } from "@tugboat/config";
+import {
+  type Fleet,
+  fingerprintStack,
+  GitCommitSource,
+  loadFleet,
+  type Plan,
+  planFleet,
+  repositoryUrl,
+} from "@tugboat/config";
 import { TugError } from "@tugboat/protocol";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
@@ -133,7 +141,11 @@ export class SyncEngine {
     const mirror = await this.deps.mirrors.fetch(url, branch, commit);
     const source = await GitCommitSource.open({ repository: mirror, revision: commit });
     try {
-      return await loadFleet(source, { resourcePaths: paths, secrets: this.deps.secrets });
+      return await loadFleet(source, {
+        resourcePaths: paths,
+        secrets: this.deps.secrets,
+        knownServers: await this.knownServers(),
+      });
     } finally {
       await source.close();
     }
@@ -142,7 +154,15 @@ export class SyncEngine {
   /** The plan of `fleet` against what this sync last applied. */
   async plan(name: string, fleet: Fleet): Promise<Plan> {
     const stopped = new Set((await this.deps.stacks.list()).filter((s) => s.stopped).map((s) => s.name));
-    return planFleet(fleet, await this.deps.syncs.appliedState(name), { stopped });
+    return planFleet(fleet, await this.deps.syncs.appliedState(name), {
+      stopped,
+      knownServers: await this.knownServers(),
+    });
+  }
+
+  /** Servers core knows (from any sync): stacks of one sync may run on servers another declares. */
+  private async knownServers(): Promise<Map<string, boolean>> {
+    return new Map((await this.deps.servers.list()).map((server) => [server.name, server.enabled]));
   }
 
   /** A deploy someone asked for: the stack as of the last applied (or, before any, the head) commit. */
@@ -165,6 +185,42 @@ export class SyncEngine {
       trigger,
     );
     return started.updateId;
+  }
+
+  /**
+   * `[[resource_sync]]` entries add syncs, except the one describing the sync
+   * that reads them (it configures that sync: managed, webhook secret).
+   */
+  private async declareSyncs(name: string, fleet: Fleet, repoUrl: string, say: (line: string) => void) {
+    const current = await this.deps.syncs.get(name);
+    for (const declared of fleet.syncs) {
+      const { config } = declared;
+      if (declared.self) {
+        if (current && config.webhook_secret !== current.webhookSecret) {
+          await this.deps.syncs.upsert({
+            ...current,
+            webhookSecret: config.webhook_secret,
+            declaredBy: current.declaredBy,
+          });
+        }
+        continue;
+      }
+      const repo = config.linked_repo ? fleet.repos.find((r) => r.name === config.linked_repo) : undefined;
+      const url = config.repo ? repositoryUrl(config) : repo ? repositoryUrl(repo.config) : repoUrl;
+      const branch = repo && !config.repo ? repo.config.branch : config.branch;
+      const existing = await this.deps.syncs.get(declared.name);
+      await this.deps.syncs.upsert({
+        name: declared.name,
+        repoUrl: url,
+        branch,
+        paths: config.resource_path.length > 0 ? config.resource_path : ["syncs"],
+        managed: config.managed,
+        webhookSecret: config.webhook_secret,
+        declaredBy: name,
+      });
+      if (!existing)
+        say(`added sync ${declared.name} (${url}, ${branch}, ${config.resource_path.join(", ") || "syncs"})`);
+    }
   }
 
   /** Loads the last applied commit at start-up, so agents are configured before any request. */
@@ -224,9 +280,11 @@ export class SyncEngine {
         },
       });
     }
+    await this.declareSyncs(name, fleet, repoUrl, say);
     for (const resource of plan.resources.filter((r) => r.action === "delete")) {
       if (resource.kind === "stack") await this.deps.stacks.remove(resource.name);
       if (resource.kind === "server") await this.deps.servers.remove(resource.name);
+      if (resource.kind === "resource_sync") await this.deps.syncs.remove(resource.name);
       say(`removed ${resource.kind} ${resource.name} (no longer declared)`);
     }
     for (const skipped of plan.skipped) say(`${skipped.stack}: skipped, ${skipped.reason}`);

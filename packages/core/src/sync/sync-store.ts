@@ -11,6 +11,8 @@ export interface SyncRow {
   branch: string;
   paths: string[];
   managed: boolean;
+  webhookSecret: string;
+  declaredBy: string | null;
   headCommit: string | null;
   appliedCommit: string | null;
   status: SyncStatus;
@@ -22,12 +24,22 @@ export interface SyncRow {
 export class SyncStore {
   constructor(private readonly db: Db) {}
 
-  async upsert(input: { name: string; repoUrl: string; branch: string; paths: string[]; managed: boolean }) {
+  async upsert(input: {
+    name: string;
+    repoUrl: string;
+    branch: string;
+    paths: string[];
+    managed: boolean;
+    webhookSecret?: string;
+    declaredBy?: string | null;
+  }) {
     const values = {
       repo_url: input.repoUrl,
       branch: input.branch,
       paths: JSON.stringify(input.paths),
       managed: input.managed ? 1 : 0,
+      webhook_secret: input.webhookSecret ?? "",
+      declared_by: input.declaredBy ?? null,
     };
     const existing = await this.db.selectFrom("syncs").select("name").where("name", "=", input.name).executeTakeFirst();
     if (existing) await this.db.updateTable("syncs").set(values).where("name", "=", input.name).execute();
@@ -79,6 +91,10 @@ export class SyncStore {
       .execute();
   }
 
+  async remove(name: string) {
+    await this.db.deleteFrom("syncs").where("name", "=", name).execute();
+  }
+
   async get(name: string): Promise<SyncRow | undefined> {
     const row = await this.db.selectFrom("syncs").selectAll().where("name", "=", name).executeTakeFirst();
     return row ? toRow(row) : undefined;
@@ -95,6 +111,8 @@ function toRow(row: {
   branch: string;
   paths: string;
   managed: number;
+  webhook_secret: string;
+  declared_by: string | null;
   head_commit: string | null;
   applied_commit: string | null;
   status: string;
@@ -108,6 +126,8 @@ function toRow(row: {
     branch: row.branch,
     paths: JSON.parse(row.paths) as string[],
     managed: row.managed === 1,
+    webhookSecret: row.webhook_secret,
+    declaredBy: row.declared_by,
     headCommit: row.head_commit,
     appliedCommit: row.applied_commit,
     status: row.status as SyncStatus,

@@ -27,6 +27,22 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     const operator = { preHandler: requireRole("operator") };
     const admin = { preHandler: requireRole("admin") };
 
+    secured.post<{ Body: { name?: unknown; expiresInDays?: unknown } }>(
+      "/api/auth/api-keys",
+      viewer,
+      async (request, reply) => {
+        const name = typeof request.body?.name === "string" ? request.body.name.trim() : "";
+        const days = request.body?.expiresInDays;
+        if (!name) throw new TugError("E_INVALID_REQUEST", "send { name, expiresInDays? }");
+        if (days !== undefined && (typeof days !== "number" || days <= 0))
+          throw new TugError("E_INVALID_REQUEST", "expiresInDays must be a positive number");
+        const expiresAt = typeof days === "number" ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
+        const key = await ctx.users.createApiKey(request.principal?.userId ?? 0, name, expiresAt);
+        // Shown this once: only its hash is stored.
+        return reply.status(201).send({ name, key, expiresAt });
+      },
+    );
+
     secured.get("/api/servers", viewer, () => ctx.servers.list());
     secured.post<{ Params: { name: string } }>("/api/servers/:name/accept-certificate", admin, async (request) => {
       const server = await ctx.servers.get(request.params.name);

@@ -17,9 +17,14 @@ export async function webhookRoutes(app: FastifyInstance, ctx: CoreContext): Pro
     const handle = async (name: string, body: Buffer, verify: (secret: string) => boolean) => {
       const sync = await ctx.syncs.get(name);
       if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${name}"`);
-      const secret = ctx.config.webhook_secret;
-      if (!secret) throw new TugError("E_FORBIDDEN", "webhooks are off: set TUG_WEBHOOK_SECRET on core");
-      if (!verify(secret)) throw new TugError("E_UNAUTHORIZED", "webhook signature does not match TUG_WEBHOOK_SECRET");
+      const secret = sync.webhookSecret || ctx.config.webhook_secret;
+      if (!secret)
+        throw new TugError(
+          "E_FORBIDDEN",
+          `webhooks are off for sync "${name}": set TUG_WEBHOOK_SECRET on core, or webhook_secret in its [[resource_sync]]`,
+        );
+      if (!verify(secret))
+        throw new TugError("E_UNAUTHORIZED", "webhook signature does not match the sync's webhook secret");
       let ref = "";
       try {
         ref = String((JSON.parse(body.toString("utf8")) as { ref?: unknown }).ref ?? "");
