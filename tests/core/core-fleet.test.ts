@@ -3,10 +3,19 @@
 // commit, and a server whose agent is down.
 import { createHmac } from "node:crypto";
 import { type RunningAgent, startAgent } from "@tugboat/agent";
-import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import type { RunningCore } from "@tugboat/core";
 import { daemonHost, docker, run, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, type Fixture, fleetFixture, PASSKEY, WEBHOOK_SECRET } from "./fixture.js";
+import {
+  ADMIN,
+  apiClient,
+  type Fixture,
+  fleetFixture,
+  login,
+  PASSKEY,
+  startTestCore,
+  WEBHOOK_SECRET,
+} from "./fixture.js";
 
 const daemons = sharedDaemons();
 
@@ -19,14 +28,10 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
   let alpha: string;
   let beta: string;
 
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${core.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
+  const api = apiClient(
+    () => core.url,
+    () => token,
+  );
   const webhook = (payload: unknown, secret = WEBHOOK_SECRET) => {
     const body = JSON.stringify(payload);
     return fetch(`${core.url}/webhooks/github/sync/root`, {
@@ -88,30 +93,8 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     });
     const data = await tempDir("tug-core-data-");
     dirs.push(data);
-    core = await startCore(
-      {
-        ...CoreConfig.parse({
-          port: 0,
-          host: "127.0.0.1",
-          data_dir: data.path,
-          sync_repo: fixture.repo.remote,
-          poll_interval: 3600,
-          status_interval: 3600,
-          agent_passkey: PASSKEY,
-          webhook_secret: WEBHOOK_SECRET,
-          init_admin_username: ADMIN.username,
-          init_admin_password: ADMIN.password,
-        }),
-        secrets: {},
-      },
-      { log: () => {} },
-    );
-    const login = await fetch(`${core.url}/api/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(ADMIN),
-    });
-    token = ((await login.json()) as { token: string }).token;
+    core = await startTestCore({ dataDir: data.path, syncRepo: fixture.repo.remote });
+    token = await login(core.url);
   });
 
   afterAll(async () => {

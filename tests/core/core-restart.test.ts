@@ -4,18 +4,9 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import {
-  daemonHost,
-  docker,
-  type GitRepo,
-  gitRepo,
-  sharedDaemons,
-  type TempDir,
-  tempDir,
-  waitFor,
-} from "@tugboat/testkit";
+import { daemonHost, type GitRepo, gitRepo, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, PASSKEY } from "./fixture.js";
+import { ADMIN, PASSKEY, removeProjects } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
@@ -67,10 +58,7 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
   afterAll(async () => {
     await core?.close();
     await agent?.close();
-    const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`])).stdout
-      .split("\n")
-      .filter(Boolean);
-    if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
+    await removeProjects(host, [PROJECT]);
     await repo?.cleanup();
     await agentDir?.cleanup();
     await dataDir?.cleanup();

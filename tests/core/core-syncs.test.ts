@@ -2,7 +2,7 @@
 // agent whose certificate changed.
 import { createHmac } from "node:crypto";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
-import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import type { RunningCore } from "@tugboat/core";
 import {
   daemonHost,
   docker,
@@ -14,7 +14,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, PASSKEY, WEBHOOK_SECRET } from "./fixture.js";
+import { apiClient, login, PASSKEY, removeProjects, startTestCore, WEBHOOK_SECRET } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -30,14 +30,10 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
   let token: string;
   const dirs: TempDir[] = [];
 
-  const api = async <T>(method: string, path: string, body?: unknown, auth = token) => {
-    const res = await fetch(`${core.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${auth}`, ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
+  const api = apiClient(
+    () => core.url,
+    () => token,
+  );
   const running = async (project: string) =>
     (await docker(host, ["ps", "-q", "--filter", `label=com.docker.compose.project=${project}`])).stdout.trim() !== "";
   const newAgent = async (port: number) => {
@@ -77,41 +73,14 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     await root.commitAndPush("root");
     const data = await tempDir("tug-syncs-core-");
     dirs.push(data);
-    core = await startCore(
-      {
-        ...CoreConfig.parse({
-          port: 0,
-          host: "127.0.0.1",
-          data_dir: data.path,
-          sync_repo: root.remote,
-          poll_interval: 3600,
-          status_interval: 3600,
-          agent_passkey: PASSKEY,
-          webhook_secret: WEBHOOK_SECRET,
-          init_admin_username: ADMIN.username,
-          init_admin_password: ADMIN.password,
-        }),
-        secrets: {},
-      },
-      { log: () => {} },
-    );
-    const login = await fetch(`${core.url}/api/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(ADMIN),
-    });
-    token = ((await login.json()) as { token: string }).token;
+    core = await startTestCore({ dataDir: data.path, syncRepo: root.remote });
+    token = await login(core.url);
   });
 
   afterAll(async () => {
     await core?.close();
     await agent?.close();
-    for (const project of [`base-${suffix}`, `app1-${suffix}`]) {
-      const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
-        .split("\n")
-        .filter(Boolean);
-      if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
-    }
+    await removeProjects(host, [`base-${suffix}`, `app1-${suffix}`]);
     await root?.cleanup();
     await apps?.cleanup();
     for (const dir of dirs) await dir.cleanup();

@@ -2,7 +2,8 @@
 // with agents), one unreachable host, stacks with `after`, a healthcheck and a
 // shared bind-mounted file, in a real Git repository.
 import { randomBytes } from "node:crypto";
-import { type GitRepo, gitRepo } from "@tugboat/testkit";
+import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import { docker, type GitRepo, gitRepo } from "@tugboat/testkit";
 
 export const PASSKEY = "core-test-passkey";
 export const WEBHOOK_SECRET = "hook-secret";
@@ -60,4 +61,57 @@ export async function fleetFixture(addresses: { alpha: string; beta: string; gam
   await repo.write("config/app.conf", "greeting = hello\n");
   await repo.commitAndPush("fleet");
   return { repo, id, project, serversToml };
+}
+
+/** Core on SQLite in `dataDir`, syncing `syncRepo`, with no timers that would race the tests. */
+export function startTestCore(options: { dataDir: string; syncRepo: string }): Promise<RunningCore> {
+  const config = CoreConfig.parse({
+    port: 0,
+    host: "127.0.0.1",
+    data_dir: options.dataDir,
+    sync_repo: options.syncRepo,
+    poll_interval: 3600,
+    status_interval: 3600,
+    agent_passkey: PASSKEY,
+    webhook_secret: WEBHOOK_SECRET,
+    init_admin_username: ADMIN.username,
+    init_admin_password: ADMIN.password,
+  });
+  return startCore({ ...config, secrets: {} }, { log: () => {} });
+}
+
+export async function login(url: string, user: { username: string; password: string } = ADMIN): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(user),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** A JSON API caller for one core and token. */
+export function apiClient(url: () => string, token: () => string) {
+  return async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth = token(),
+  ): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${url()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${auth}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+}
+
+/** Removes every container of these Compose projects from a daemon. */
+export async function removeProjects(host: string, projects: readonly string[]): Promise<void> {
+  for (const project of projects) {
+    const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
+      .split("\n")
+      .filter(Boolean);
+    if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
+  }
 }

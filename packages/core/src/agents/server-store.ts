@@ -1,6 +1,8 @@
 // Servers: address and settings from the sync, reachability from polling,
 // and the agent certificate fingerprint pinned on first contact.
+import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
+import type { ServersTable } from "../db/schema.js";
 
 export interface ServerRow {
   name: string;
@@ -90,18 +92,7 @@ export class ServerStore {
   }
 }
 
-function toRow(row: {
-  name: string;
-  address: string;
-  enabled: number;
-  region: string;
-  reachable: number;
-  last_seen: string | null;
-  last_error: string | null;
-  agent_version: string | null;
-  fingerprint: string | null;
-  pending_fingerprint: string | null;
-}): ServerRow {
+function toRow(row: Selectable<ServersTable>): ServerRow {
   return {
     name: row.name,
     address: row.address,

@@ -1,6 +1,8 @@
 // Stacks as core last saw them: desired spec and fingerprint from the sync,
 // what was deployed, the state from the agent, and whether it was stopped on purpose.
+import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
+import type { StacksTable } from "../db/schema.js";
 
 export type StackState = "running" | "deploying" | "unhealthy" | "down" | "stopped" | "unknown";
 
@@ -111,20 +113,7 @@ export class StackStore {
   }
 }
 
-function toRow(row: {
-  name: string;
-  server: string;
-  sync: string;
-  project: string;
-  spec: string;
-  desired_fingerprint: string;
-  deployed_fingerprint: string | null;
-  deployed_parts: string | null;
-  deployed_commit: string | null;
-  state: string;
-  stopped: number;
-  updated_at: string;
-}): StackRow {
+function toRow(row: Selectable<StacksTable>): StackRow {
   return {
     name: row.name,
     server: row.server,

@@ -1,7 +1,9 @@
 // Syncs: which repository, branch and paths; the last commit seen and
 // applied; the errors of an invalid commit; a plan held for a manual run.
 import { type Diagnostic, EMPTY_STATE, FleetState } from "@tugboat/config";
+import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
+import type { SyncsTable } from "../db/schema.js";
 
 export type SyncStatus = "never" | "ok" | "invalid" | "pending" | "failed";
 
@@ -105,21 +107,7 @@ export class SyncStore {
   }
 }
 
-function toRow(row: {
-  name: string;
-  repo_url: string;
-  branch: string;
-  paths: string;
-  managed: number;
-  webhook_secret: string;
-  declared_by: string | null;
-  head_commit: string | null;
-  applied_commit: string | null;
-  status: string;
-  errors: string | null;
-  pending_plan: string | null;
-  checked_at: string | null;
-}): SyncRow {
+function toRow(row: Selectable<SyncsTable>): SyncRow {
   return {
     name: row.name,
     repoUrl: row.repo_url,

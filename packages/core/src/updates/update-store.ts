@@ -1,7 +1,9 @@
 // Update records: every action core takes (deploy, stop, sync run, …), with
 // its trigger, target, reasons, streamed events and result.
 import { randomUUID } from "node:crypto";
+import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
+import type { UpdatesTable } from "../db/schema.js";
 
 export type UpdateStatus = "queued" | "running" | "success" | "failed";
 export type Trigger = "user" | "api_key" | "webhook" | "poll" | "system";
@@ -118,21 +120,7 @@ export class UpdateStore {
   }
 }
 
-function toRecord(row: {
-  id: string;
-  operation: string;
-  target_kind: string;
-  target_name: string;
-  trigger: string;
-  actor: string;
-  commit: string | null;
-  reasons: string;
-  status: string;
-  result: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-}): UpdateRecord {
+function toRecord(row: Selectable<UpdatesTable>): UpdateRecord {
   return {
     id: row.id,
     operation: row.operation,
