@@ -169,4 +169,24 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     );
     expect(done.status).toBe("success");
   });
+
+  it("stores stack state and server reachability from status polls", async () => {
+    const ids = (await docker(host, ["ps", "-q", "--filter", `label=com.docker.compose.project=app1-${suffix}`])).stdout
+      .split("\n")
+      .filter(Boolean);
+    await docker(host, ["stop", "-t", "1", ...ids]);
+    await core.pollStatus();
+    expect((await core.context.stacks.get("app1"))?.state).toBe("stopped");
+    expect((await core.context.stacks.get("base"))?.state).toBe("running");
+    expect((await core.context.servers.get("solo"))?.reachable).toBe(true);
+
+    await agent.close();
+    await core.pollStatus();
+    expect(await core.context.servers.get("solo")).toMatchObject({
+      reachable: false,
+      lastError: expect.stringContaining("unreachable"),
+    });
+    expect((await core.context.stacks.get("base"))?.state).toBe("unknown");
+    agent = await newAgent(agentPort);
+  });
 });

@@ -25,6 +25,8 @@ export interface RunningCore {
   url: string;
   port: number;
   context: CoreContext;
+  /** One status round now (servers' reachability, stacks' state), as the timer does every TUG_STATUS_INTERVAL. */
+  pollStatus(): Promise<void>;
   /** Waits for the current checks and polls, then stops everything. */
   close(): Promise<void>;
 }
@@ -126,6 +128,7 @@ export async function startCore(
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     port,
     context,
+    pollStatus: () => poller.pollOnce(),
     async close() {
       clearInterval(pollTimer);
       await poller.stop();
