@@ -181,7 +181,11 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     });
     const all = await deployRecords();
     const newDeploys = all.slice(0, all.length - deploysBefore);
-    expect(newDeploys.map((r) => [r.targetName, r.status])).toEqual([["web", "success"]]);
+    // web because its file changed; ghost again because its server never answered (retried on every check).
+    expect(newDeploys.map((r) => [r.targetName, r.status]).sort()).toEqual([
+      ["ghost", "failed"],
+      ["web", "success"],
+    ]);
   });
 
   it("rejects a webhook with a bad signature and deploys nothing", async () => {

@@ -56,6 +56,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("up")
+    .description(
+      "run Tugboat on this machine on its embedded defaults: private Docker daemons, agents and core syncing examples/homelab",
+    )
+    .option("--data-dir <dir>", "where everything is kept (TUG_DATA_DIR)", undefined)
+    .option("--port <port>", "core's port (TUG_PORT, default 9120)")
+    .action(async (options) => {
+      const { up } = await import("./demo/up.js");
+      outcome.exitCode = await up(options);
+    });
+
+  program
     .command("core")
     .description("run the control plane (HTTP API on port 9120; settings from TUG_* variables or --config)")
     .option("--config <file>", "core config TOML; TUG_* environment variables override it")

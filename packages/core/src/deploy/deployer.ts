@@ -30,6 +30,8 @@ export interface JobOutcome {
   updateId: string;
   ok: boolean;
   error?: string;
+  /** The error code, when the deploy did not reach a result (E_AGENT_UNREACHABLE, …). */
+  code?: string;
 }
 
 class Semaphore {
@@ -180,7 +182,7 @@ export class Deployer {
           const body =
             error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } };
           await writer.end("failed", body);
-          return { stack: name, updateId, ok: false, error: body.error.message };
+          return { stack: name, updateId, ok: false, error: body.error.message, code: body.error.code };
         }
       }),
     );

@@ -309,7 +309,17 @@ export class SyncEngine {
       });
     }
     const outcomes = await this.deps.deployer.deployWaves(jobs, trigger);
-    await this.deps.syncs.saveAppliedState(name, plan.state, head);
+    // A deploy that never reached its agent is retried on the next check (the sync stays
+    // `failed` until then); one the agent ran and that failed waits for a change or a person.
+    const previous = await this.deps.syncs.appliedState(name);
+    const state = structuredClone(plan.state);
+    for (const outcome of outcomes.filter((o) => !o.ok && o.code === "E_AGENT_UNREACHABLE")) {
+      const before = previous.stacks[outcome.stack];
+      if (before) state.stacks[outcome.stack] = before;
+      else delete state.stacks[outcome.stack];
+      say(`${outcome.stack}: its server did not answer; it will be tried again on the next check`);
+    }
+    await this.deps.syncs.saveAppliedState(name, state, head);
     return outcomes;
   }
 }

@@ -1,0 +1,77 @@
+// For the demo on a machine with no running Docker engine: private dockerd
+// instances under the data dir (own socket, data root and exec root; no
+// default bridge, no iptables changes), one per demo host. The machine's own
+// daemon, if any, is never used or touched.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+
+export interface DemoDaemon {
+  dockerHost: string;
+  stop(): Promise<void>;
+}
+
+const ping = (socketPath: string) =>
+  new Promise<boolean>((resolve) => {
+    const req = request({ socketPath, path: "/_ping", timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+
+export async function engineAnswers(socketPath: string): Promise<boolean> {
+  return ping(socketPath);
+}
+
+export async function startDemoDaemon(options: { dataDir: string; index: number }): Promise<DemoDaemon> {
+  const dir = join(options.dataDir, `dockerd-${options.index}`);
+  // containerd's socket paths must stay short: the exec root lives in /run,
+  // named after the data dir so two demos never share one.
+  const exec = `/run/tug-demo-${createHash("sha256").update(options.dataDir).digest("hex").slice(0, 8)}-${options.index}`;
+  mkdirSync(dir, { recursive: true });
+  const socket = join(dir, "docker.sock");
+  writeFileSync(join(dir, "daemon.json"), "{}\n");
+  const log = openSync(join(dir, "dockerd.log"), "a");
+  const child = spawn(
+    "dockerd",
+    [
+      `--host=unix://${socket}`,
+      `--data-root=${join(dir, "data")}`,
+      `--exec-root=${exec}`,
+      `--pidfile=${join(dir, "docker.pid")}`,
+      `--config-file=${join(dir, "daemon.json")}`,
+      `--cgroup-parent=${exec.slice("/run/".length)}`,
+      "--bridge=none",
+      "--iptables=false",
+      "--ip6tables=false",
+      "--ip-masq=false",
+      `--default-address-pool=base=10.${250 + options.index}.0.0/16,size=24`,
+      "--shutdown-timeout=5",
+    ],
+    { stdio: ["ignore", log, log] },
+  );
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 60_000;
+  while (!(await ping(socket))) {
+    if (exited) throw new Error(`dockerd for demo host ${options.index} exited; see ${join(dir, "dockerd.log")}`);
+    if (Date.now() > deadline)
+      throw new Error(`dockerd for demo host ${options.index} did not start; see ${join(dir, "dockerd.log")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    dockerHost: `unix://${socket}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
