@@ -58,6 +58,22 @@ export async function startDemoDaemon(options: { dataDir: string; index: number 
   child.on("exit", () => {
     exited = true;
   });
+  // If `tug up` dies without stopping its daemons (SIGKILL), this stops them: dockerd
+  // stops its containers and exits on SIGTERM.
+  spawn(
+    "sh",
+    [
+      "-c",
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -TERM "$2" 2>/dev/null',
+      "tug-demo-watchdog",
+      String(process.pid),
+      String(child.pid),
+    ],
+    {
+      detached: true,
+      stdio: "ignore",
+    },
+  ).unref();
   const deadline = Date.now() + 60_000;
   while (!(await ping(socket))) {
     if (exited) throw new Error(`dockerd for demo host ${options.index} exited; see ${join(dir, "dockerd.log")}`);
