@@ -2,6 +2,7 @@
 // up on three private daemons with agents and core, and stops cleanly.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { run, sharedDaemons, tempDir, waitFor } from "@tugboat/testkit";
 import { describe, expect, it } from "vitest";
@@ -56,6 +57,7 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
       const execRoot = `/run/tug-demo-${createHash("sha256").update(data.path).digest("hex").slice(0, 8)}`;
       const leftovers = ps.stdout.split("\n").filter((line) => line.includes(data.path) || line.includes(execRoot));
       expect(leftovers.filter((line) => !line.startsWith("ps "))).toEqual([]);
+      expect(existsSync(`${execRoot}-0`)).toBe(false);
       await data.cleanup();
     }
   });

@@ -4,7 +4,7 @@
 // daemon, if any, is never used or touched.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 
@@ -83,11 +83,14 @@ export async function startDemoDaemon(options: { dataDir: string; index: number 
   }
   return {
     dockerHost: `unix://${socket}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: async () => {
+      if (!exited) {
+        await new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        });
+      }
+      rmSync(exec, { recursive: true, force: true });
+    },
   };
 }
