@@ -1,6 +1,7 @@
-// Runs one update record: stores each event as it happens (secrets already
-// masked by the agent, and masked again here) and tells live listeners (SSE).
+// Runs one update record: stores each event as it happens (secrets masked by
+// the agent, and again here) and tells live listeners (SSE).
 import { EventEmitter } from "node:events";
+import { maskSecrets } from "./mask.js";
 import type { UpdateStore } from "./update-store.js";
 
 export interface UpdateEvent {
@@ -26,19 +27,16 @@ export class UpdateLog {
   writer(updateId: string, secrets: readonly string[] = []) {
     let seq = 0;
     let chain = Promise.resolve();
-    const mask = (text: string) => secrets.filter((s) => s.length >= 3).reduce((t, s) => t.replaceAll(s, "***"), text);
     return {
       emit: (event: unknown) => {
-        const masked = JSON.parse(mask(JSON.stringify(event))) as unknown;
+        const masked = maskSecrets(event, secrets);
         const current = seq;
         seq += 1;
         chain = chain.then(() => this.store.appendEvent(updateId, current, masked));
         this.emitter.emit(updateId, { updateId, seq: current, event: masked });
       },
-      /** Resolves when every event so far is stored. */
-      flush: () => chain,
       end: (status: "success" | "failed", result: unknown) => {
-        chain = chain.then(() => this.store.finish(updateId, status, JSON.parse(mask(JSON.stringify(result)))));
+        chain = chain.then(() => this.store.finish(updateId, status, maskSecrets(result, secrets)));
         return chain.then(() => {
           this.emitter.emit(updateId, { updateId, seq: -1, event: { type: "end", status } });
         });
