@@ -1,7 +1,7 @@
 export { dockerUnavailableReason } from "./availability.js";
 export { type ComposeVariant, composeVariants } from "./compose.js";
-export { DOCKERD_ROOT, type PrivateDockerd, reapStaleDaemons, startDockerd } from "./dockerd.js";
-export { CommandError, docker, dockerEnv, type RunOptions, type RunResult, run } from "./exec.js";
+export { type PrivateDockerd, startDockerd } from "./dockerd.js";
+export { docker, dockerEnv, type RunOptions, type RunResult, run } from "./exec.js";
 export { type GitRepo, gitRepo } from "./git-repo.js";
 export { BUSYBOX_IMAGE, ensureImage } from "./image.js";
 export { type PrivatePostgres, postgresUnavailableReason, startPostgres } from "./postgres.js";

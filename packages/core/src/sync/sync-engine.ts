@@ -3,9 +3,11 @@
 // plan (not managed). An invalid commit changes nothing and is recorded.
 import {
   type Fleet,
+  type FleetState,
   fingerprintStack,
   GitCommitSource,
   loadFleet,
+  maskedEnvironment,
   type Plan,
   planFleet,
   repositoryUrl,
@@ -92,7 +94,8 @@ export class SyncEngine {
         });
         return { commit: head, status: "invalid", updateId };
       }
-      const plan = await this.plan(name, loaded.fleet);
+      const applied = await this.deps.syncs.appliedState(name);
+      const plan = await this.plan(loaded.fleet, applied);
       const self = loaded.fleet.syncs.find((s) => s.self);
       const managed = this.deps.managedOverride ?? self?.config.managed ?? true;
       if (!managed && !force) {
@@ -111,6 +114,7 @@ export class SyncEngine {
         name,
         fleet: loaded.fleet,
         plan,
+        applied,
         head,
         repoUrl: sync.repoUrl,
         trigger,
@@ -151,10 +155,10 @@ export class SyncEngine {
     }
   }
 
-  /** The plan of `fleet` against what this sync last applied. */
-  async plan(name: string, fleet: Fleet): Promise<Plan> {
+  /** The plan of `fleet` against what its sync last applied. */
+  private async plan(fleet: Fleet, applied: FleetState): Promise<Plan> {
     const stopped = new Set((await this.deps.stacks.list()).filter((s) => s.stopped).map((s) => s.name));
-    return planFleet(fleet, await this.deps.syncs.appliedState(name), {
+    return planFleet(fleet, applied, {
       stopped,
       knownServers: await this.knownServers(),
     });
@@ -245,12 +249,14 @@ export class SyncEngine {
     name: string;
     fleet: Fleet;
     plan: Plan;
+    /** What the sync had applied before this plan. */
+    applied: FleetState;
     head: string;
     repoUrl: string;
     trigger: TriggerInfo;
     emit: (event: unknown) => void;
   }) {
-    const { name, fleet, plan, head, repoUrl, trigger, emit } = options;
+    const { name, fleet, plan, applied, head, repoUrl, trigger, emit } = options;
     const say = (line: string) => emit({ type: "log", step: "apply", stream: "stdout", line });
     for (const server of fleet.servers) {
       await this.deps.servers.upsert({
@@ -274,7 +280,7 @@ export class SyncEngine {
           tags: stack.tags,
           runDirectory: stack.runDirectory,
           composeFiles: stack.composeFiles,
-          environment: stack.environment.map((e) => `${e.name}=${e.secret ? "***" : e.value}`),
+          environment: maskedEnvironment(stack.environment),
           source: stack.source,
           after: stack.after,
         },
@@ -311,10 +317,9 @@ export class SyncEngine {
     const outcomes = await this.deps.deployer.deployWaves(jobs, trigger);
     // A deploy that never reached its agent is retried on the next check (the sync stays
     // `failed` until then); one the agent ran and that failed waits for a change or a person.
-    const previous = await this.deps.syncs.appliedState(name);
     const state = structuredClone(plan.state);
     for (const outcome of outcomes.filter((o) => !o.ok && o.code === "E_AGENT_UNREACHABLE")) {
-      const before = previous.stacks[outcome.stack];
+      const before = applied.stacks[outcome.stack];
       if (before) state.stacks[outcome.stack] = before;
       else delete state.stacks[outcome.stack];
       say(`${outcome.stack}: its server did not answer; it will be tried again on the next check`);
