@@ -21,7 +21,6 @@ export interface Fixture {
   repo: GitRepo;
   id: string;
   project(stack: string): string;
-  serversToml(addresses: { alpha: string; beta: string; gamma: string }): string;
 }
 
 export async function fleetFixture(addresses: { alpha: string; beta: string; gamma: string }): Promise<Fixture> {
@@ -60,7 +59,7 @@ export async function fleetFixture(addresses: { alpha: string; beta: string; gam
   await repo.write("stacks/worker/compose.yaml", compose("worker"));
   await repo.write("config/app.conf", "greeting = hello\n");
   await repo.commitAndPush("fleet");
-  return { repo, id, project, serversToml };
+  return { repo, id, project };
 }
 
 /** Core on SQLite in `dataDir`, syncing `syncRepo`, with no timers that would race the tests. */

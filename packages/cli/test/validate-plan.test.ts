@@ -89,9 +89,16 @@ describe("tug plan", () => {
     expect(second.stdout).toContain("Deploys: none");
   });
 
-  it("never prints secret values", async () => {
-    const result = await tug(["plan", HOMELAB, "--json"]);
+  it("never prints or stores secret values", async () => {
+    const stateFile = join(work.path, "secret-state.json");
+    const result = await tug(["plan", HOMELAB, "--json", "--write-state", stateFile]);
     expect(result.stdout).not.toContain("change-me-in-core");
+    // The state tracks the secret (so changing it redeploys) without holding its value.
+    const state = JSON.parse(await readFile(stateFile, "utf8")) as {
+      stacks: Record<string, { parts: { environment: Record<string, string> } }>;
+    };
+    expect(state.stacks.postgres?.parts.environment.POSTGRES_PASSWORD).toMatch(/^[0-9a-f]{64}$/);
+    expect(await readFile(stateFile, "utf8")).not.toContain("change-me-in-core");
     const validate = await tug(["validate", HOMELAB, "--json"]);
     expect(validate.stdout).not.toContain("change-me-in-core");
   });
