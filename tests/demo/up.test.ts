@@ -50,15 +50,19 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
       );
       expect(stacks.map((s) => s.name)).toContain("homepage");
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      child.kill("SIGINT");
-      expect(await exited).toBe(0);
-      const ps = await run(["ps", "-eo", "args="]);
-      const execRoot = `/run/tug-demo-${createHash("sha256").update(data.path).digest("hex").slice(0, 8)}`;
-      const leftovers = ps.stdout.split("\n").filter((line) => line.includes(data.path) || line.includes(execRoot));
-      expect(leftovers.filter((line) => !line.startsWith("ps "))).toEqual([]);
-      expect(existsSync(`${execRoot}-0`)).toBe(false);
-      await data.cleanup();
+      try {
+        const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+        child.kill("SIGINT");
+        expect(await exited).toBe(0);
+        const ps = await run(["ps", "-eo", "args="]);
+        const execRoot = `/run/tug-demo-${createHash("sha256").update(data.path).digest("hex").slice(0, 8)}`;
+        const leftovers = ps.stdout.split("\n").filter((line) => line.includes(data.path) || line.includes(execRoot));
+        expect(leftovers.filter((line) => !line.startsWith("ps "))).toEqual([]);
+        expect(existsSync(`${execRoot}-0`)).toBe(false);
+      } finally {
+        // Even when an assertion above fails, the data dir goes.
+        await data.cleanup();
+      }
     }
   });
 });
