@@ -34,6 +34,17 @@ describe("validation errors", () => {
     expect(error?.message).toContain("expected boolean");
   });
 
+  it("a maintenance window in an unknown timezone", async () => {
+    const servers = `${SERVERS}[[server.config.maintenance_windows]]\nschedule_type = "Daily"\nhour = 3\ntimezone = "Europe/Berln"\n`;
+    const error = await only(repo({ "syncs/servers.toml": servers }), "E_INVALID_VALUE");
+    expect(error).toMatchObject({
+      file: "syncs/servers.toml",
+      line: 16,
+      field: "server.config.maintenance_windows.0.timezone",
+    });
+    expect(error?.message).toContain('unknown timezone "Europe/Berln"');
+  });
+
   it("unknown server, with a suggestion", async () => {
     const toml = stackToml("app").replace('server = "hercules"', 'server = "apolo"');
     const error = await only(repo({ "syncs/stacks.toml": toml }), "E_UNKNOWN_SERVER");

@@ -69,19 +69,21 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const byKind = groupByKind(resources, diagnostics);
   const variables = resolveVariables(byKind.get("variable") ?? [], options.secrets ?? {});
 
-  const servers = (byKind.get("server") ?? []).map((r) => {
-    const value = r.value as ServerResource;
-    const config = structuredClone(value.config);
+  // `[[NAME]]` in string config fields: a server's passkey, an alerter's URL, token or SMTP password.
+  const withVariables = <T extends { name: string; config: object }>(r: ReadResource<unknown>, kind: string) => {
+    const value = r.value as T;
+    const config = structuredClone(value.config) as T["config"];
     interpolateFields({
       config,
       variables,
       diagnostics,
       locate: (...field) => r.toml.locate([...r.path, "config", ...field]),
-      resource: `server "${value.name}"`,
-      kind: "server",
+      resource: `${kind} "${value.name}"`,
+      kind,
     });
-    return { ...declared(r, value), config };
-  });
+    return { ...declared(r, value as T & { description: string; tags: string[] }), config };
+  };
+  const servers = (byKind.get("server") ?? []).map((r) => withVariables<ServerResource>(r, "server"));
   const repos = (byKind.get("repo") ?? []).map((r) => ({
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,
@@ -124,10 +126,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
         secret: value.is_secret,
       };
     }),
-    alerters: (byKind.get("alerter") ?? []).map((r) => ({
-      ...declared(r, r.value as AlerterResource),
-      config: (r.value as AlerterResource).config,
-    })),
+    alerters: (byKind.get("alerter") ?? []).map((r) => withVariables<AlerterResource>(r, "alerter")),
     userGroups: (byKind.get("user_group") ?? []).map((r) => ({
       name: r.name,
       at: r.at,

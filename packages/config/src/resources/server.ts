@@ -3,19 +3,46 @@ import { z } from "zod";
 import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 const Percent = z.number().min(0).max(100);
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
-export const MaintenanceWindow = z.object({
-  name: z.string().default(""),
-  description: z.string().default(""),
-  schedule_type: z.enum(["Daily", "Weekly", "OneTime"]).default("Daily"),
-  day_of_week: z.string().default(""),
-  date: z.string().default(""),
-  hour: z.number().int().min(0).max(23).default(0),
-  minute: z.number().int().min(0).max(59).default(0),
-  duration_minutes: z.number().int().positive().default(60),
-  timezone: z.string().default(""),
-  enabled: z.boolean().default(true),
-});
+export const MaintenanceWindow = z
+  .object({
+    name: z.string().default(""),
+    description: z.string().default(""),
+    schedule_type: z.enum(["Daily", "Weekly", "OneTime"]).default("Daily"),
+    day_of_week: z.string().default(""),
+    date: z.string().default(""),
+    hour: z.number().int().min(0).max(23).default(0),
+    minute: z.number().int().min(0).max(59).default(0),
+    duration_minutes: z.number().int().positive().default(60),
+    timezone: z.string().default(""),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((window, ctx) => {
+    if (window.timezone) {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: window.timezone });
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          path: ["timezone"],
+          message: `unknown timezone "${window.timezone}" (use an IANA name such as "Europe/Berlin")`,
+        });
+      }
+    }
+    if (window.schedule_type === "Weekly" && !WEEKDAYS.includes(window.day_of_week.toLowerCase()))
+      ctx.addIssue({
+        code: "custom",
+        path: ["day_of_week"],
+        message: `a Weekly window needs day_of_week, one of ${WEEKDAYS.map((d) => d[0]?.toUpperCase() + d.slice(1)).join(", ")}`,
+      });
+    if (window.schedule_type === "OneTime" && !/^\d{4}-\d{2}-\d{2}$/.test(window.date))
+      ctx.addIssue({
+        code: "custom",
+        path: ["date"],
+        message: `a OneTime window needs date as YYYY-MM-DD (got "${window.date}")`,
+      });
+  });
 export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 
 const serverConfigShape = {
