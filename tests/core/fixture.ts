@@ -63,7 +63,12 @@ export async function fleetFixture(addresses: { alpha: string; beta: string; gam
 }
 
 /** Core on SQLite in `dataDir`, syncing `syncRepo`, with no timers that would race the tests. */
-export function startTestCore(options: { dataDir: string; syncRepo: string }): Promise<RunningCore> {
+export function startTestCore(options: {
+  dataDir: string;
+  syncRepo: string;
+  /** Other core settings, as in core's config file. */
+  settings?: Record<string, unknown>;
+}): Promise<RunningCore> {
   const config = CoreConfig.parse({
     port: 0,
     host: "127.0.0.1",
@@ -75,6 +80,7 @@ export function startTestCore(options: { dataDir: string; syncRepo: string }): P
     webhook_secret: WEBHOOK_SECRET,
     init_admin_username: ADMIN.username,
     init_admin_password: ADMIN.password,
+    ...options.settings,
   });
   return startCore({ ...config, secrets: {} }, { log: () => {} });
 }

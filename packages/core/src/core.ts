@@ -5,6 +5,10 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { AgentPool } from "./agents/agent-pool.js";
 import { ServerStore } from "./agents/server-store.js";
+import { AlertManager } from "./alerts/alert-manager.js";
+import { AlertStore } from "./alerts/alert-store.js";
+import { AlertDelivery } from "./alerts/delivery.js";
+import { alertOnUpdates } from "./alerts/update-alerts.js";
 import { UserStore } from "./auth/user-store.js";
 import type { CoreConfig } from "./config/core-config.js";
 import { openDatabase } from "./db/open-database.js";
@@ -12,6 +16,9 @@ import { Deployer } from "./deploy/deployer.js";
 import { StackStore } from "./deploy/stack-store.js";
 import { buildApp } from "./http/app.js";
 import type { CoreContext } from "./http/context.js";
+import { Downsampler } from "./metrics/downsampler.js";
+import { MetricStore } from "./metrics/metric-store.js";
+import { prometheusRegistry } from "./monitor/prometheus.js";
 import { StatusPoller } from "./monitor/status-poller.js";
 import { RepoMirrors } from "./sync/repo-mirror.js";
 import { SyncEngine } from "./sync/sync-engine.js";
@@ -27,6 +34,8 @@ export interface RunningCore {
   context: CoreContext;
   /** One status round now (servers' reachability, stacks' state), as the timer does every TUG_STATUS_INTERVAL. */
   pollStatus(): Promise<void>;
+  /** Resolves when no alert delivery is in flight or waiting for a retry. */
+  alertsDelivered(): Promise<void>;
   /** Waits for the current checks and polls, then stops everything. */
   close(): Promise<void>;
 }
@@ -67,6 +76,22 @@ export async function startCore(
 
   const agents = new AgentPool(servers, config.agent_passkey);
   const updateLog = new UpdateLog(updates);
+  const metrics = new MetricStore(db);
+  const retention = {
+    rawHours: config.metrics_raw_hours,
+    fiveMinuteDays: config.metrics_5m_days,
+    hourlyDays: config.metrics_1h_days,
+  };
+  const alertStore = new AlertStore(db);
+  const zone = config.timezone ? { defaultZone: config.timezone } : {};
+  const delivery = new AlertDelivery({
+    store: alertStore,
+    backoffMs: config.alert_retry_seconds.map((s) => s * 1000),
+    log,
+    ...zone,
+  });
+  const alerts = new AlertManager({ store: alertStore, delivery, ...zone });
+  await alerts.restore();
   const deployer = new Deployer({ agents, stacks, log: updateLog, parallelPerHost: config.deploy_parallel_per_host });
   const engine = new SyncEngine({
     syncs,
@@ -78,6 +103,7 @@ export async function startCore(
     agents,
     secrets: config.secrets,
     ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
+    onFleet: (sync, fleet) => alerts.configureFleet(sync, fleet),
   });
 
   if (config.sync_repo) {
@@ -90,6 +116,32 @@ export async function startCore(
     });
     await engine.restore(config.sync_name);
   } else log("warning: no TUG_SYNC_REPO: nothing to sync");
+  // After restore: alerters are configured again before pending deliveries are retried.
+  await delivery.resume();
+
+  const poller = new StatusPoller({
+    servers,
+    stacks,
+    agents,
+    metrics,
+    alerts,
+    coreVersion: CORE_VERSION,
+    intervalMs: config.status_interval * 1000,
+  });
+  const prometheus = prometheusRegistry({
+    servers,
+    stacks,
+    syncs,
+    alerts: alertStore,
+    updates,
+    poller,
+    version: CORE_VERSION,
+  });
+  const onUpdate = alertOnUpdates({ updates, alerts, stackServer: async (name) => (await stacks.get(name))?.server });
+  updateLog.onFinish((finished) => {
+    void onUpdate(finished).catch((error: Error) => log(`alerts: ${error.message}`));
+    void prometheus.onUpdateFinished(finished).catch(() => undefined);
+  });
 
   const context: CoreContext = {
     config,
@@ -101,6 +153,7 @@ export async function startCore(
     log: updateLog,
     deployer,
     engine,
+    observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
   };
   const app = await buildApp(context);
   await app.listen({ port: config.port, host: config.host });
@@ -108,8 +161,15 @@ export async function startCore(
   const port = typeof address === "object" && address ? address.port : config.port;
   log(`tug core ${CORE_VERSION} listening on http://${config.host}:${port}`);
 
-  const poller = new StatusPoller({ servers, stacks, agents, intervalMs: config.status_interval * 1000 });
   poller.start();
+  const downsampler = new Downsampler({ store: metrics, retention });
+  const downsample = () =>
+    void downsampler
+      .run(Math.floor(Date.now() / 1000))
+      .catch((error: Error) => log(`metrics rollup failed: ${error.message}`));
+  const downsampleTimer = setInterval(downsample, 300_000);
+  downsampleTimer.unref();
+  downsample();
   // Every sync, the root one and those its repository declares, is checked on each tick.
   const poll = () => {
     void syncs.list().then((all) => {
@@ -129,9 +189,12 @@ export async function startCore(
     port,
     context,
     pollStatus: () => poller.pollOnce(),
+    alertsDelivered: () => delivery.idle(),
     async close() {
       clearInterval(pollTimer);
+      clearInterval(downsampleTimer);
       await poller.stop();
+      await delivery.close();
       await app.close();
       await db.destroy();
     },

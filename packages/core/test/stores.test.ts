@@ -1,54 +1,10 @@
 // One contract suite for the state layer, run against SQLite and PostgreSQL.
-import { randomBytes } from "node:crypto";
-import {
-  type PrivatePostgres,
-  postgresUnavailableReason,
-  startPostgres,
-  type TempDir,
-  tempDir,
-} from "@tugboat/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
-import { type Db, openDatabase } from "../src/db/open-database.js";
 import { StackStore } from "../src/deploy/stack-store.js";
 import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-let postgres: Promise<PrivatePostgres> | undefined;
-const pgSkip = postgresUnavailableReason();
-if (pgSkip && process.env.CI === "true") throw new Error(`PostgreSQL-backed tests cannot run under CI=true: ${pgSkip}`);
-
-const backends: Array<{ name: string; skip: string | undefined; open: () => Promise<Db> }> = [
-  {
-    name: "sqlite",
-    skip: undefined,
-    async open() {
-      const dir: TempDir = await tempDir("tug-core-db-");
-      const { db } = await openDatabase({ dataDir: dir.path });
-      cleanups.push(dir.cleanup, () => db.destroy());
-      return db;
-    },
-  },
-  {
-    name: "postgres",
-    skip: pgSkip,
-    async open() {
-      postgres ??= startPostgres().then((server) => {
-        cleanups.unshift(() => server.stop());
-        return server;
-      });
-      const url = await (await postgres).createDatabase(`t_${randomBytes(4).toString("hex")}`);
-      const { db } = await openDatabase({ url, dataDir: "/nonexistent" });
-      cleanups.push(() => db.destroy());
-      return db;
-    },
-  },
-];
+import { backends } from "./backends.js";
 
 describe.each(backends)("state layer on $name", ({ skip, open }) => {
   it.skipIf(skip !== undefined)("keeps stacks' desired and deployed versions, state and stopped flag", async () => {

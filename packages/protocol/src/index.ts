@@ -13,6 +13,19 @@ export {
   StreamEvent,
   type StreamResult,
 } from "./agent.js";
-export { AcceptedResponse, LoginRequest, LoginResponse, ServerView, StackView, SyncView, UpdateView } from "./core.js";
+export {
+  AcceptedResponse,
+  AlerterView,
+  AlertView,
+  DeliveryView,
+  LoginRequest,
+  LoginResponse,
+  ServerView,
+  StackView,
+  StatsQuery,
+  StatsView,
+  SyncView,
+  UpdateView,
+} from "./core.js";
 export { ERROR_STATUS, ErrorBody, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";

@@ -5,6 +5,7 @@ export { docker, dockerEnv, type RunOptions, type RunResult, run } from "./exec.
 export { type GitRepo, gitRepo } from "./git-repo.js";
 export { BUSYBOX_IMAGE, ensureImage } from "./image.js";
 export { type PrivatePostgres, postgresUnavailableReason, startPostgres } from "./postgres.js";
+export { type HttpReceiver, httpReceiver, type ReceivedRequest, type SmtpSink, smtpSink } from "./receivers.js";
 export { daemonHost, type SharedDaemons, sharedDaemons } from "./shared-daemons.js";
 export { type TempDir, tempDir } from "./temp-dir.js";
 export { type WaitOptions, waitFor } from "./wait.js";

@@ -33,6 +33,17 @@ export const CoreConfig = z.object({
   init_admin_username: z.string().default(""),
   init_admin_password: z.string().default(""),
   deploy_parallel_per_host: z.coerce.number().int().min(1).default(4),
+  /** Retention of full-resolution metrics, then 5-minute and hourly rollups. */
+  metrics_raw_hours: z.coerce.number().positive().default(24),
+  metrics_5m_days: z.coerce.number().positive().default(30),
+  metrics_1h_days: z.coerce.number().positive().default(365),
+  /** Waits between alert delivery attempts, in seconds; one more attempt than waits. */
+  alert_retry_seconds: z
+    .union([z.array(z.number()), z.string().transform((v) => v.split(",").map((s) => Number(s.trim())))])
+    .pipe(z.array(z.number().nonnegative()))
+    .default([5, 30, 120, 600, 1800]),
+  /** The zone of maintenance windows that name none ("": the machine's). */
+  timezone: z.string().default(""),
   session_hours: z.coerce
     .number()
     .positive()

@@ -108,6 +108,70 @@ export interface ApiKeysTable {
   created_at: string;
 }
 
+/** A list of series names; samples refer to it instead of repeating it. */
+export interface MetricLayoutsTable {
+  id: Generated<number>;
+  /** JSON array of series names, in the order values are packed. */
+  keys: string;
+}
+
+export interface MetricRawTable {
+  server: string;
+  /** Unix seconds. */
+  at: number;
+  layout: number;
+  /** Float32 values in layout order (NaN: no value). */
+  data: Buffer;
+}
+
+export interface MetricRollupsTable {
+  server: string;
+  /** Bucket size in seconds (300, 3600). */
+  resolution: number;
+  /** Unix seconds, start of the bucket. */
+  bucket: number;
+  layout: number;
+  /** Samples in the bucket. */
+  count: number;
+  /** Float32 min, avg, max per series in layout order. */
+  data: Buffer;
+}
+
+export interface AlertsTable {
+  id: string;
+  /** One open alert per condition: `server-cpu:apollo`, `stack:immich`, … */
+  condition: string;
+  type: string;
+  target_kind: string;
+  target_name: string;
+  severity: string;
+  /** open | resolved */
+  status: string;
+  message: string;
+  /** JSON details (values, thresholds, states). */
+  details: string;
+  /** 1 when it opened inside a maintenance window: recorded, not sent. */
+  suppressed: number;
+  opened_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  alert_id: string;
+  alerter: string;
+  /** open | escalate | resolve | test */
+  event: string;
+  /** pending | sent | failed */
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   syncs: SyncsTable;
   servers: ServersTable;
@@ -117,4 +181,9 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  metric_layouts: MetricLayoutsTable;
+  metric_raw: MetricRawTable;
+  metric_rollups: MetricRollupsTable;
+  alerts: AlertsTable;
+  alert_deliveries: AlertDeliveriesTable;
 }

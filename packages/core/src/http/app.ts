@@ -5,6 +5,7 @@ import { TugError } from "@tugboat/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { CoreContext } from "./context.js";
 import { apiRoutes } from "./routes/api.js";
+import { observabilityRoutes } from "./routes/observability.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 
 export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
@@ -22,6 +23,7 @@ export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
     return reply.status(500).send({ error: { code: "E_INTERNAL", message: (error as Error).message } });
   });
   await apiRoutes(app, ctx);
+  await observabilityRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   return app;
 }

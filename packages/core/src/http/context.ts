@@ -1,9 +1,15 @@
 // What route handlers need: the stores and services of one running core.
+
+import type { Registry } from "prom-client";
 import type { ServerStore } from "../agents/server-store.js";
+import type { AlertStore } from "../alerts/alert-store.js";
+import type { AlertDelivery } from "../alerts/delivery.js";
 import type { UserStore } from "../auth/user-store.js";
 import type { CoreConfig } from "../config/core-config.js";
 import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
+import type { Retention } from "../metrics/downsampler.js";
+import type { MetricStore } from "../metrics/metric-store.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
 import type { UpdateLog } from "../updates/update-log.js";
@@ -18,4 +24,11 @@ export interface CoreContext {
   log: UpdateLog;
   deployer: Deployer;
   engine: SyncEngine;
+  observability: {
+    metrics: MetricStore;
+    retention: Retention;
+    alerts: AlertStore;
+    delivery: AlertDelivery;
+    registry: Registry;
+  };
 }

@@ -2,10 +2,15 @@
 
 import {
   AcceptedResponse,
+  AlerterView,
+  AlertView,
+  DeliveryView,
   LoginRequest,
   LoginResponse,
   ServerView,
   StackView,
+  StatsQuery,
+  StatsView,
   SyncView,
   UpdateView,
 } from "@tugboat/protocol";
@@ -17,6 +22,8 @@ interface Operation {
   summary: string;
   role?: "viewer" | "operator" | "admin";
   body?: z.ZodType;
+  /** Query parameters, from an object schema. */
+  query?: z.ZodObject;
   response?: z.ZodType;
   status?: number;
 }
@@ -115,6 +122,57 @@ const OPERATIONS: Operation[] = [
     role: "viewer",
   },
   {
+    method: "get",
+    path: "/api/servers/{name}/stats",
+    summary: "Host (and container) metrics history of a server",
+    role: "viewer",
+    query: StatsQuery,
+    response: StatsView,
+  },
+  {
+    method: "get",
+    path: "/api/stacks/{name}/stats",
+    summary: "CPU and memory history of a stack's containers",
+    role: "viewer",
+    query: StatsQuery.omit({ series: true }),
+    response: StatsView,
+  },
+  {
+    method: "get",
+    path: "/api/alerts",
+    summary: "Alerts, newest first",
+    role: "viewer",
+    query: z.object({
+      status: z.enum(["open", "resolved", "all"]).optional(),
+      type: z.string().optional(),
+      target: z.string().optional(),
+      limit: z.number().optional(),
+    }),
+    response: z.array(AlertView),
+  },
+  {
+    method: "get",
+    path: "/api/alerts/{id}",
+    summary: "One alert and its deliveries",
+    role: "viewer",
+    response: AlertView.extend({ deliveries: z.array(DeliveryView) }),
+  },
+  {
+    method: "get",
+    path: "/api/alerters",
+    summary: "Configured alerters",
+    role: "viewer",
+    response: z.array(AlerterView),
+  },
+  {
+    method: "post",
+    path: "/api/alerters/{name}/test",
+    summary: "Send a test alert through one alerter",
+    role: "admin",
+    response: DeliveryView,
+  },
+  { method: "get", path: "/metrics", summary: "Prometheus exposition format", role: "viewer" },
+  {
     method: "post",
     path: "/webhooks/github/sync/{name}",
     summary: "GitHub/Gitea/Forgejo push webhook (X-Hub-Signature-256)",
@@ -125,12 +183,16 @@ const OPERATIONS: Operation[] = [
 export function openApiDocument(version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    const params: Array<Record<string, unknown>> = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: "path",
       required: true,
       schema: { type: "string" },
     }));
+    for (const [name, schema] of Object.entries(op.query?.shape ?? {})) {
+      const json = z.toJSONSchema(schema as z.ZodType, { io: "input" });
+      params.push({ name, in: "query", required: false, schema: json });
+    }
     const item = paths[op.path] ?? {};
     paths[op.path] = item;
     item[op.method] = {

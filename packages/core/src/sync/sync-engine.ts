@@ -33,6 +33,8 @@ export interface SyncEngineDeps {
   secrets: Readonly<Record<string, string>>;
   /** TUG_SYNC_MANAGED: false holds every plan for a manual run; undefined follows the repository. */
   managedOverride?: boolean;
+  /** Told each sync's fleet as it is applied or restored (alert settings and alerters). */
+  onFleet?: (sync: string, fleet: Fleet) => void;
 }
 
 export interface CheckOutcome {
@@ -178,7 +180,7 @@ export class SyncEngine {
     const loaded = await this.load(sync.repoUrl, sync.branch, commit, sync.paths);
     const stack = loaded.fleet.stacks.find((s) => s.name === stackName);
     if (!stack) throw new TugError("E_NOT_FOUND", `stack "${stackName}" is not in commit ${commit.slice(0, 7)}`);
-    this.configureServers(loaded.fleet);
+    this.configureFleet(sync.name, loaded.fleet);
     const url = sourceUrl(stack.source, sync.repoUrl);
     const stackCommit =
       stack.source.kind === "sync" ? commit : await this.deps.mirrors.remoteHead(url, stack.source.branch);
@@ -232,10 +234,12 @@ export class SyncEngine {
     const sync = await this.deps.syncs.get(name);
     if (!sync?.appliedCommit) return;
     const loaded = await this.load(sync.repoUrl, sync.branch, sync.appliedCommit, sync.paths).catch(() => undefined);
-    if (loaded && loaded.errors.length === 0) this.configureServers(loaded.fleet);
+    if (loaded && loaded.errors.length === 0) this.configureFleet(name, loaded.fleet);
   }
 
-  private configureServers(fleet: Fleet) {
+  /** Agents' addresses and passkeys, and (through onFleet) alert settings and alerters. */
+  private configureFleet(sync: string, fleet: Fleet) {
+    this.deps.onFleet?.(sync, fleet);
     for (const server of fleet.servers) {
       this.deps.agents.configure(server.name, {
         address: server.config.address,
@@ -266,7 +270,7 @@ export class SyncEngine {
         region: server.config.region,
       });
     }
-    this.configureServers(fleet);
+    this.configureFleet(name, fleet);
     const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack)]));
     for (const stack of fleet.stacks) {
       await this.deps.stacks.upsertDesired({

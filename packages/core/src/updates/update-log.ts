@@ -10,6 +10,12 @@ export interface UpdateEvent {
   event: unknown;
 }
 
+export interface FinishedUpdate {
+  updateId: string;
+  status: "success" | "failed";
+  result: unknown;
+}
+
 export class UpdateLog {
   private readonly emitter = new EventEmitter();
 
@@ -21,6 +27,11 @@ export class UpdateLog {
   subscribe(updateId: string, listener: (event: UpdateEvent) => void): () => void {
     this.emitter.on(updateId, listener);
     return () => this.emitter.off(updateId, listener);
+  }
+
+  /** Every update as it finishes (alerts and counters listen here). */
+  onFinish(listener: (finished: FinishedUpdate) => void): void {
+    this.emitter.on("finish", listener);
   }
 
   /** A writer for one running update: events are stored in order and published. */
@@ -39,6 +50,7 @@ export class UpdateLog {
         chain = chain.then(() => this.store.finish(updateId, status, maskSecrets(result, secrets)));
         return chain.then(() => {
           this.emitter.emit(updateId, { updateId, seq: -1, event: { type: "end", status } });
+          this.emitter.emit("finish", { updateId, status, result: maskSecrets(result, secrets) });
         });
       },
     };

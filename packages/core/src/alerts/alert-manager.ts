@@ -1,0 +1,92 @@
+// Turns observations into alerts: runs each condition's state machine, keeps
+// one open alert per condition, records alerts raised inside a server's
+// maintenance window as suppressed (kept, not sent), and hands the rest to delivery.
+import { type Fleet, ServerConfig } from "@tugboat/config";
+import { type ConditionState, INITIAL, step } from "./alert-machine.js";
+import type { AlertRecord, AlertStore } from "./alert-store.js";
+import type { AlertDelivery } from "./delivery.js";
+import { activeWindow } from "./maintenance.js";
+import type { Observation } from "./rules.js";
+
+const DEFAULT_SETTINGS = ServerConfig.parse({});
+
+export class AlertManager {
+  private readonly states = new Map<string, ConditionState>();
+  private readonly openAlerts = new Map<string, AlertRecord>();
+  private settings = new Map<string, ServerConfig>();
+  private readonly fleets = new Map<string, Pick<Fleet, "servers" | "alerters">>();
+  private chain = Promise.resolve();
+
+  constructor(
+    private readonly deps: { store: AlertStore; delivery: AlertDelivery; defaultZone?: string; now?: () => Date },
+  ) {}
+
+  /** Picks up alerts a previous run left open, so they resolve instead of opening twice. */
+  async restore(): Promise<void> {
+    for (const alert of await this.deps.store.openAlerts()) {
+      this.openAlerts.set(alert.condition, alert);
+      this.states.set(alert.condition, { bad: 2, open: alert.severity });
+    }
+  }
+
+  /** Server thresholds and windows, and alerters, from one sync's fleet (each sync adds its own). */
+  configureFleet(sync: string, fleet: Pick<Fleet, "servers" | "alerters">): void {
+    this.fleets.set(sync, fleet);
+    const all = [...this.fleets.values()];
+    this.settings = new Map(all.flatMap((f) => f.servers.map((s) => [s.name, s.config] as const)));
+    this.deps.delivery.setAlerters(all.flatMap((f) => f.alerters.map((a) => ({ name: a.name, config: a.config }))));
+  }
+
+  serverSettings(name: string): ServerConfig {
+    return this.settings.get(name) ?? DEFAULT_SETTINGS;
+  }
+
+  /** Observations are handled one at a time, in the order they arrive. */
+  observe(observation: Observation): Promise<void> {
+    const next = this.chain.then(() => this.handle(observation));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async handle(observation: Observation): Promise<void> {
+    const { store, delivery } = this.deps;
+    const before = this.states.get(observation.condition) ?? INITIAL;
+    const { state, transition } = step(before, observation.severity, observation.openAfter);
+    this.states.set(observation.condition, state);
+    const current = this.openAlerts.get(observation.condition);
+    if (transition === "open" && observation.severity) {
+      const alert = await store.open({
+        condition: observation.condition,
+        type: observation.type,
+        targetKind: observation.target.kind,
+        targetName: observation.target.name,
+        severity: observation.severity,
+        message: observation.message,
+        details: observation.details,
+        suppressed: this.inMaintenance(observation.server),
+      });
+      this.openAlerts.set(observation.condition, alert);
+      if (!alert.suppressed) await delivery.notify(alert, "open");
+    } else if ((transition === "escalate" || transition === "deescalate") && current && observation.severity) {
+      await store.update(current.id, {
+        severity: observation.severity,
+        message: observation.message,
+        details: observation.details,
+      });
+      const updated = { ...current, severity: observation.severity, message: observation.message };
+      this.openAlerts.set(observation.condition, updated);
+      if (transition === "escalate" && !current.suppressed) await delivery.notify(updated, "escalate");
+    } else if (transition === "resolve" && current) {
+      await store.resolve(current.id, observation.message);
+      this.openAlerts.delete(observation.condition);
+      if (!current.suppressed)
+        await delivery.notify({ ...current, status: "resolved", message: observation.message }, "resolve");
+    }
+  }
+
+  private inMaintenance(server: string | undefined): boolean {
+    if (!server) return false;
+    const at = this.deps.now?.() ?? new Date();
+    return activeWindow(this.serverSettings(server).maintenance_windows, at, this.deps.defaultZone) !== undefined;
+  }
+}

@@ -1,0 +1,63 @@
+// Alerts from finished updates: a failed deploy opens one for its stack (the
+// next successful deploy resolves it); an invalid commit or a sync that could
+// not run opens one for the sync (the next good sync resolves it).
+
+import type { FinishedUpdate } from "../updates/update-log.js";
+import type { UpdateStore } from "../updates/update-store.js";
+import type { AlertManager } from "./alert-manager.js";
+
+interface ResultShape {
+  error?: { code?: string; message?: string };
+  failures?: Array<{ service: string; reason: string }>;
+  errors?: Array<{ file: string; line: number; message: string }>;
+}
+
+export function alertOnUpdates(deps: {
+  updates: UpdateStore;
+  alerts: AlertManager;
+  stackServer: (stack: string) => Promise<string | undefined>;
+}): (finished: FinishedUpdate) => Promise<void> {
+  return async ({ updateId, status, result }) => {
+    const update = await deps.updates.get(updateId);
+    if (!update) return;
+    const shape = (result ?? {}) as ResultShape;
+    const failed = status === "failed";
+    if (update.operation === "deploy" && update.targetKind === "stack") {
+      const stack = update.targetName;
+      const why =
+        shape.failures?.map((f) => `${f.service}: ${f.reason}`).join("; ") ||
+        shape.error?.message ||
+        "the deploy failed";
+      await deps.alerts.observe({
+        condition: `deploy:${stack}`,
+        type: "StackDeployFailed",
+        target: { kind: "stack", name: stack },
+        ...(await deps.stackServer(stack).then((server) => (server ? { server } : {}))),
+        severity: failed ? "critical" : null,
+        message: failed ? `deploy of ${stack} failed: ${why}` : `${stack} deployed`,
+        details: { updateId, ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED" } : {}) },
+        openAfter: 1,
+      });
+    }
+    // A sync whose deploys failed has those deploys' alerts; this one is about the sync itself.
+    if (update.operation === "sync") {
+      const code = shape.error?.code;
+      if (failed && code === "E_DEPLOY_FAILED") return;
+      const first = shape.errors?.[0];
+      const where = first
+        ? ` (${first.file}:${first.line}: ${first.message}${shape.errors && shape.errors.length > 1 ? `, and ${shape.errors.length - 1} more` : ""})`
+        : "";
+      await deps.alerts.observe({
+        condition: `sync:${update.targetName}`,
+        type: "ResourceSyncFailed",
+        target: { kind: "sync", name: update.targetName },
+        severity: failed ? "critical" : null,
+        message: failed
+          ? `sync ${update.targetName} failed at ${update.commit?.slice(0, 7) ?? "?"}: ${shape.error?.message ?? "unknown error"}${where}`
+          : `sync ${update.targetName} is fine again`,
+        details: { updateId, ...(failed ? { code } : {}) },
+        openAfter: 1,
+      });
+    }
+  };
+}

@@ -1,0 +1,134 @@
+// Prometheus exposition for /metrics: fleet, server and stack gauges read at
+// scrape time, and deploy counters and durations counted as updates finish.
+import type { HostStats } from "@tugboat/protocol";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ServerStore } from "../agents/server-store.js";
+import type { AlertStore } from "../alerts/alert-store.js";
+import type { StackStore } from "../deploy/stack-store.js";
+import type { SyncStore } from "../sync/sync-store.js";
+import type { FinishedUpdate } from "../updates/update-log.js";
+import type { UpdateStore } from "../updates/update-store.js";
+import type { StatusPoller } from "./status-poller.js";
+
+const STACK_STATES = ["running", "deploying", "unhealthy", "down", "stopped", "unknown"] as const;
+
+export function prometheusRegistry(deps: {
+  servers: ServerStore;
+  stacks: StackStore;
+  syncs: SyncStore;
+  alerts: AlertStore;
+  updates: UpdateStore;
+  poller: StatusPoller;
+  version: string;
+}): { registry: Registry; onUpdateFinished: (finished: FinishedUpdate) => Promise<void> } {
+  const registry = new Registry();
+  new Gauge({ name: "tug_info", help: "Tugboat core version", labelNames: ["version"], registers: [registry] })
+    .labels(deps.version)
+    .set(1);
+
+  new Gauge({
+    name: "tug_server_up",
+    help: "1 when the server's agent answered the last poll",
+    labelNames: ["server", "region"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const server of await deps.servers.list())
+        this.labels(server.name, server.region).set(server.reachable ? 1 : 0);
+    },
+  });
+  const hostGauge = (name: string, help: string, value: (stats: HostStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["server"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [server, stats] of deps.poller.latestStats) this.labels(server).set(value(stats));
+      },
+    });
+  hostGauge("tug_server_cpu_percent", "Host CPU use, percent", (s) => s.cpuPercent);
+  hostGauge("tug_server_load1", "Host load average over 1 minute", (s) => s.load[0]);
+  hostGauge("tug_server_memory_used_bytes", "Host memory in use", (s) => s.memory.usedBytes);
+  hostGauge("tug_server_memory_total_bytes", "Host memory", (s) => s.memory.totalBytes);
+  new Gauge({
+    name: "tug_server_disk_used_ratio",
+    help: "Used fraction of each mounted disk",
+    labelNames: ["server", "mount"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [server, stats] of deps.poller.latestStats)
+        for (const disk of stats.disks)
+          this.labels(server, disk.mount).set(disk.totalBytes ? disk.usedBytes / disk.totalBytes : 0);
+    },
+  });
+  new Gauge({
+    name: "tug_stack_state",
+    help: "1 for each stack's current state",
+    labelNames: ["stack", "server", "state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const stack of await deps.stacks.list())
+        for (const state of STACK_STATES)
+          this.labels(stack.name, stack.server, state).set(stack.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "tug_stack_out_of_sync",
+    help: "1 when a stack's deployed version differs from the repository's",
+    labelNames: ["stack", "server"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const stack of await deps.stacks.list())
+        this.labels(stack.name, stack.server).set(stack.deployedFingerprint === stack.desiredFingerprint ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: "tug_sync_ok",
+    help: "1 when the sync's last check succeeded",
+    labelNames: ["sync", "status"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const sync of await deps.syncs.list()) this.labels(sync.name, sync.status).set(sync.status === "ok" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "tug_alerts_open",
+    help: "Open alerts by type and severity",
+    labelNames: ["type", "severity"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const alert of await deps.alerts.openAlerts()) this.labels(alert.type, alert.severity).inc();
+    },
+  });
+
+  const finished = new Counter({
+    name: "tug_updates_total",
+    help: "Finished updates (deploys, actions, syncs) by operation and result",
+    labelNames: ["operation", "result"],
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: "tug_deploy_duration_seconds",
+    help: "How long deploys took, from start to result",
+    labelNames: ["result"],
+    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  return {
+    registry,
+    async onUpdateFinished({ updateId, status }) {
+      const update = await deps.updates.get(updateId);
+      if (!update) return;
+      finished.labels(update.operation, status).inc();
+      if (update.operation === "deploy" && update.startedAt && update.endedAt)
+        durations.labels(status).observe((Date.parse(update.endedAt) - Date.parse(update.startedAt)) / 1000);
+    },
+  };
+}
