@@ -4,11 +4,17 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
+import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSync } from "./sync.js";
 
-const BENCHES: Record<string, () => Promise<BenchResult>> = { plan: benchPlan, agent: benchAgent, sync: benchSync };
+const BENCHES: Record<string, () => Promise<BenchResult>> = {
+  plan: benchPlan,
+  agent: benchAgent,
+  sync: benchSync,
+  metrics: benchMetrics,
+};
 
 // `npm run bench -- NAME…` runs some; `npm run bench -- --report` only rewrites the page from saved results.
 const args = process.argv.slice(2);
