@@ -77,6 +77,7 @@ export async function startCore(
   const agents = new AgentPool(servers, config.agent_passkey);
   const updateLog = new UpdateLog(updates);
   const metrics = new MetricStore(db);
+  const mirrors = new RepoMirrors(join(config.data_dir, "repos"));
   const retention = {
     rawHours: config.metrics_raw_hours,
     fiveMinuteDays: config.metrics_5m_days,
@@ -98,7 +99,7 @@ export async function startCore(
     servers,
     stacks,
     log: updateLog,
-    mirrors: new RepoMirrors(join(config.data_dir, "repos")),
+    mirrors,
     deployer,
     agents,
     secrets: config.secrets,
@@ -153,6 +154,8 @@ export async function startCore(
     log: updateLog,
     deployer,
     engine,
+    agents,
+    mirrors,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
   };
   const app = await buildApp(context);

@@ -51,6 +51,7 @@ export const SyncView = z.object({
   pendingPlan: z.unknown(),
   checkedAt: z.string().nullable(),
 });
+export type SyncView = z.infer<typeof SyncView>;
 
 export const UpdateView = z.object({
   id: z.string(),
@@ -126,3 +127,41 @@ export const StatsView = z.object({
   series: z.record(z.string(), z.object({ avg: Column, min: Column.optional(), max: Column.optional() })),
 });
 export type StatsView = z.infer<typeof StatsView>;
+
+export const MeView = z.object({ username: z.string(), role: z.enum(["viewer", "operator", "admin"]) });
+export type MeView = z.infer<typeof MeView>;
+
+const StackCounts = z.partialRecord(StackView.shape.state, z.number());
+export const DashboardView = z.object({
+  servers: z.array(
+    z.object({
+      name: z.string(),
+      region: z.string(),
+      enabled: z.boolean(),
+      reachable: z.boolean(),
+      lastSeen: z.string().nullable(),
+      lastError: z.string().nullable(),
+      agentVersion: z.string().nullable(),
+      /** From the last sample, percent; null before the first. */
+      stats: z.object({ cpu: z.number(), memory: z.number().nullable(), disk: z.number().nullable() }).nullable(),
+      stacks: StackCounts,
+    }),
+  ),
+  totals: z.object({ servers: z.number(), reachable: z.number(), stacks: z.number(), byState: StackCounts }),
+  alerts: z.array(AlertView),
+  updates: z.array(UpdateView),
+});
+export type DashboardView = z.infer<typeof DashboardView>;
+
+export const StackFilesView = z.object({
+  commit: z.string().nullable(),
+  files: z.array(z.object({ path: z.string(), text: z.string() })),
+});
+
+export const LogLineView = z.object({
+  service: z.string(),
+  container: z.string(),
+  stream: z.string(),
+  line: z.string(),
+});
+export type LogLineView = z.infer<typeof LogLineView>;

@@ -58,6 +58,25 @@ export class AgentClient {
     return StackStatus.parse(JSON.parse(await this.call("GET", path)));
   }
 
+  /** Container log lines (NDJSON from the agent), until the reply ends or `signal` aborts (follow). */
+  async logs(options: {
+    stack: string;
+    service?: string;
+    tail: number;
+    follow: boolean;
+    signal: AbortSignal;
+    onLine: (line: { service: string; container: string; stream: string; line: string }) => void;
+  }): Promise<void> {
+    const query = new URLSearchParams({ tail: String(options.tail), follow: options.follow ? "1" : "0" });
+    if (options.service) query.set("service", options.service);
+    const path = `/stacks/${encodeURIComponent(options.stack)}/logs?${query}`;
+    await this.call("GET", path, undefined, (line) => options.onLine(JSON.parse(line)), options.signal).catch(
+      (error: unknown) => {
+        if (!options.signal.aborted) throw error;
+      },
+    );
+  }
+
   deploy(stack: string, body: DeployRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     return this.stream(`/stacks/${encodeURIComponent(stack)}/deploy`, body, onEvent);
   }
@@ -88,7 +107,13 @@ export class AgentClient {
   }
 
   /** One request; with `onLine`, the reply is read as NDJSON lines as they arrive. */
-  private call(method: string, path: string, body?: unknown, onLine?: (line: string) => void): Promise<string> {
+  private call(
+    method: string,
+    path: string,
+    body?: unknown,
+    onLine?: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const { server, address, passkey, timeoutSeconds, pin } = this.options;
     const url = `${address.replace(/\/$/, "")}${path}`;
     return new Promise((resolve, reject) => {
@@ -103,6 +128,7 @@ export class AgentClient {
             ? {}
             : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
         },
+        ...(signal ? { signal } : {}),
       });
       req.setTimeout(timeoutSeconds * 1000, () => {
         // Only the connection and the first byte are bounded: a streamed deploy may run for minutes.

@@ -44,6 +44,8 @@ export const CoreConfig = z.object({
     .default([5, 30, 120, 600, 1800]),
   /** The zone of maintenance windows that name none ("": the machine's). */
   timezone: z.string().default(""),
+  /** The built web UI ("": packages/web/dist next to core). */
+  ui_dir: z.string().default(""),
   session_hours: z.coerce
     .number()
     .positive()

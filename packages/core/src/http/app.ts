@@ -1,12 +1,16 @@
 // Core's HTTP server: the API, webhooks, and one place that turns errors into responses.
 
+import { fileURLToPath } from "node:url";
 import rateLimit from "@fastify/rate-limit";
 import { TugError } from "@tugboat/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { CoreContext } from "./context.js";
 import { apiRoutes } from "./routes/api.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { observabilityRoutes } from "./routes/observability.js";
+import { stackDetailRoutes } from "./routes/stack-details.js";
 import { webhookRoutes } from "./routes/webhooks.js";
+import { serveUi } from "./static-ui.js";
 
 export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 2 * 1024 * 1024 });
@@ -24,6 +28,9 @@ export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
   });
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
+  await dashboardRoutes(app, ctx);
+  await stackDetailRoutes(app, ctx);
   await webhookRoutes(app, ctx);
+  await serveUi(app, ctx.config.ui_dir || fileURLToPath(new URL("../../../web/dist", import.meta.url)));
   return app;
 }

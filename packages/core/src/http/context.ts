@@ -1,6 +1,7 @@
 // What route handlers need: the stores and services of one running core.
 
 import type { Registry } from "prom-client";
+import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { AlertDelivery } from "../alerts/delivery.js";
@@ -10,6 +11,7 @@ import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import type { RepoMirrors } from "../sync/repo-mirror.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
 import type { UpdateLog } from "../updates/update-log.js";
@@ -24,6 +26,8 @@ export interface CoreContext {
   log: UpdateLog;
   deployer: Deployer;
   engine: SyncEngine;
+  agents: AgentPool;
+  mirrors: RepoMirrors;
   observability: {
     metrics: MetricStore;
     retention: Retention;

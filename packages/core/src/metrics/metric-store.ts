@@ -186,6 +186,32 @@ export class MetricStore {
       .execute();
   }
 
+  /** Each server's most recent raw sample, host series only. */
+  async latest(servers: readonly string[]): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>();
+    await Promise.all(
+      servers.map(async (server) => {
+        const row = await this.db
+          .selectFrom("metric_raw")
+          .select(["layout", "data"])
+          .where("server", "=", server)
+          .orderBy("at", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        if (!row) return;
+        const keys = await this.keysOf(row.layout);
+        const data = fromBuffer(row.data);
+        const values: Record<string, number> = {};
+        keys.forEach((key, i) => {
+          const value = data[i];
+          if (!key.startsWith("c:") && value !== undefined && !Number.isNaN(value)) values[key] = value;
+        });
+        out.set(server, values);
+      }),
+    );
+    return out;
+  }
+
   /** Servers with raw samples, and their first and last sample times. */
   async rawSpans(): Promise<Array<{ server: string; first: number; last: number }>> {
     const rows = await this.db

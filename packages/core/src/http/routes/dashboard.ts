@@ -1,0 +1,71 @@
+// The dashboard in one request: servers with their last host sample and
+// stack counts, fleet totals, open alerts and the latest updates; and who
+// the caller is (for the UI's role-aware buttons).
+import type { FastifyInstance } from "fastify";
+import { authenticate, requireRole } from "../auth-hooks.js";
+import type { CoreContext } from "../context.js";
+
+const percent = (used: number, total: number) => (total > 0 ? Math.round((used / total) * 1000) / 10 : null);
+
+export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
+  await app.register(async (secured) => {
+    secured.addHook("onRequest", authenticate(ctx.users));
+    const viewer = { preHandler: requireRole("viewer") };
+
+    secured.get("/api/auth/me", viewer, (request) => ({
+      username: request.principal?.username ?? "",
+      role: request.principal?.role ?? "viewer",
+    }));
+
+    secured.get("/api/dashboard", viewer, async () => {
+      const [servers, stacks, alerts, updates] = await Promise.all([
+        ctx.servers.list(),
+        ctx.stacks.list(),
+        ctx.observability.alerts.list({ status: "open", limit: 50 }),
+        ctx.log.store.list({ limit: 10 }),
+      ]);
+      const byServer = new Map<string, Record<string, number>>();
+      const totals: Record<string, number> = {};
+      for (const stack of stacks) {
+        const counts = byServer.get(stack.server) ?? {};
+        counts[stack.state] = (counts[stack.state] ?? 0) + 1;
+        byServer.set(stack.server, counts);
+        totals[stack.state] = (totals[stack.state] ?? 0) + 1;
+      }
+      const latest = await ctx.observability.metrics.latest(servers.map((s) => s.name));
+      return {
+        servers: servers.map((server) => {
+          const sample = latest.get(server.name);
+          const disks = Object.keys(sample ?? {})
+            .filter((k) => k.startsWith("disk:") && k.endsWith(".used"))
+            .map((k) => percent(sample?.[k] ?? 0, sample?.[k.replace(/\.used$/, ".total")] ?? 0) ?? 0);
+          return {
+            name: server.name,
+            region: server.region,
+            enabled: server.enabled,
+            reachable: server.reachable,
+            lastSeen: server.lastSeen,
+            lastError: server.lastError,
+            agentVersion: server.agentVersion,
+            stats: sample
+              ? {
+                  cpu: Math.round((sample.cpu ?? 0) * 10) / 10,
+                  memory: percent(sample["mem.used"] ?? 0, sample["mem.total"] ?? 0),
+                  disk: disks.length > 0 ? Math.max(...disks) : null,
+                }
+              : null,
+            stacks: byServer.get(server.name) ?? {},
+          };
+        }),
+        totals: {
+          servers: servers.length,
+          reachable: servers.filter((s) => s.reachable).length,
+          stacks: stacks.length,
+          byState: totals,
+        },
+        alerts,
+        updates,
+      };
+    });
+  });
+}

@@ -1,0 +1,32 @@
+// Serves the built web UI: hashed assets cached for good, index.html for
+// every other browser path (the UI routes on the client).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
+import { TugError } from "@tugboat/protocol";
+import type { FastifyInstance } from "fastify";
+
+const API_PATHS = /^\/(api|webhooks|metrics)(\/|$)/;
+
+export async function serveUi(app: FastifyInstance, dir: string): Promise<void> {
+  const built = existsSync(join(dir, "index.html"));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: dir,
+      wildcard: false,
+      index: false,
+      setHeaders(reply, path) {
+        reply.header("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+      },
+    });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    if (request.method !== "GET" || API_PATHS.test(request.url))
+      throw new TugError("E_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`);
+    if (!built)
+      return reply
+        .type("text/plain")
+        .send(`The web UI is not built (no ${dir}/index.html): run npm run build. The API is at /api.`);
+    return reply.header("cache-control", "no-cache").sendFile("index.html");
+  });
+}
