@@ -9,6 +9,7 @@ declare -A wanted=(
   [git]=git
   [busybox-static]=/bin/busybox
   [postgresql]=postgres
+  [chromium]=/usr/bin/chromium
 )
 missing=()
 for pkg in "${!wanted[@]}"; do

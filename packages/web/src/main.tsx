@@ -1,6 +1,48 @@
-// The web UI's entry: mounts the app shell.
+// The web UI's entry: data cache, session, and the pages by path.
+import "./styles.css";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRoot } from "react-dom/client";
-import { App } from "./app.js";
+import { Route, Switch } from "wouter";
+import { SessionProvider, useSession } from "./auth/session.js";
+import { Layout } from "./components/layout.js";
+import { DashboardPage } from "./pages/dashboard.js";
+import { AlertsPage, UpdatesPage } from "./pages/history.js";
+import { LoginPage } from "./pages/login.js";
+import { ServerPage, ServersPage } from "./pages/servers.js";
+import { StackPage } from "./pages/stack.js";
+import { StacksPage } from "./pages/stacks.js";
+import { SyncsPage } from "./pages/syncs.js";
+import { UpdatePage } from "./pages/update.js";
+
+const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
+
+function App() {
+  const { loggedIn } = useSession();
+  if (!loggedIn) return <LoginPage />;
+  return (
+    <Layout>
+      <Switch>
+        <Route path="/">{() => <DashboardPage />}</Route>
+        <Route path="/stacks">{() => <StacksPage />}</Route>
+        <Route path="/stacks/:name">{(p) => <StackPage name={decodeURIComponent(p.name)} />}</Route>
+        <Route path="/updates/:id">{(p) => <UpdatePage id={p.id} />}</Route>
+        <Route path="/updates">{() => <UpdatesPage />}</Route>
+        <Route path="/syncs">{() => <SyncsPage />}</Route>
+        <Route path="/servers">{() => <ServersPage />}</Route>
+        <Route path="/servers/:name">{(p) => <ServerPage name={decodeURIComponent(p.name)} />}</Route>
+        <Route path="/alerts">{() => <AlertsPage />}</Route>
+        <Route>{() => <p>No such page.</p>}</Route>
+      </Switch>
+    </Layout>
+  );
+}
 
 const root = document.getElementById("root");
-if (root) createRoot(root).render(<App />);
+if (root)
+  createRoot(root).render(
+    <QueryClientProvider client={queries}>
+      <SessionProvider>
+        <App />
+      </SessionProvider>
+    </QueryClientProvider>,
+  );

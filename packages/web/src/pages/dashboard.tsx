@@ -1,0 +1,108 @@
+// The fleet at a glance: a card per server, totals, open alerts, last updates.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "wouter";
+import { api } from "../api/client.js";
+import type { Dashboard, DashboardServer } from "../api/types.js";
+import { AlertList } from "../components/alert-list.js";
+import { Badge, ErrorBox, Section, UsageBar } from "../components/status.js";
+import { UpdateList } from "../components/update-list.js";
+
+const STATES = ["running", "deploying", "unhealthy", "down", "stopped", "unknown"] as const;
+
+function ServerCard({ server }: { server: DashboardServer }) {
+  const state = !server.enabled ? "disabled" : server.reachable ? "reachable" : "unreachable";
+  return (
+    <article className="card" aria-label={`server ${server.name}`}>
+      <header>
+        <Link href={`/servers/${encodeURIComponent(server.name)}`}>
+          <h3>{server.name}</h3>
+        </Link>
+        <Badge value={state} />
+      </header>
+      {server.region ? <p className="muted">{server.region}</p> : null}
+      <UsageBar label="CPU" percent={server.stats?.cpu} />
+      <UsageBar label="Memory" percent={server.stats?.memory} />
+      <UsageBar label="Disk" percent={server.stats?.disk} />
+      <p className="counts">
+        {STATES.filter((s) => server.stacks[s]).map((s) => (
+          <Badge key={s} value={s} label={`${server.stacks[s]} ${s}`} />
+        ))}
+        {Object.keys(server.stacks).length === 0 ? <span className="muted">no stacks</span> : null}
+      </p>
+      {!server.reachable && server.lastError ? <p className="error small">{server.lastError}</p> : null}
+    </article>
+  );
+}
+
+export function DashboardPage() {
+  const query = useQuery({
+    queryKey: ["dashboard"],
+    queryFn: () => api<Dashboard>("/api/dashboard"),
+    refetchInterval: 10_000,
+  });
+  const [region, setRegion] = useState("");
+  const data = query.data;
+  const regions = [...new Set(data?.servers.map((s) => s.region).filter(Boolean))].sort();
+  const servers = data?.servers.filter((s) => !region || s.region === region) ?? [];
+  return (
+    <>
+      <ErrorBox error={query.error} />
+      {data ? (
+        <section className="totals" aria-label="Fleet totals">
+          <div>
+            <strong>
+              {data.totals.reachable}/{data.totals.servers}
+            </strong>
+            <span>servers reachable</span>
+          </div>
+          <div>
+            <strong>{data.totals.stacks}</strong>
+            <span>stacks</span>
+          </div>
+          {STATES.filter((s) => data.totals.byState[s]).map((s) => (
+            <div key={s}>
+              <strong>{data.totals.byState[s]}</strong>
+              <Badge value={s} />
+            </div>
+          ))}
+          <div>
+            <strong>{data.alerts.length}</strong>
+            <span>open alerts</span>
+          </div>
+        </section>
+      ) : null}
+      <Section
+        title="Servers"
+        actions={
+          regions.length > 0 ? (
+            <label className="inline">
+              Region
+              <select value={region} onChange={(e) => setRegion(e.target.value)}>
+                <option value="">all</option>
+                {regions.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            </label>
+          ) : null
+        }
+      >
+        {query.isPending ? <p className="muted">Loading…</p> : null}
+        <div className="cards">
+          {servers.map((server) => (
+            <ServerCard key={server.name} server={server} />
+          ))}
+        </div>
+      </Section>
+      <div className="columns">
+        <Section title="Open alerts">
+          <AlertList alerts={data?.alerts ?? []} />
+        </Section>
+        <Section title="Last updates">
+          <UpdateList updates={data?.updates ?? []} />
+        </Section>
+      </div>
+    </>
+  );
+}

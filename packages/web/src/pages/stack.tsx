@@ -1,0 +1,163 @@
+// One stack: actions, containers, Compose files, environment (masked), history and logs.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useLocation } from "wouter";
+import { api } from "../api/client.js";
+import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
+import { useCan } from "../auth/session.js";
+import { ConfirmButton } from "../components/confirm-button.js";
+import { LogViewer } from "../components/log-viewer.js";
+import { Badge, Commit, ErrorBox, Section } from "../components/status.js";
+import { UpdateList } from "../components/update-list.js";
+
+const ACTIONS = ["deploy", "restart", "stop", "start", "pull"] as const;
+
+interface Spec {
+  description?: string;
+  composeFiles?: string[];
+  /** The rendered .env, secrets masked by core. */
+  environment?: string;
+}
+
+export function StackPage({ name }: { name: string }) {
+  const canOperate = useCan("operator");
+  const client = useQueryClient();
+  const [, navigate] = useLocation();
+  const path = `/api/stacks/${encodeURIComponent(name)}`;
+  const stack = useQuery({ queryKey: ["stack", name], queryFn: () => api<StackView>(path), refetchInterval: 5000 });
+  const status = useQuery({
+    queryKey: ["stack-status", name],
+    queryFn: () => api<{ containers: ContainerStatus[] }>(`${path}/status`),
+    refetchInterval: 10_000,
+    retry: false,
+  });
+  const files = useQuery({
+    queryKey: ["stack-files", name],
+    queryFn: () => api<{ commit: string | null; files: Array<{ path: string; text: string }> }>(`${path}/files`),
+  });
+  const history = useQuery({
+    queryKey: ["updates", name],
+    queryFn: () => api<UpdateView[]>(`/api/updates?target=${encodeURIComponent(name)}&limit=20`),
+    refetchInterval: 10_000,
+  });
+  const action = useMutation({
+    mutationFn: (verb: (typeof ACTIONS)[number]) => api<{ updateId: string }>(`${path}/${verb}`, { method: "POST" }),
+    onSuccess: ({ updateId }) => {
+      void client.invalidateQueries({ queryKey: ["stack", name] });
+      navigate(`/updates/${updateId}`);
+    },
+  });
+  const s = stack.data;
+  const spec = (s?.spec ?? {}) as Spec;
+  return (
+    <>
+      <section className="panel">
+        <header>
+          <h1>
+            {name} {s ? <Badge value={s.state} /> : null}
+          </h1>
+          {canOperate ? (
+            <div className="actions">
+              {ACTIONS.map((verb) => (
+                <ConfirmButton
+                  key={verb}
+                  label={verb[0]?.toUpperCase() + verb.slice(1)}
+                  question={`${verb} ${name}?`}
+                  danger={verb === "stop"}
+                  busy={action.isPending}
+                  onConfirm={() => action.mutate(verb)}
+                />
+              ))}
+            </div>
+          ) : null}
+        </header>
+        <ErrorBox error={stack.error ?? action.error} />
+        {s ? (
+          <dl className="facts">
+            <dt>Server</dt>
+            <dd>{s.server}</dd>
+            <dt>Project</dt>
+            <dd>{s.project}</dd>
+            <dt>Deployed commit</dt>
+            <dd>
+              <Commit sha={s.deployedCommit} />
+            </dd>
+            <dt>In sync with Git</dt>
+            <dd>{s.deployedFingerprint === s.desiredFingerprint ? "yes" : "no: a deploy is due"}</dd>
+            <dt>Stopped on purpose</dt>
+            <dd>{s.stopped ? "yes" : "no"}</dd>
+            {spec.description ? (
+              <>
+                <dt>Description</dt>
+                <dd>{spec.description}</dd>
+              </>
+            ) : null}
+          </dl>
+        ) : null}
+      </section>
+      <Section title="Containers">
+        <ErrorBox error={status.error} />
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Service</th>
+                <th>State</th>
+                <th>Health</th>
+                <th>Image</th>
+                <th>Restarts</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(status.data?.containers ?? []).map((c) => (
+                <tr key={c.id}>
+                  <td>{c.service}</td>
+                  <td>
+                    <Badge
+                      value={c.state === "exited" && c.exitCode !== 0 ? "failed" : c.state}
+                      label={c.state === "exited" ? `exited (${c.exitCode})` : c.state}
+                    />
+                  </td>
+                  <td>
+                    {c.health === "none" ? (
+                      "–"
+                    ) : (
+                      <Badge value={c.health === "healthy" ? "ok" : c.health} label={c.health} />
+                    )}
+                  </td>
+                  <td>
+                    <code>{c.image}</code>
+                  </td>
+                  <td>{c.restartCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+      <div className="columns">
+        <Section title="Compose files">
+          {files.data?.commit ? (
+            <p className="muted">
+              at <Commit sha={files.data.commit} />
+            </p>
+          ) : null}
+          {(files.data?.files ?? []).map((f) => (
+            <details key={f.path} open>
+              <summary>{f.path}</summary>
+              <pre className="code">{f.text}</pre>
+            </details>
+          ))}
+        </Section>
+        <Section title="Environment">
+          {spec.environment ? <pre className="code">{spec.environment}</pre> : <p className="muted">No environment.</p>}
+        </Section>
+      </div>
+      <Section title="Logs">
+        <LogViewer stack={name} />
+      </Section>
+      <Section title="History">
+        <UpdateList updates={history.data ?? []} />
+      </Section>
+    </>
+  );
+}

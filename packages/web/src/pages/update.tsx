@@ -1,0 +1,131 @@
+// The deploy view: an update's steps and output live as it runs, then its
+// result. The URL can be shared: it replays what is stored, then follows.
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { Link } from "wouter";
+import { api, streamEvents } from "../api/client.js";
+import type { StreamEvent, UpdateView } from "../api/types.js";
+import { age, Badge, Commit, ErrorBox, Section } from "../components/status.js";
+
+interface Result {
+  error?: { code: string; message: string };
+  failures?: Array<{ service: string; reason: string; logs: string[] }>;
+  steps?: Array<{ step: string; durationMs: number; exitCode: number | null }>;
+  errors?: Array<{ file: string; line: number; code: string; message: string }>;
+}
+
+export function UpdatePage({ id }: { id: string }) {
+  const [events, setEvents] = useState<StreamEvent[]>([]);
+  const [ended, setEnded] = useState<string | undefined>();
+  const [streamError, setStreamError] = useState<unknown>();
+  const record = useQuery({
+    queryKey: ["update", id, ended],
+    queryFn: () => api<UpdateView>(`/api/updates/${id}`),
+  });
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setEvents([]);
+    setEnded(undefined);
+    streamEvents(
+      `/api/updates/${id}/events`,
+      ({ event, data }) => {
+        if (event === "end") setEnded((data as { status: string }).status);
+        else setEvents((current) => [...current, data as StreamEvent]);
+      },
+      abort.signal,
+    ).catch(setStreamError);
+    return () => abort.abort();
+  }, [id]);
+
+  const u = record.data;
+  const status = ended ?? u?.status ?? "running";
+  const result = (u?.result ?? undefined) as Result | undefined;
+  const steps = events.filter((e) => e.type === "step");
+  const logs = events.filter((e) => e.type === "log");
+  return (
+    <>
+      <section className="panel">
+        <header>
+          <h1>
+            {u ? `${u.operation} ${u.targetName}` : "Update"} <Badge value={status} />
+          </h1>
+          {u?.targetKind === "stack" ? (
+            <Link href={`/stacks/${encodeURIComponent(u.targetName)}`}>stack page</Link>
+          ) : null}
+        </header>
+        <ErrorBox error={record.error ?? streamError} />
+        {u ? (
+          <dl className="facts">
+            <dt>Started by</dt>
+            <dd>
+              {u.actor} ({u.trigger})
+            </dd>
+            <dt>Commit</dt>
+            <dd>
+              <Commit sha={u.commit} />
+            </dd>
+            <dt>Created</dt>
+            <dd>{age(u.createdAt)}</dd>
+            {u.reasons.length > 0 ? (
+              <>
+                <dt>Why</dt>
+                <dd>{u.reasons.join("; ")}</dd>
+              </>
+            ) : null}
+          </dl>
+        ) : null}
+        {result && status === "failed" ? (
+          <div className="error" role="alert" aria-label="result">
+            {result.error ? (
+              <p>
+                <code>{result.error.code}</code> {result.error.message}
+              </p>
+            ) : (
+              <p>Failed:</p>
+            )}
+            {(result.failures ?? []).map((f) => (
+              <div key={f.service}>
+                <strong>{f.service}</strong>: {f.reason}
+                {f.logs.length > 0 ? <pre className="code">{f.logs.join("\n")}</pre> : null}
+              </div>
+            ))}
+            {(result.errors ?? []).map((e) => (
+              <p key={`${e.file}:${e.line}:${e.code}`}>
+                {e.file}:{e.line} <code>{e.code}</code> {e.message}
+              </p>
+            ))}
+          </div>
+        ) : null}
+        {status === "success" ? (
+          <p className="ok" role="status" aria-label="result">
+            success
+          </p>
+        ) : null}
+      </section>
+      <Section title="Steps">
+        <ol className="steps">
+          {steps.map((s) => {
+            const timing = result?.steps?.find((r) => r.step === s.step);
+            return (
+              <li key={`${s.step}@${s.at}`}>
+                {s.step}
+                {timing ? <span className="muted"> · {(timing.durationMs / 1000).toFixed(1)} s</span> : null}
+              </li>
+            );
+          })}
+        </ol>
+      </Section>
+      <Section title="Output">
+        <pre className="log" role="log" aria-label="output">
+          {logs.map((e, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: output lines have no identity and only grow at the end
+            <div key={i} className={e.stream === "stderr" ? "stderr" : ""}>
+              {e.line}
+            </div>
+          ))}
+        </pre>
+      </Section>
+    </>
+  );
+}

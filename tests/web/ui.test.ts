@@ -1,0 +1,230 @@
+// The web UI end to end, in Debian's Chromium against a real core, an agent
+// and a private dockerd: log in, the dashboard, a pending plan and "Run
+// sync", a deploy watched live to "success", a failed deploy's error, and a
+// viewer who sees no action buttons and gets 403 from the API anyway.
+// Screenshots of the main pages at phone and desktop widths go to
+// test-results/screenshots/ for a reviewer.
+import { mkdir } from "node:fs/promises";
+import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
+import type { RunningCore } from "@tugboat/core";
+import {
+  browserUnavailableReason,
+  daemonHost,
+  docker,
+  type GitRepo,
+  gitRepo,
+  launchBrowser,
+  sharedDaemons,
+  type TempDir,
+  tempDir,
+  waitFor,
+} from "@tugboat/testkit";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, PASSKEY, removeProjects, startTestCore } from "../core/fixture.js";
+
+const daemons = sharedDaemons();
+const noBrowser = browserUnavailableReason();
+if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
+const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
+
+const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).pathname;
+const VIEWER = { username: "viv", password: "viewer password 1" };
+const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 860 } } as const;
+
+const steady = `services:
+  app:
+    image: local/busybox:1
+    init: true
+    command: ["sh", "-c", "echo hello from the app; exec sleep 2147483647"]
+    restart: unless-stopped
+`;
+const broken = `services:
+  app:
+    image: local/busybox:1
+    command: ["sh", "-c", "echo about to fail; exit 1"]
+    restart: "no"
+`;
+
+describe.skipIf(skip !== undefined)("web UI", () => {
+  const dirs: TempDir[] = [];
+  let host: string;
+  let agent: RunningAgent;
+  let repo: GitRepo;
+  let core: RunningCore;
+  let browser: Browser;
+  let page: Page;
+  const id = Math.random().toString(16).slice(2, 8);
+  const project = (stack: string) => `${stack}-ui-${id}`;
+
+  const logIn = async (user: { username: string; password: string }) => {
+    await page.goto(core.url);
+    await page.getByLabel("Username").fill(user.username);
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+  };
+  const shoot = async (name: string) => {
+    for (const [size, viewport] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: `${SCREENSHOTS}${name}-${size}.png`, fullPage: true });
+    }
+    await page.setViewportSize(WIDTHS.desktop);
+  };
+
+  beforeAll(async () => {
+    host = daemonHost(daemons, 1);
+    const agentDir = await tempDir("tug-ui-agent-");
+    dirs.push(agentDir);
+    agent = await startAgent(
+      {
+        ...AgentConfig.parse({ port: 0, host: "127.0.0.1", root: agentDir.path, docker_host: host }),
+        passkey: PASSKEY,
+      },
+      { log: () => {} },
+    );
+    repo = await gitRepo();
+    await repo.write(
+      "syncs/servers.toml",
+      `[[server]]\nname = "alpha"\n[server.config]\naddress = "${agent.url}"\nenabled = true\nregion = "home"\n`,
+    );
+    const stack = (name: string) =>
+      `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nauto_pull = false\nenvironment = """\nGREETING=hi\n"""\n\n`;
+    await repo.write("syncs/stacks.toml", stack("hello") + stack("broken"));
+    await repo.write("stacks/hello/compose.yaml", steady);
+    await repo.write("stacks/broken/compose.yaml", broken);
+    await repo.commitAndPush("two stacks");
+    const data = await tempDir("tug-ui-core-");
+    dirs.push(data);
+    // Not managed: the first commit waits as a pending plan for "Run sync".
+    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote, settings: { sync_managed: false } });
+    await core.context.users.create(VIEWER.username, VIEWER.password, "viewer");
+    await waitFor(async () => ((await core.context.syncs.get("root"))?.status === "pending" ? true : undefined), {
+      what: "the plan to be held",
+      timeoutMs: 60_000,
+    });
+    await core.pollStatus();
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: WIDTHS.desktop });
+  });
+
+  afterEach(async (context) => {
+    // What the browser showed when a test failed, for whoever reads the failure.
+    if (context.task.result?.state === "fail" && page)
+      await page.screenshot({
+        path: `${SCREENSHOTS}failed-${context.task.name.slice(0, 40).replace(/\W+/g, "-")}.png`,
+      });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await core?.close();
+    await agent?.close();
+    if (host) await removeProjects(host, [project("hello"), project("broken")]);
+    await repo?.cleanup();
+    for (const dir of dirs) await dir.cleanup();
+  });
+
+  it("logs an admin in, shows the pending plan as a diff with each deploy's reasons, and runs the sync", async () => {
+    await logIn(ADMIN);
+    await page.getByRole("link", { name: "Syncs" }).click();
+    const plan = page.getByRole("region", { name: "pending plan of root" });
+    await expect.poll(() => plan.textContent()).toContain("+ stack hello");
+    expect(await plan.textContent()).toMatch(/hello → alpha \(wave 1\): .*new stack/);
+    await shoot("syncs-pending");
+
+    await page.getByRole("button", { name: "Run sync" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    // "broken" fails, so the sync ends failed; "hello" runs on the daemon.
+    await expect
+      .poll(() => page.getByRole("region", { name: "sync root" }).textContent(), { timeout: 120_000 })
+      .toContain("failed");
+    const running = await docker(host, [
+      "ps",
+      "-q",
+      "--filter",
+      `label=com.docker.compose.project=${project("hello")}`,
+    ]);
+    expect(running.stdout.trim()).not.toBe("");
+  });
+
+  it("shows the fleet on the dashboard once the sync applied", async () => {
+    await core.pollStatus();
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    const card = page.getByRole("article", { name: "server alpha" });
+    await expect.poll(() => card.textContent()).toContain("reachable");
+    expect(await card.textContent()).toContain("home");
+    await expect.poll(() => page.getByLabel("Fleet totals").textContent()).toMatch(/1\/1\s*servers reachable/);
+    await shoot("dashboard");
+  });
+
+  it("deploys a stack from its page and streams the update live to success", async () => {
+    await page.goto(`${core.url}/stacks/hello`);
+    await page.getByRole("button", { name: "Deploy" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.waitForURL(/\/updates\/[0-9a-f-]+$/);
+    const result = page.getByRole("status", { name: "result" });
+    await result.waitFor({ timeout: 120_000 });
+    expect(await result.textContent()).toBe("success");
+    expect(await page.getByRole("log", { name: "output" }).textContent()).not.toBe("");
+    await shoot("deploy-success");
+
+    await page.goto(`${core.url}/stacks/hello`);
+    await expect
+      .poll(() => page.getByRole("log", { name: "logs of hello" }).textContent())
+      .toContain("hello from the app");
+    await expect.poll(() => page.locator("table").first().textContent()).toContain("running");
+    expect(await page.locator("pre.code").last().textContent()).toContain("GREETING=hi");
+    await shoot("stack");
+  });
+
+  it("shows why a deploy failed", async () => {
+    await page.goto(`${core.url}/stacks/broken`);
+    await page.getByRole("button", { name: "Deploy" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.waitForURL(/\/updates\//);
+    const failure = page.getByRole("alert", { name: "result" });
+    await failure.waitFor({ timeout: 120_000 });
+    expect(await failure.textContent()).toMatch(/app: exited with code 1/);
+    expect(await failure.textContent()).toContain("about to fail");
+    await shoot("deploy-failed");
+  });
+
+  it("renders the server, stacks, alerts and updates pages", async () => {
+    await core.pollStatus();
+    for (const [path, name, text] of [
+      ["/servers/alpha", "server", "Agent version"],
+      ["/stacks", "stacks", "2 of 2 stacks"],
+      ["/alerts?", "alerts", "StackDeployFailed"],
+      ["/updates", "updates", "deploy broken"],
+    ] as const) {
+      await page.goto(`${core.url}${path}`);
+      if (name === "alerts") await page.getByLabel("Status").selectOption("all");
+      await expect.poll(() => page.locator("main").textContent()).toContain(text);
+      await shoot(name);
+    }
+  });
+
+  it("gives a viewer no action buttons, and a 403 if it calls the API anyway", async () => {
+    await page.getByRole("button", { name: "Log out" }).click();
+    await logIn(VIEWER);
+    await page.goto(`${core.url}/stacks/hello`);
+    await expect.poll(() => page.locator("main").textContent()).toContain("Deployed commit");
+    expect(await page.getByRole("button", { name: "Deploy" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Stop" }).count()).toBe(0);
+    await page.goto(`${core.url}/syncs`);
+    await page.getByRole("region", { name: "sync root" }).waitFor();
+    expect(await page.getByRole("button", { name: "Run sync" }).count()).toBe(0);
+
+    const status = await page.evaluate(async () => {
+      const token = localStorage.getItem("tugboat.token");
+      const res = await fetch("/api/stacks/hello/deploy", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return res.status;
+    });
+    expect(status).toBe(403);
+  });
+});
