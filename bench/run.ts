@@ -8,12 +8,14 @@ import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSync } from "./sync.js";
+import { benchUi } from "./ui.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   plan: benchPlan,
   agent: benchAgent,
   sync: benchSync,
   metrics: benchMetrics,
+  ui: benchUi,
 };
 
 // `npm run bench -- NAME…` runs some; `npm run bench -- --report` only rewrites the page from saved results.
