@@ -97,8 +97,13 @@ export class AgentClient {
       if (event.type === "result") result = event;
       onEvent(event);
     });
+    // The agent went away mid-stream (crash, restart, network): the outcome is unknown, so the
+    // deploy counts as one that never reached its agent and the next check tries it again.
     if (!result)
-      throw this.error("E_AGENT_ERROR", `the agent on ${this.options.server} ended ${path} without a result`);
+      throw this.error(
+        "E_AGENT_UNREACHABLE",
+        `the agent on ${this.options.server} stopped answering during ${path} (did it restart?); the outcome is unknown`,
+      );
     return result;
   }
 
@@ -184,7 +189,15 @@ export class AgentClient {
             for (const line of lines) if (line) onLine(line);
           } else text += chunk;
         });
-        res.on("error", reject);
+        res.on("error", (error) =>
+          reject(
+            this.error(
+              "E_AGENT_UNREACHABLE",
+              `agent at ${address} dropped the connection (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+              error,
+            ),
+          ),
+        );
         res.on("end", () => {
           if (pending && onLine) onLine(pending);
           const status = res.statusCode ?? 0;
