@@ -39,10 +39,11 @@ export function alertOnUpdates(deps: {
         openAfter: 1,
       });
     }
-    // A sync whose deploys failed has those deploys' alerts; this one is about the sync itself.
     if (update.operation === "sync") {
       const code = shape.error?.code;
-      if (failed && code === "E_DEPLOY_FAILED") return;
+      // A sync that applied its commit but had deploys fail is fine as a sync: those deploys
+      // have their own alerts. Only an invalid commit or a sync that could not run is bad here.
+      const syncFailed = status === "failed" && code !== "E_DEPLOY_FAILED";
       const first = shape.errors?.[0];
       const where = first
         ? ` (${first.file}:${first.line}: ${first.message}${shape.errors && shape.errors.length > 1 ? `, and ${shape.errors.length - 1} more` : ""})`
@@ -51,11 +52,11 @@ export function alertOnUpdates(deps: {
         condition: `sync:${update.targetName}`,
         type: "ResourceSyncFailed",
         target: { kind: "sync", name: update.targetName },
-        severity: failed ? "critical" : null,
-        message: failed
+        severity: syncFailed ? "critical" : null,
+        message: syncFailed
           ? `sync ${update.targetName} failed at ${update.commit?.slice(0, 7) ?? "?"}: ${shape.error?.message ?? "unknown error"}${where}`
           : `sync ${update.targetName} is fine again`,
-        details: { updateId, ...(failed ? { code } : {}) },
+        details: { updateId, ...(syncFailed ? { code } : {}) },
         openAfter: 1,
       });
     }
