@@ -1,10 +1,18 @@
 // Core killed in the middle of a deploy: after a restart no stack is stuck in
 // `deploying`, the interrupted update is failed, and the next check finishes the job.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { daemonHost, type GitRepo, gitRepo, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
+import {
+  daemonHost,
+  type GitRepo,
+  gitRepo,
+  sharedDaemons,
+  startService,
+  type TempDir,
+  tempDir,
+  waitFor,
+} from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, PASSKEY, removeProjects } from "./fixture.js";
 
@@ -77,17 +85,12 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
       TUG_INIT_ADMIN_USERNAME: ADMIN.username,
       TUG_INIT_ADMIN_PASSWORD: ADMIN.password,
     };
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", BIN, "core"], {
+    const child = await startService({
+      argv: [process.execPath, "--conditions=source", "--import", "tsx", BIN, "core"],
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(chunk.toString());
-        if (match) resolve(`http://127.0.0.1:${match[1]}`);
-      });
-      child.once("exit", (code) => reject(new Error(`core exited with ${code}`)));
-    });
+    const url = child.ready[1] as string;
     const login = await fetch(`${url}/api/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -101,9 +104,7 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
       },
       { what: "the slow stack to be deploying", timeoutMs: 60_000 },
     );
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+    await child.kill();
 
     core = await startCore(
       {

@@ -7,6 +7,7 @@ export { type GitRepo, gitRepo } from "./git-repo.js";
 export { BUSYBOX_IMAGE, ensureImage } from "./image.js";
 export { type PrivatePostgres, postgresUnavailableReason, startPostgres } from "./postgres.js";
 export { type HttpReceiver, httpReceiver, type ReceivedRequest, type SmtpSink, smtpSink } from "./receivers.js";
+export { freePort, type Service, startService } from "./service.js";
 export { daemonHost, type SharedDaemons, sharedDaemons } from "./shared-daemons.js";
 export { type TempDir, tempDir } from "./temp-dir.js";
 export { type WaitOptions, waitFor } from "./wait.js";
