@@ -132,6 +132,7 @@ export function serversToml(addresses: Record<string, string>): string {
     .map(
       (name) => `[[server]]
 name = "${name}"
+tags = ["${REGION[name] === "cloud" ? "vps" : "homelab"}"]
 [server.config]
 address = "${addresses[name]}"
 region = "${REGION[name]}"

@@ -86,7 +86,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     repo = await gitRepo();
     await repo.write(
       "syncs/servers.toml",
-      `[[server]]\nname = "alpha"\n[server.config]\naddress = "${agent.url}"\nenabled = true\nregion = "home"\n`,
+      `[[server]]\nname = "alpha"\ntags = ["nas"]\n[server.config]\naddress = "${agent.url}"\nenabled = true\nregion = "home"\n`,
     );
     const stack = (name: string) =>
       `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nauto_pull = false\nenvironment = """\nGREETING=hi\n"""\n\n`;
@@ -154,7 +154,9 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await page.getByRole("link", { name: "Dashboard" }).click();
     const card = page.getByRole("article", { name: "server alpha" });
     await expect.poll(() => card.textContent()).toContain("reachable");
-    expect(await card.textContent()).toContain("home");
+    expect(await card.textContent()).toContain("home #nas");
+    await page.getByLabel("Tag").selectOption("nas");
+    expect(await card.isVisible()).toBe(true);
     await expect.poll(() => page.getByLabel("Fleet totals").textContent()).toMatch(/1\/1\s*servers reachable/);
     await shoot("dashboard");
   });

@@ -35,6 +35,7 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       deployedFingerprint: "f1",
       deployedParts: { server: "hercules" },
       deployedCommit: "c1",
+      deployedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       state: "deploying",
       stopped: true,
     });
@@ -46,11 +47,18 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
 
   it.skipIf(skip !== undefined)("pins server fingerprints and records reachability", async () => {
     const servers = new ServerStore(await open());
-    await servers.upsert({ name: "hercules", address: "https://10.2.0.70:8120", enabled: true, region: "Amethyst" });
+    await servers.upsert({
+      name: "hercules",
+      address: "https://10.2.0.70:8120",
+      enabled: true,
+      region: "Amethyst",
+      tags: ["nas"],
+    });
     await servers.pin("hercules", "AA:BB");
     await servers.recordChangedFingerprint("hercules", "CC:DD");
     await servers.recordContact("hercules", { reachable: false, error: "connection refused" });
     expect(await servers.get("hercules")).toMatchObject({
+      tags: ["nas"],
       enabled: true,
       fingerprint: "AA:BB",
       pendingFingerprint: "CC:DD",

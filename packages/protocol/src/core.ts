@@ -12,6 +12,7 @@ export const ServerView = z.object({
   address: z.string(),
   enabled: z.boolean(),
   region: z.string(),
+  tags: z.array(z.string()),
   reachable: z.boolean(),
   lastSeen: z.string().nullable(),
   lastError: z.string().nullable(),
@@ -31,6 +32,7 @@ export const StackView = z.object({
   desiredFingerprint: z.string(),
   deployedFingerprint: z.string().nullable(),
   deployedCommit: z.string().nullable(),
+  deployedAt: z.string().nullable(),
   spec: z.unknown(),
   updatedAt: z.string(),
 });
@@ -137,6 +139,7 @@ export const DashboardView = z.object({
     z.object({
       name: z.string(),
       region: z.string(),
+      tags: z.array(z.string()),
       enabled: z.boolean(),
       reachable: z.boolean(),
       lastSeen: z.string().nullable(),

@@ -9,6 +9,7 @@ export interface ServerRow {
   address: string;
   enabled: boolean;
   region: string;
+  tags: string[];
   reachable: boolean;
   lastSeen: string | null;
   lastError: string | null;
@@ -22,8 +23,14 @@ const now = () => new Date().toISOString();
 export class ServerStore {
   constructor(private readonly db: Db) {}
 
-  async upsert(input: { name: string; address: string; enabled: boolean; region: string }) {
-    const values = { address: input.address, enabled: input.enabled ? 1 : 0, region: input.region, updated_at: now() };
+  async upsert(input: { name: string; address: string; enabled: boolean; region: string; tags?: string[] }) {
+    const values = {
+      address: input.address,
+      enabled: input.enabled ? 1 : 0,
+      region: input.region,
+      tags: JSON.stringify(input.tags ?? []),
+      updated_at: now(),
+    };
     const existing = await this.db
       .selectFrom("servers")
       .select("name")
@@ -98,6 +105,7 @@ function toRow(row: Selectable<ServersTable>): ServerRow {
     address: row.address,
     enabled: row.enabled === 1,
     region: row.region,
+    tags: JSON.parse(row.tags) as string[],
     reachable: row.reachable === 1,
     lastSeen: row.last_seen,
     lastError: row.last_error,

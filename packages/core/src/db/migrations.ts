@@ -153,9 +153,24 @@ const observability = (dialect: Dialect): Migration => ({
   },
 });
 
+/** Server tags (dashboard filters) and when a stack was last deployed (its age in the stack list). */
+const tagsAndDeployTime: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable("servers")
+      .addColumn("tags", "text", (c) => c.notNull().defaultTo("[]"))
+      .execute();
+    await db.schema.alterTable("stacks").addColumn("deployed_at", "text").execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { "001_initial": initial(dialect), "002_observability": observability(dialect) };
+  return {
+    "001_initial": initial(dialect),
+    "002_observability": observability(dialect),
+    "003_tags_and_deploy_time": tagsAndDeployTime,
+  };
 }
 
 export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<void> {

@@ -32,6 +32,8 @@ export interface ServersTable {
   address: string;
   enabled: number;
   region: string;
+  /** JSON array of the server's tags. */
+  tags: string;
   reachable: number;
   last_seen: string | null;
   last_error: string | null;
@@ -55,6 +57,7 @@ export interface StacksTable {
   /** JSON FingerprintParts of the deployed version, for plan reasons. */
   deployed_parts: string | null;
   deployed_commit: string | null;
+  deployed_at: string | null;
   state: string;
   stopped: number;
   updated_at: string;

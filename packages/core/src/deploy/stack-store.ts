@@ -16,6 +16,8 @@ export interface StackRow {
   deployedFingerprint: string | null;
   deployedParts: unknown;
   deployedCommit: string | null;
+  /** When the deployed version was deployed. */
+  deployedAt: string | null;
   state: StackState;
   stopped: boolean;
   updatedAt: string;
@@ -58,6 +60,7 @@ export class StackStore {
           deployed_fingerprint: null,
           deployed_parts: null,
           deployed_commit: null,
+          deployed_at: null,
           state: "unknown",
           stopped: 0,
         })
@@ -71,6 +74,7 @@ export class StackStore {
         deployed_fingerprint: deployed.fingerprint,
         deployed_parts: JSON.stringify(deployed.parts),
         deployed_commit: deployed.commit,
+        deployed_at: now(),
         updated_at: now(),
       })
       .where("name", "=", name)
@@ -124,6 +128,7 @@ function toRow(row: Selectable<StacksTable>): StackRow {
     deployedFingerprint: row.deployed_fingerprint,
     deployedParts: row.deployed_parts ? (JSON.parse(row.deployed_parts) as unknown) : null,
     deployedCommit: row.deployed_commit,
+    deployedAt: row.deployed_at,
     state: row.state as StackState,
     stopped: row.stopped === 1,
     updatedAt: row.updated_at,

@@ -268,6 +268,7 @@ export class SyncEngine {
         address: server.config.address,
         enabled: server.config.enabled,
         region: server.config.region,
+        tags: server.tags,
       });
     }
     this.configureFleet(name, fleet);

@@ -20,7 +20,9 @@ function ServerCard({ server }: { server: DashboardServer }) {
         </Link>
         <Badge value={state} />
       </header>
-      {server.region ? <p className="muted">{server.region}</p> : null}
+      {server.region || server.tags.length > 0 ? (
+        <p className="muted">{[server.region, ...server.tags.map((t) => `#${t}`)].filter(Boolean).join(" ")}</p>
+      ) : null}
       <UsageBar label="CPU" percent={server.stats?.cpu} />
       <UsageBar label="Memory" percent={server.stats?.memory} />
       <UsageBar label="Disk" percent={server.stats?.disk} />
@@ -42,9 +44,11 @@ export function DashboardPage() {
     refetchInterval: 10_000,
   });
   const [region, setRegion] = useState("");
+  const [tag, setTag] = useState("");
   const data = query.data;
   const regions = [...new Set(data?.servers.map((s) => s.region).filter(Boolean))].sort();
-  const servers = data?.servers.filter((s) => !region || s.region === region) ?? [];
+  const tags = [...new Set(data?.servers.flatMap((s) => s.tags))].sort();
+  const servers = data?.servers.filter((s) => (!region || s.region === region) && (!tag || s.tags.includes(tag))) ?? [];
   return (
     <>
       <ErrorBox error={query.error} />
@@ -75,17 +79,30 @@ export function DashboardPage() {
       <Section
         title="Servers"
         actions={
-          regions.length > 0 ? (
-            <label className="inline">
-              Region
-              <select value={region} onChange={(e) => setRegion(e.target.value)}>
-                <option value="">all</option>
-                {regions.map((r) => (
-                  <option key={r}>{r}</option>
-                ))}
-              </select>
-            </label>
-          ) : null
+          <div className="filters">
+            {regions.length > 0 ? (
+              <label className="inline">
+                Region
+                <select value={region} onChange={(e) => setRegion(e.target.value)}>
+                  <option value="">all</option>
+                  {regions.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
+            {tags.length > 0 ? (
+              <label className="inline">
+                Tag
+                <select value={tag} onChange={(e) => setTag(e.target.value)}>
+                  <option value="">all</option>
+                  {tags.map((t) => (
+                    <option key={t}>{t}</option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
+          </div>
         }
       >
         {query.isPending ? <p className="muted">Loading…</p> : null}

@@ -6,13 +6,13 @@ import { api } from "../api/client.js";
 import type { StackView } from "../api/types.js";
 import { age, Badge, Commit, ErrorBox } from "../components/status.js";
 
-type Column = "name" | "server" | "state" | "deployedCommit" | "updatedAt";
+type Column = "name" | "server" | "state" | "deployedCommit" | "deployedAt";
 const COLUMNS: Array<[Column, string]> = [
   ["name", "Stack"],
   ["server", "Server"],
   ["state", "State"],
   ["deployedCommit", "Deployed commit"],
-  ["updatedAt", "Updated"],
+  ["deployedAt", "Deployed"],
 ];
 
 export function StacksPage() {
@@ -86,7 +86,7 @@ export function StacksPage() {
                 <td>
                   <Commit sha={s.deployedCommit} />
                 </td>
-                <td>{age(s.updatedAt)}</td>
+                <td>{age(s.deployedAt)}</td>
                 <td>
                   {s.deployedFingerprint === s.desiredFingerprint ? "yes" : <Badge value="pending" label="changed" />}
                 </td>

@@ -42,6 +42,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
           return {
             name: server.name,
             region: server.region,
+            tags: server.tags,
             enabled: server.enabled,
             reachable: server.reachable,
             lastSeen: server.lastSeen,
