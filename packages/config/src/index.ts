@@ -16,7 +16,7 @@ export { type FingerprintParts, fingerprintStack, type StackFingerprint } from "
 export { type Plan, type PlannedDeploy, type PlanOptions, planFleet, type ResourceAction } from "./plan/plan.js";
 export { EMPTY_STATE, FleetState } from "./plan/state.js";
 export { deployWaves } from "./plan/waves.js";
-export { ALERTER_ENDPOINT_TYPES, type AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
+export { AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
 export { repositoryUrl } from "./resources/repo.js";
 export { MaintenanceWindow, ServerConfig } from "./resources/server.js";
 export { GitCommitSource, type GitCommitSourceOptions } from "./source/git-commit.js";
