@@ -3,7 +3,7 @@
 // agent is "unreachable" after two polls and resolves on return; every
 // alerter format reaches a local receiver (SMTP: a local sink); a maintenance
 // window suppresses; a failing endpoint is retried, then recorded as failed.
-import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
+import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
 import {
   daemonHost,
@@ -19,7 +19,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, login, PASSKEY, removeProjects, startTestCore } from "./fixture.js";
+import { apiClient, login, removeProjects, startTestAgent, startTestCore } from "./fixture.js";
 
 const daemons = sharedDaemons();
 
@@ -80,14 +80,7 @@ describe.skipIf(daemons.skipReason !== "")("alerts and metrics", () => {
       },
       { what, timeoutMs: 90_000, intervalMs: 700 },
     );
-  const startMyAgent = async (port: number) =>
-    startAgent(
-      {
-        ...AgentConfig.parse({ port, host: "127.0.0.1", root: agentDir.path, docker_host: host }),
-        passkey: PASSKEY,
-      },
-      { log: () => {} },
-    );
+  const startMyAgent = (port: number) => startTestAgent({ dockerHost: host, root: agentDir.path, port });
 
   beforeAll(async () => {
     host = daemonHost(daemons, 2);

@@ -1,7 +1,7 @@
 // Core killed in the middle of a deploy: after a restart no stack is stuck in
 // `deploying`, the interrupted update is failed, and the next check finishes the job.
 import { fileURLToPath } from "node:url";
-import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
+import type { RunningAgent } from "@tugboat/agent";
 import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
 import {
   daemonHost,
@@ -14,7 +14,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, PASSKEY, removeProjects } from "./fixture.js";
+import { ADMIN, PASSKEY, removeProjects, startTestAgent } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
@@ -42,13 +42,7 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
   beforeAll(async () => {
     host = daemonHost(daemons, 2);
     agentDir = await tempDir("tug-restart-agent-");
-    agent = await startAgent(
-      {
-        ...AgentConfig.parse({ port: 0, host: "127.0.0.1", root: agentDir.path, docker_host: host }),
-        passkey: PASSKEY,
-      },
-      { log: () => {} },
-    );
+    agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
     repo = await gitRepo();
     await repo.write(
       "syncs/servers.toml",

@@ -2,6 +2,7 @@
 // with agents), one unreachable host, stacks with `after`, a healthcheck and a
 // shared bind-mounted file, in a real Git repository.
 import { randomBytes } from "node:crypto";
+import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
 import { docker, type GitRepo, gitRepo } from "@tugboat/testkit";
 
@@ -60,6 +61,22 @@ export async function fleetFixture(addresses: { alpha: string; beta: string; gam
   await repo.write("config/app.conf", "greeting = hello\n");
   await repo.commitAndPush("fleet");
   return { repo, id, project };
+}
+
+/** An agent on loopback for `dockerHost`, keeping its state (and certificate) in `root`. */
+export function startTestAgent(options: { dockerHost: string; root: string; port?: number }): Promise<RunningAgent> {
+  return startAgent(
+    {
+      ...AgentConfig.parse({
+        port: options.port ?? 0,
+        host: "127.0.0.1",
+        root: options.root,
+        docker_host: options.dockerHost,
+      }),
+      passkey: PASSKEY,
+    },
+    { log: () => {} },
+  );
 }
 
 /** Core on SQLite in `dataDir`, syncing `syncRepo`, with no timers that would race the tests. */

@@ -5,7 +5,7 @@
 // Screenshots of the main pages at phone and desktop widths go to
 // test-results/screenshots/ for a reviewer.
 import { mkdir } from "node:fs/promises";
-import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
+import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
 import {
   browserUnavailableReason,
@@ -21,7 +21,7 @@ import {
 } from "@tugboat/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, PASSKEY, removeProjects, startTestCore } from "../core/fixture.js";
+import { ADMIN, removeProjects, startTestAgent, startTestCore } from "../core/fixture.js";
 
 const daemons = sharedDaemons();
 const noBrowser = browserUnavailableReason();
@@ -76,13 +76,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     host = daemonHost(daemons, 1);
     const agentDir = await tempDir("tug-ui-agent-");
     dirs.push(agentDir);
-    agent = await startAgent(
-      {
-        ...AgentConfig.parse({ port: 0, host: "127.0.0.1", root: agentDir.path, docker_host: host }),
-        passkey: PASSKEY,
-      },
-      { log: () => {} },
-    );
+    agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
     repo = await gitRepo();
     await repo.write(
       "syncs/servers.toml",

@@ -10,6 +10,22 @@ import { UpdateList } from "../components/update-list.js";
 
 const STATES = ["running", "deploying", "unhealthy", "down", "stopped", "unknown"] as const;
 
+/** A select of the values present ("all" first); hidden when there are none. */
+function ChoiceFilter(props: { label: string; choices: string[]; value: string; onChange: (value: string) => void }) {
+  if (props.choices.length === 0) return null;
+  return (
+    <label className="inline">
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">all</option>
+        {props.choices.map((choice) => (
+          <option key={choice}>{choice}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function ServerCard({ server }: { server: DashboardServer }) {
   const state = !server.enabled ? "disabled" : server.reachable ? "reachable" : "unreachable";
   return (
@@ -80,28 +96,8 @@ export function DashboardPage() {
         title="Servers"
         actions={
           <div className="filters">
-            {regions.length > 0 ? (
-              <label className="inline">
-                Region
-                <select value={region} onChange={(e) => setRegion(e.target.value)}>
-                  <option value="">all</option>
-                  {regions.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </label>
-            ) : null}
-            {tags.length > 0 ? (
-              <label className="inline">
-                Tag
-                <select value={tag} onChange={(e) => setTag(e.target.value)}>
-                  <option value="">all</option>
-                  {tags.map((t) => (
-                    <option key={t}>{t}</option>
-                  ))}
-                </select>
-              </label>
-            ) : null}
+            <ChoiceFilter label="Region" choices={regions} value={region} onChange={setRegion} />
+            <ChoiceFilter label="Tag" choices={tags} value={tag} onChange={setTag} />
           </div>
         }
       >
