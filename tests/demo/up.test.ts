@@ -49,6 +49,10 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
         { what: "the 13 example stacks to run", timeoutMs: 180_000, intervalMs: 500 },
       );
       expect(stacks.map((s) => s.name)).toContain("homepage");
+      // The URL it prints serves the web UI.
+      const page = await fetch(`${url}/`);
+      expect(page.headers.get("content-type")).toMatch(/text\/html/);
+      expect(await page.text()).toContain('<div id="root">');
     } finally {
       try {
         const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));

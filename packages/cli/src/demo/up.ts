@@ -92,7 +92,7 @@ export async function up(options: { dataDir?: string; port?: string } = {}): Pro
     process.stdout.write(
       [
         "",
-        `Tugboat is running: ${core.url}  (API: ${core.url}/api, OpenAPI: ${core.url}/api/openapi.json)`,
+        `Tugboat is running: ${core.url}  (open it in a browser; API: ${core.url}/api, OpenAPI: ${core.url}/api/openapi.json)`,
         `admin login: admin / ${firstRun ? saved.adminPassword : `(the password in ${savedFile})`}`,
         `fleet repository: ${fleet}  (commit there; core polls every ${config.poll_interval} s)`,
         `try: npx tug login --core ${core.url} --username admin && npx tug ls stacks`,
