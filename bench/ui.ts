@@ -151,7 +151,12 @@ export async function benchUi(): Promise<BenchResult> {
       const page = await context.newPage();
       const t0 = performance.now();
       await page.goto(core.url);
-      await page.waitForFunction((n) => document.querySelectorAll("article.card").length === n, SERVERS);
+      await page
+        .waitForFunction((n) => document.querySelectorAll("article.card").length === n, SERVERS)
+        .catch(async (error: Error) => {
+          const text = (await page.textContent("body").catch(() => "")) ?? "";
+          throw new Error(`the dashboard did not show ${SERVERS} servers: ${error.message}\npage: ${text.slice(0, 500)}`);
+        });
       loadTimes.push(performance.now() - t0);
       await page.close();
     }
