@@ -155,7 +155,9 @@ export async function benchUi(): Promise<BenchResult> {
         .waitForFunction((n) => document.querySelectorAll("article.card").length === n, SERVERS)
         .catch(async (error: Error) => {
           const text = (await page.textContent("body").catch(() => "")) ?? "";
-          throw new Error(`the dashboard did not show ${SERVERS} servers: ${error.message}\npage: ${text.slice(0, 500)}`);
+          throw new Error(
+            `the dashboard did not show ${SERVERS} servers: ${error.message}\npage: ${text.slice(0, 500)}`,
+          );
         });
       loadTimes.push(performance.now() - t0);
       await page.close();
