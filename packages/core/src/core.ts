@@ -128,6 +128,7 @@ export async function startCore(
     alerts,
     coreVersion: CORE_VERSION,
     intervalMs: config.status_interval * 1000,
+    log,
   });
   const prometheus = prometheusRegistry({
     servers,

@@ -99,8 +99,10 @@ export class AlertDelivery {
   }
 
   private track(work: Promise<void>) {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    // A failure to record an attempt (the database) is logged, never an unhandled rejection.
+    const safe = work.catch((error: Error) => this.deps.log(`alert delivery: ${error.message}`));
+    this.inFlight.add(safe);
+    void safe.finally(() => this.inFlight.delete(safe));
   }
 
   private async attempt(id: number, name: string, alert: AlertRecord, event: DeliveryEvent, attempt: number) {

@@ -20,6 +20,7 @@ export interface StatusPollerDeps {
   alerts: AlertManager;
   coreVersion: string;
   intervalMs: number;
+  log: (line: string) => void;
 }
 
 export class StatusPoller {
@@ -45,20 +46,23 @@ export class StatusPoller {
 
   /** One round over every server; overlapping rounds are skipped. */
   pollOnce(): Promise<void> {
-    this.running ??= this.poll().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.poll()
+      .catch((error: Error) => this.deps.log(`status poll failed: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
   private async poll(): Promise<void> {
     const stacks = await this.deps.stacks.list();
     await Promise.all(
+      // One server's trouble (a database error, a malformed reply) never stops the others' polls.
       (await this.deps.servers.list()).map((server) =>
         this.pollServer(
           server,
           stacks.filter((s) => s.server === server.name && s.state !== "deploying"),
-        ),
+        ).catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`)),
       ),
     );
   }
