@@ -15,8 +15,8 @@ export async function serveUi(app: FastifyInstance, dir: string): Promise<void> 
       root: dir,
       wildcard: false,
       index: false,
-      setHeaders(reply, path) {
-        reply.header("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+      setHeaders(res, path) {
+        res.setHeader("cache-control", path.includes("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
       },
     });
   }
