@@ -1,6 +1,7 @@
 // One contract suite for the state layer, run against SQLite and PostgreSQL.
 import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
+import { AlertStore } from "../src/alerts/alert-store.js";
 import { StackStore } from "../src/deploy/stack-store.js";
 import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
@@ -124,4 +125,59 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       expect((await updates.list({ targetName: "db" })).map((u) => u.status)).toEqual(["success"]);
     },
   );
+
+  it.skipIf(skip !== undefined)("keeps alerts, one open per condition, and every delivery attempt", async () => {
+    const alerts = new AlertStore(await open());
+    const disk = await alerts.open({
+      condition: "server-disk:apollo:/",
+      type: "ServerDisk",
+      targetKind: "server",
+      targetName: "apollo",
+      severity: "warning",
+      message: "disk / at 80%",
+      details: { percent: 80 },
+      suppressed: false,
+    });
+    await alerts.update(disk.id, { severity: "critical", message: "disk / at 96%", details: { percent: 96 } });
+    const quiet = await alerts.open({
+      condition: "server-unreachable:quiet",
+      type: "ServerUnreachable",
+      targetKind: "server",
+      targetName: "quiet",
+      severity: "critical",
+      message: "quiet is unreachable",
+      details: {},
+      suppressed: true,
+    });
+    await alerts.resolve(quiet.id, "quiet is reachable again");
+    expect((await alerts.openAlerts()).map((a) => [a.condition, a.severity, a.details])).toEqual([
+      ["server-disk:apollo:/", "critical", { percent: 96 }],
+    ]);
+    expect(await alerts.get(quiet.id)).toMatchObject({
+      status: "resolved",
+      suppressed: true,
+      message: "quiet is reachable again",
+    });
+    expect((await alerts.list({ type: "ServerUnreachable" })).map((a) => a.targetName)).toEqual(["quiet"]);
+    expect((await alerts.list({ status: "open", target: "apollo" })).map((a) => a.id)).toEqual([disk.id]);
+
+    const first = await alerts.addDelivery(disk.id, "phone", "open");
+    const second = await alerts.addDelivery(disk.id, "mail", "escalate");
+    expect(second).toBeGreaterThan(first);
+    await alerts.recordAttempt(first, { status: "pending", error: "HTTP 503", nextAttemptAt: "2026-11-23T00:00:05Z" });
+    await alerts.recordAttempt(first, { status: "sent" });
+    await alerts.recordAttempt(second, { status: "failed", error: "connection refused" });
+    expect(await alerts.deliveries({ alertId: disk.id })).toMatchObject([
+      { alerter: "phone", event: "open", status: "sent", attempts: 2, lastError: null, sentAt: expect.any(String) },
+      {
+        alerter: "mail",
+        event: "escalate",
+        status: "failed",
+        attempts: 1,
+        lastError: "connection refused",
+        sentAt: null,
+      },
+    ]);
+    expect(await alerts.deliveries({ status: "pending" })).toEqual([]);
+  });
 });
