@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 import { MaintenanceWindow } from "./server.js";
 
-export const ALERTER_ENDPOINT_TYPES = ["Custom", "Slack", "Discord", "Ntfy", "Pushover", "Smtp"] as const;
+const ALERTER_ENDPOINT_TYPES = ["Custom", "Slack", "Discord", "Ntfy", "Pushover", "Smtp"] as const;
 
 export const AlerterEndpoint = z.object({
   type: z.enum(ALERTER_ENDPOINT_TYPES),

@@ -3,21 +3,21 @@
 import type { AlerterEndpoint } from "@tugboat/config";
 import type { AlertRecord, DeliveryEvent } from "./alert-store.js";
 
-export interface HttpDelivery {
+interface HttpDelivery {
   kind: "http";
   url: string;
   headers: Record<string, string>;
   body: string;
 }
 
-export interface MailDelivery {
+interface MailDelivery {
   kind: "mail";
   subject: string;
   text: string;
 }
 
 /** A short title and a body line: what every endpoint shows. */
-export function describeAlert(alert: AlertRecord, event: DeliveryEvent): { title: string; text: string } {
+function describeAlert(alert: AlertRecord, event: DeliveryEvent): { title: string; text: string } {
   const what = `${alert.type}: ${alert.targetKind} ${alert.targetName}`;
   const title =
     event === "resolve"

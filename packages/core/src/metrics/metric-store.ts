@@ -248,11 +248,6 @@ export class MetricStore {
     return Number(result.numDeletedRows);
   }
 
-  async removeServer(server: string): Promise<void> {
-    await this.db.deleteFrom("metric_raw").where("server", "=", server).execute();
-    await this.db.deleteFrom("metric_rollups").where("server", "=", server).execute();
-  }
-
   private async layout(keys: readonly string[]): Promise<number> {
     const text = JSON.stringify(keys);
     const cached = this.layoutIds.get(text);

@@ -14,7 +14,7 @@ export interface StatsSeries {
 }
 
 /** The finest resolution that still holds the whole range and keeps the point count chart-sized. */
-export function chooseResolution(options: {
+function chooseResolution(options: {
   from: number;
   to: number;
   now: number;
