@@ -9,7 +9,14 @@ export interface ChartSeries {
   color: string;
 }
 
-export function TimeChart(props: { title: string; timestamps: number[]; series: ChartSeries[]; unit: string }) {
+export function TimeChart(props: {
+  title: string;
+  timestamps: number[];
+  series: ChartSeries[];
+  unit: string;
+  /** A fixed y range (0–100 for percentages), so a flat line does not look like a swing. */
+  range?: [number, number];
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = box.current;
@@ -27,7 +34,14 @@ export function TimeChart(props: { title: string; timestamps: number[]; series: 
             value: (_u: uPlot, v: number | null) => (v === null ? "–" : `${v.toFixed(1)}${props.unit}`),
           })),
         ],
-        axes: [{}, { size: 50, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t}${props.unit}`) }],
+        ...(props.range ? { scales: { y: { auto: false, range: props.range } } } : {}),
+        axes: [
+          {},
+          {
+            size: 56,
+            values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${Number(t.toFixed(1))}${props.unit}`),
+          },
+        ],
         legend: { live: true },
       },
       [props.timestamps, ...props.series.map((s) => s.values)],
@@ -39,7 +53,7 @@ export function TimeChart(props: { title: string; timestamps: number[]; series: 
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.timestamps, props.series, props.unit]);
+  }, [props.timestamps, props.series, props.unit, props.range]);
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>

@@ -9,6 +9,7 @@ import { age, Badge, ErrorBox, Section } from "../components/status.js";
 // uPlot loads only on a server page: the dashboard stays small.
 const TimeChart = lazy(() => import("../charts/time-chart.js").then((m) => ({ default: m.TimeChart })));
 
+const PERCENT: [number, number] = [0, 100];
 const RANGES = { "1 h": 3600, "24 h": 86_400, "7 d": 7 * 86_400, "30 d": 30 * 86_400 } as const;
 
 export function ServersPage() {
@@ -53,6 +54,13 @@ export function ServersPage() {
       </div>
     </section>
   );
+}
+
+function bytes(value: number | null): string {
+  if (value === null) return "–";
+  if (value < 2 ** 20) return `${(value / 2 ** 10).toFixed(0)} KiB`;
+  if (value < 2 ** 30) return `${(value / 2 ** 20).toFixed(1)} MiB`;
+  return `${(value / 2 ** 30).toFixed(2)} GiB`;
 }
 
 const percentOf = (used: Array<number | null> = [], total: Array<number | null> = []) =>
@@ -155,6 +163,7 @@ export function ServerPage({ name }: { name: string }) {
                 key={c.title}
                 title={c.title}
                 unit="%"
+                range={PERCENT}
                 timestamps={stats.data?.timestamps ?? []}
                 series={c.series}
               />
@@ -167,8 +176,7 @@ export function ServerPage({ name }: { name: string }) {
           <ul className="list">
             {usage.map((c) => (
               <li key={c.id}>
-                <code>{c.id}</code> CPU {c.cpu?.toFixed(1) ?? "–"}% · memory{" "}
-                {c.mem === null ? "–" : `${(c.mem / 2 ** 20).toFixed(0)} MiB`}
+                <code>{c.id}</code> CPU {c.cpu?.toFixed(1) ?? "–"}% · memory {bytes(c.mem)}
               </li>
             ))}
           </ul>
