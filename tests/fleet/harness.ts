@@ -3,6 +3,7 @@
 // plus the API, webhook and docker helpers the scenarios share.
 import { createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { AGENT_NODE_FLAGS } from "@tugboat/agent";
 import {
   docker,
   freePort,
@@ -18,6 +19,8 @@ import { type FleetStack, REACHABLE, UNREACHABLE } from "./fleet-repo.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 const TUG = [process.execPath, "--conditions=source", "--import", "tsx", BIN];
+/** Agents run with the flags their systemd unit uses (lite mode: no WebAssembly, so no fetch). */
+const TUG_AGENT = [process.execPath, ...AGENT_NODE_FLAGS, "--conditions=source", "--import", "tsx", BIN, "agent"];
 const PASSKEY = "fleet-passkey";
 const SECRET = "fleet-hook";
 const ADMIN = { username: "admin", password: "fleet admin password" };
@@ -52,7 +55,7 @@ export async function startHarness(options: {
   const dirs: TempDir[] = [];
   const startAgentProcess = (agent: Omit<Agent, "service">) =>
     startService({
-      argv: [...TUG, "agent"],
+      argv: TUG_AGENT,
       env: {
         ...process.env,
         TUG_AGENT_PORT: String(agent.port),
