@@ -188,6 +188,14 @@ describe.skipIf(skip !== undefined)("web UI", () => {
   });
 
   it("renders the server, stacks, alerts and updates pages", async () => {
+    // Browser paths get the app; unknown API paths get a JSON 404, query string or not.
+    const app = await fetch(`${core.url}/servers/alpha?range=1h`);
+    expect([app.status, app.headers.get("content-type")]).toEqual([200, expect.stringMatching(/text\/html/)]);
+    const missing = await fetch(`${core.url}/api/nope?x=1`);
+    expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      "E_NOT_FOUND",
+    ]);
     await core.pollStatus();
     for (const [path, name, text] of [
       ["/servers/alpha", "server", "Agent version"],

@@ -21,8 +21,9 @@ export async function serveUi(app: FastifyInstance, dir: string): Promise<void> 
     });
   }
   app.setNotFoundHandler((request, reply) => {
-    if (request.method !== "GET" || API_PATHS.test(request.url))
-      throw new TugError("E_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`);
+    const path = request.url.split("?")[0] ?? "/";
+    if (request.method !== "GET" || API_PATHS.test(path))
+      throw new TugError("E_NOT_FOUND", `no route ${request.method} ${path}`);
     if (!built)
       return reply
         .type("text/plain")
