@@ -135,14 +135,13 @@ export async function startCore(
     stacks,
     syncs,
     alerts: alertStore,
-    updates,
     poller,
     version: CORE_VERSION,
   });
-  const onUpdate = alertOnUpdates({ updates, alerts, stackServer: async (name) => (await stacks.get(name))?.server });
+  const onUpdate = alertOnUpdates({ alerts, stackServer: async (name) => (await stacks.get(name))?.server });
   updateLog.onFinish((finished) => {
     void onUpdate(finished).catch((error: Error) => log(`alerts: ${error.message}`));
-    void prometheus.onUpdateFinished(finished).catch(() => undefined);
+    prometheus.onUpdateFinished(finished);
   });
 
   const context: CoreContext = {

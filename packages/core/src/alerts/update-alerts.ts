@@ -2,8 +2,7 @@
 // next successful deploy resolves it); an invalid commit or a sync that could
 // not run opens one for the sync (the next good sync resolves it).
 
-import type { FinishedUpdate } from "../updates/update-log.js";
-import type { UpdateStore } from "../updates/update-store.js";
+import type { UpdateRecord } from "../updates/update-store.js";
 import type { AlertManager } from "./alert-manager.js";
 
 interface ResultShape {
@@ -13,13 +12,11 @@ interface ResultShape {
 }
 
 export function alertOnUpdates(deps: {
-  updates: UpdateStore;
   alerts: AlertManager;
   stackServer: (stack: string) => Promise<string | undefined>;
-}): (finished: FinishedUpdate) => Promise<void> {
-  return async ({ updateId, status, result }) => {
-    const update = await deps.updates.get(updateId);
-    if (!update) return;
+}): (update: UpdateRecord) => Promise<void> {
+  return async (update) => {
+    const { id: updateId, status, result } = update;
     const shape = (result ?? {}) as ResultShape;
     const failed = status === "failed";
     if (update.operation === "deploy" && update.targetKind === "stack") {

@@ -6,8 +6,7 @@ import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import type { SyncStore } from "../sync/sync-store.js";
-import type { FinishedUpdate } from "../updates/update-log.js";
-import type { UpdateStore } from "../updates/update-store.js";
+import type { UpdateRecord } from "../updates/update-store.js";
 import type { StatusPoller } from "./status-poller.js";
 
 const STACK_STATES = ["running", "deploying", "unhealthy", "down", "stopped", "unknown"] as const;
@@ -17,10 +16,9 @@ export function prometheusRegistry(deps: {
   stacks: StackStore;
   syncs: SyncStore;
   alerts: AlertStore;
-  updates: UpdateStore;
   poller: StatusPoller;
   version: string;
-}): { registry: Registry; onUpdateFinished: (finished: FinishedUpdate) => Promise<void> } {
+}): { registry: Registry; onUpdateFinished: (update: UpdateRecord) => void } {
   const registry = new Registry();
   new Gauge({ name: "tug_info", help: "Tugboat core version", labelNames: ["version"], registers: [registry] })
     .labels(deps.version)
@@ -123,12 +121,10 @@ export function prometheusRegistry(deps: {
   });
   return {
     registry,
-    async onUpdateFinished({ updateId, status }) {
-      const update = await deps.updates.get(updateId);
-      if (!update) return;
-      finished.labels(update.operation, status).inc();
+    onUpdateFinished(update) {
+      finished.labels(update.operation, update.status).inc();
       if (update.operation === "deploy" && update.startedAt && update.endedAt)
-        durations.labels(status).observe((Date.parse(update.endedAt) - Date.parse(update.startedAt)) / 1000);
+        durations.labels(update.status).observe((Date.parse(update.endedAt) - Date.parse(update.startedAt)) / 1000);
     },
   };
 }

@@ -94,6 +94,7 @@ export class StatusPoller {
       }
     }
     if (server.enabled) {
+      // Read again: the health call above is where a changed certificate gets recorded.
       const pendingFingerprint = (await servers.get(server.name))?.pendingFingerprint ?? null;
       const observations = serverObservations({
         server: server.name,

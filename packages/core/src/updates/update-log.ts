@@ -2,18 +2,12 @@
 // the agent, and again here) and tells live listeners (SSE).
 import { EventEmitter } from "node:events";
 import { maskSecrets } from "./mask.js";
-import type { UpdateStore } from "./update-store.js";
+import type { UpdateRecord, UpdateStore } from "./update-store.js";
 
 export interface UpdateEvent {
   updateId: string;
   seq: number;
   event: unknown;
-}
-
-export interface FinishedUpdate {
-  updateId: string;
-  status: "success" | "failed";
-  result: unknown;
 }
 
 export class UpdateLog {
@@ -29,8 +23,8 @@ export class UpdateLog {
     return () => this.emitter.off(updateId, listener);
   }
 
-  /** Every update as it finishes (alerts and counters listen here). */
-  onFinish(listener: (finished: FinishedUpdate) => void): void {
+  /** Every update as it finishes, read back once from the store (alerts and counters listen here). */
+  onFinish(listener: (finished: UpdateRecord) => void): void {
     this.emitter.on("finish", listener);
   }
 
@@ -48,9 +42,10 @@ export class UpdateLog {
       },
       end: (status: "success" | "failed", result: unknown) => {
         chain = chain.then(() => this.store.finish(updateId, status, maskSecrets(result, secrets)));
-        return chain.then(() => {
+        return chain.then(async () => {
           this.emitter.emit(updateId, { updateId, seq: -1, event: { type: "end", status } });
-          this.emitter.emit("finish", { updateId, status, result: maskSecrets(result, secrets) });
+          const finished = await this.store.get(updateId);
+          if (finished) this.emitter.emit("finish", finished);
         });
       },
     };

@@ -1,7 +1,7 @@
 // Talks to core's API with the session token; errors keep core's code and message.
 const TOKEN_KEY = "tugboat.token";
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
