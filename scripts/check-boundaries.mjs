@@ -1,16 +1,17 @@
 // Enforces the package dependency rule: cli → core/agent → config/protocol,
-// web → protocol, testkit → nothing; nothing imports cli; no deep imports into
+// config → git (a leaf every package may use), web → protocol, testkit → nothing; nothing imports cli; no deep imports into
 // another package, no relative paths that leave a package.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 
 const ALLOWED = {
-  config: [],
+  git: [],
+  config: ["git"],
   protocol: [],
   testkit: [],
-  agent: ["config", "protocol"],
-  core: ["config", "protocol"],
-  cli: ["agent", "config", "core", "protocol"],
+  agent: ["config", "git", "protocol"],
+  core: ["config", "git", "protocol"],
+  cli: ["agent", "config", "core", "git", "protocol"],
   web: ["protocol"],
 };
 // Tests and benches may also use the harness.

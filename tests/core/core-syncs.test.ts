@@ -6,7 +6,9 @@ import type { RunningCore } from "@tugboat/core";
 import {
   daemonHost,
   docker,
+  type GitHttpServer,
   type GitRepo,
+  gitHttpServer,
   gitRepo,
   sharedDaemons,
   type TempDir,
@@ -26,6 +28,8 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
   let agentPort: number;
   let root: GitRepo;
   let apps: GitRepo;
+  let appsUrl: string;
+  let forge: GitHttpServer;
   let core: RunningCore;
   let token: string;
   const dirs: TempDir[] = [];
@@ -56,6 +60,8 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     );
     await apps.write("stacks/app1/compose.yaml", COMPOSE);
     await apps.commitAndPush("apps");
+    forge = await gitHttpServer();
+    appsUrl = await forge.serve(apps.remote, "apps");
     root = await gitRepo();
     await root.write(
       "syncs/servers.toml",
@@ -63,7 +69,7 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     );
     await root.write(
       "syncs/syncs.toml",
-      `[[repo]]\nname = "apps-repo"\n[repo.config]\nurl = "${apps.remote}"\nbranch = "main"\n\n[[resource_sync]]\nname = "apps"\n[resource_sync.config]\nlinked_repo = "apps-repo"\nresource_path = ["syncs"]\nmanaged = true\nwebhook_secret = "apps-secret"\n`,
+      `[[repo]]\nname = "apps-repo"\n[repo.config]\nurl = "${appsUrl}"\nbranch = "main"\n\n[[resource_sync]]\nname = "apps"\n[resource_sync.config]\nlinked_repo = "apps-repo"\nresource_path = ["syncs"]\nmanaged = true\nwebhook_secret = "apps-secret"\n`,
     );
     await root.write(
       "syncs/stacks.toml",
@@ -81,6 +87,7 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     await core?.close();
     await agent?.close();
     await removeProjects(host, [`base-${suffix}`, `app1-${suffix}`]);
+    await forge?.close();
     await root?.cleanup();
     await apps?.cleanup();
     for (const dir of dirs) await dir.cleanup();
@@ -93,7 +100,7 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     });
     expect(await running(`base-${suffix}`)).toBe(true);
     expect(await core.context.syncs.get("apps")).toMatchObject({
-      repoUrl: apps.remote,
+      repoUrl: appsUrl,
       paths: ["syncs"],
       managed: true,
       declaredBy: "root",

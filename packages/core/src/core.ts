@@ -77,7 +77,8 @@ export async function startCore(
   const agents = new AgentPool(servers, config.agent_passkey);
   const updateLog = new UpdateLog(updates);
   const metrics = new MetricStore(db);
-  const mirrors = new RepoMirrors(join(config.data_dir, "repos"));
+  const rootUrl = config.sync_repo ? repoUrl(config.sync_repo) : "";
+  const mirrors = new RepoMirrors({ dir: join(config.data_dir, "repos"), trustedLocal: rootUrl ? [rootUrl] : [] });
   const retention = {
     rawHours: config.metrics_raw_hours,
     fiveMinuteDays: config.metrics_5m_days,
@@ -110,7 +111,7 @@ export async function startCore(
   if (config.sync_repo) {
     await syncs.upsert({
       name: config.sync_name,
-      repoUrl: repoUrl(config.sync_repo),
+      repoUrl: rootUrl,
       branch: config.sync_branch,
       paths: config.sync_paths,
       managed: config.sync_managed ?? true,
@@ -196,6 +197,7 @@ export async function startCore(
     async close() {
       clearInterval(pollTimer);
       clearInterval(downsampleTimer);
+      mirrors.close();
       await poller.stop();
       await delivery.close();
       await app.close();

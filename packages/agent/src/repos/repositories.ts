@@ -7,8 +7,11 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { checkRemoteUrl, git, redactUrl } from "@tugboat/git";
 import { TugError } from "@tugboat/protocol";
-import { exec } from "../exec/exec.js";
+
+/** A first fetch of a large repository over a slow link may take a while; not forever. */
+const FETCH_TIMEOUT_MS = 600_000;
 
 export interface CheckoutOptions {
   stack: string;
@@ -44,16 +47,26 @@ export class Repositories {
   }
 
   private async checkoutNow(mirror: string, options: CheckoutOptions): Promise<string> {
-    const git = (args: string[], cwd?: string) => this.git(args, { ...options, ...(cwd ? { cwd } : {}) });
+    // Core checked the URL against its rules (a local path only for its own root repository);
+    // here it must at least be something git cannot read as an option or a remote helper.
+    const remote = checkRemoteUrl(options.url, { allowLocal: true });
+    if (!remote.ok) throw new TugError("E_INVALID_REQUEST", `refusing repository: ${remote.problem}`);
+    const run = (args: string[], timeoutMs?: number) =>
+      this.runGit(args, { ...options, allowLocal: remote.kind === "local", ...(timeoutMs ? { timeoutMs } : {}) });
     if (!existsSync(join(mirror, "HEAD"))) {
-      await mkdir(join(this.root, "repos"), { recursive: true });
-      await git(["init", "--bare", "--quiet", mirror]);
+      await mkdir(join(this.root, "repos"), { recursive: true, mode: 0o700 });
+      await run(["init", "--bare", "--quiet", "--", mirror]);
     }
     if (!(await this.hasCommit(mirror, options.commit))) {
       options.onLine?.(`fetching ${redactUrl(options.url)}`);
-      await git(["-C", mirror, "fetch", "--quiet", "--no-tags", options.url, "+refs/heads/*:refs/heads/*"]);
+      await run(
+        ["-C", mirror, "fetch", "--quiet", "--no-tags", "--", options.url, "+refs/heads/*:refs/heads/*"],
+        FETCH_TIMEOUT_MS,
+      );
       if (!(await this.hasCommit(mirror, options.commit))) {
-        await git(["-C", mirror, "fetch", "--quiet", options.url, options.commit]).catch(() => undefined);
+        await run(["-C", mirror, "fetch", "--quiet", "--", options.url, options.commit], FETCH_TIMEOUT_MS).catch(
+          () => undefined,
+        );
       }
       if (!(await this.hasCommit(mirror, options.commit))) {
         throw new TugError("E_GIT_FAILED", `commit ${options.commit} is not in ${redactUrl(options.url)}`);
@@ -65,18 +78,20 @@ export class Repositories {
       await rm(worktree, { recursive: true, force: true });
     }
     if (existsSync(worktree)) {
-      await git(["-C", worktree, "checkout", "--quiet", "--detach", "--force", options.commit]);
+      await run(["-C", worktree, "checkout", "--quiet", "--detach", "--force", options.commit, "--"]);
     } else {
-      await mkdir(join(this.root, "stacks"), { recursive: true });
-      await git(["-C", mirror, "worktree", "prune"]);
-      await git(["-C", mirror, "worktree", "add", "--quiet", "--detach", "--force", worktree, options.commit]);
+      await mkdir(join(this.root, "stacks"), { recursive: true, mode: 0o700 });
+      await run(["-C", mirror, "worktree", "prune"]);
+      await run(["-C", mirror, "worktree", "add", "--quiet", "--detach", "--force", "--", worktree, options.commit]);
     }
     return worktree;
   }
 
   private async hasCommit(mirror: string, commit: string): Promise<boolean> {
-    const result = await exec(["git", "-C", mirror, "cat-file", "-e", `${commit}^{commit}`], { allowFailure: true });
-    return result.exitCode === 0;
+    return git(["-C", mirror, "cat-file", "-e", "--end-of-options", `${commit}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async worktreeMirror(worktree: string): Promise<string | undefined> {
@@ -85,8 +100,11 @@ export class Repositories {
     return match?.[1];
   }
 
-  private async git(args: string[], options: { token?: string; cwd?: string }): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "true" };
+  private async runGit(
+    args: string[],
+    options: { token?: string; allowLocal: boolean; timeoutMs?: number },
+  ): Promise<void> {
+    const env: Record<string, string> = {};
     if (options.token) {
       const basic = Buffer.from(`x-access-token:${options.token}`).toString("base64");
       Object.assign(env, {
@@ -95,25 +113,13 @@ export class Repositories {
         GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
       });
     }
-    const result = await exec(["git", ...args], {
+    await git(args, {
       env,
-      allowFailure: true,
-      ...(options.cwd ? { cwd: options.cwd } : {}),
+      allowLocal: options.allowLocal,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      secrets: options.token ? [options.token, Buffer.from(`x-access-token:${options.token}`).toString("base64")] : [],
+    }).catch((error: Error) => {
+      throw new TugError("E_GIT_FAILED", error.message, { cause: error });
     });
-    if (result.exitCode !== 0) {
-      const stderr = options.token ? result.stderr.replaceAll(options.token, "***") : result.stderr;
-      throw new TugError(
-        "E_GIT_FAILED",
-        `git ${args
-          .filter((a) => !a.startsWith("/"))
-          .slice(0, 3)
-          .join(" ")} failed: ${stderr.trim()}`,
-      );
-    }
   }
-}
-
-/** A URL for messages: any user:password@ part removed. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]+@/, "//***@");
 }

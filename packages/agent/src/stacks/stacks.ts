@@ -3,6 +3,7 @@
 // touches the disk; one action per stack at a time.
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { git } from "@tugboat/git";
 import {
   type ActionRequestParsed,
   type DeployRequestParsed,
@@ -161,10 +162,10 @@ export class Stacks {
     commit: string,
   ) {
     if (!previous || previous.commit === commit || previous.project !== target.project) return [];
-    const diff = await exec(["git", "-C", worktree, "diff", "--name-only", previous.commit, commit], {
-      allowFailure: true,
-    });
-    if (diff.exitCode !== 0) return [];
+    const diff = await git(["-C", worktree, "diff", "--name-only", "--end-of-options", previous.commit, commit]).catch(
+      () => undefined,
+    );
+    if (!diff) return [];
     const changed = new Set(diff.stdout.split("\n").filter(Boolean));
     return servicesMountingChanged(worktree, target.files, changed);
   }

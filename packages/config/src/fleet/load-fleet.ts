@@ -15,6 +15,7 @@ import { checkCrossReferences } from "./cross-references.js";
 import type { Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, Fleet, FleetSync } from "./model.js";
+import { checkRemotes } from "./remotes.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
 import { resolveStacks } from "./stacks.js";
 
@@ -66,6 +67,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   }
 
   const resources = readResources(files, diagnostics);
+  checkRemotes(resources, diagnostics);
   const byKind = groupByKind(resources, diagnostics);
   const variables = resolveVariables(byKind.get("variable") ?? [], options.secrets ?? {});
 

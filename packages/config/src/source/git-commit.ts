@@ -1,10 +1,8 @@
 // A commit of a Git repository (bare or not) as a RepoSource, read with
 // plumbing: one `ls-tree` for the whole tree, one `cat-file --batch` for contents.
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { git, spawnGit } from "@tugboat/git";
 import { normalizeRepoPath, type RepoEntry, type RepoSource } from "./repo-source.js";
-
-const run = promisify(execFile);
 
 export interface GitCommitSourceOptions {
   /** Path of the repository (a bare mirror or a working clone). */
@@ -28,14 +26,16 @@ export class GitCommitSource implements RepoSource {
   }
 
   static async open(options: GitCommitSourceOptions): Promise<GitCommitSource> {
-    const git = (args: string[]) =>
-      run("git", ["-C", options.repository, ...args], { maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" });
-    const commit = (await git(["rev-parse", "--verify", `${options.revision}^{commit}`])).stdout.trim();
+    const inRepo = (args: string[]) =>
+      git(["-C", options.repository, ...args], { maxBuffer: 1024 * 1024 * 1024, timeoutMs: 300_000 });
+    const commit = (
+      await inRepo(["rev-parse", "--verify", "--end-of-options", `${options.revision}^{commit}`])
+    ).stdout.trim();
     const source = new GitCommitSource(options.repository, commit);
-    const root = (await git(["rev-parse", `${commit}^{tree}`])).stdout.trim();
+    const root = (await inRepo(["rev-parse", "--verify", "--end-of-options", `${commit}^{tree}`])).stdout.trim();
     source.entries.set("", { type: "tree", oid: root });
     source.children.set("", []);
-    const listing = (await git(["ls-tree", "-r", "-t", "-z", "--full-tree", commit])).stdout;
+    const listing = (await inRepo(["ls-tree", "-r", "-t", "-z", "--full-tree", "--end-of-options", commit])).stdout;
     for (const record of listing.split("\0")) {
       if (!record) continue;
       const tab = record.indexOf("\t");
@@ -92,7 +92,7 @@ class BatchReader {
   private buffer = Buffer.alloc(0);
 
   constructor(repository: string) {
-    this.child = spawn("git", ["-C", repository, "cat-file", "--batch"]);
+    this.child = spawnGit(["-C", repository, "cat-file", "--batch"]);
     this.child.stdout.on("data", (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.drain();

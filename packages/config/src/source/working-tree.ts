@@ -1,14 +1,11 @@
 // A plain folder as a RepoSource. Files are hashed the way Git hashes them, so
 // a working tree and the commit it came from give the same ids. In a Git work
 // tree, ignored files are left out, as a commit would leave them out.
-import { execFile } from "node:child_process";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { git } from "@tugboat/git";
 import { blobId, type TreeEntry, treeId } from "./git-hash.js";
 import { normalizeRepoPath, type RepoEntry, type RepoSource } from "./repo-source.js";
-
-const run = promisify(execFile);
 
 export class WorkingTreeSource implements RepoSource {
   readonly label: string;
@@ -111,7 +108,7 @@ export class WorkingTreeSource implements RepoSource {
 
 async function listFiles(root: string): Promise<string[]> {
   try {
-    const { stdout } = await run("git", ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    const { stdout } = await git(["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
       maxBuffer: 256 * 1024 * 1024,
     });
     const files: string[] = [];
