@@ -4,6 +4,7 @@ export { type EnvironmentEntry, maskedEnvironment } from "./fleet/environment.js
 export { type LoadFleetOptions, type LoadFleetResult, loadFleet } from "./fleet/load-fleet.js";
 export type {
   Declared,
+  FileMount,
   Fleet,
   FleetServer,
   FleetStack,
@@ -12,10 +13,15 @@ export type {
   StackDependency,
   StackSource,
 } from "./fleet/model.js";
-export { type FingerprintParts, fingerprintStack, type StackFingerprint } from "./plan/fingerprint.js";
+export {
+  type FingerprintParts,
+  fingerprintStack,
+  type StackFingerprint,
+  servicesToRecreate,
+  type ValueDigest,
+} from "./plan/fingerprint.js";
 export { type Plan, type PlannedDeploy, type PlanOptions, planFleet, type ResourceAction } from "./plan/plan.js";
-export { EMPTY_STATE, FleetState } from "./plan/state.js";
-export { deployWaves } from "./plan/waves.js";
+export { EMPTY_STATE, FleetState, LegacyFleetState } from "./plan/state.js";
 export { AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
 export { repositoryUrl } from "./resources/repo.js";
 export { MaintenanceWindow, ServerConfig } from "./resources/server.js";

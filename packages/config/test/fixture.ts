@@ -1,5 +1,5 @@
 // Builds small fleet repositories on disk for tests, and loads them.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { tempDir } from "@tugboat/testkit";
 import { type LoadFleetResult, loadFleet, WorkingTreeSource } from "../src/index.js";
@@ -46,11 +46,18 @@ export async function writeTree(root: string, files: Record<string, string>): Pr
   }
 }
 
-/** Writes `files` into a fresh folder and loads it; the folder is removed afterwards. */
-export async function loadFiles(files: Record<string, string>): Promise<LoadFleetResult> {
+/** Writes `files` (and `links`: path → link target) into a fresh folder and loads it; the folder is removed afterwards. */
+export async function loadFiles(
+  files: Record<string, string>,
+  links: Record<string, string> = {},
+): Promise<LoadFleetResult> {
   const dir = await tempDir("tug-fleet-");
   try {
     await writeTree(dir.path, files);
+    for (const [path, target] of Object.entries(links)) {
+      await mkdir(dirname(join(dir.path, path)), { recursive: true });
+      await symlink(target, join(dir.path, path));
+    }
     const source = await WorkingTreeSource.open(dir.path);
     return await loadFleet(source);
   } finally {

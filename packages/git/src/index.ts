@@ -1,5 +1,5 @@
 // Running git safely, for config, core and agent.
 export { childEnv } from "./child-env.js";
-export { redactText, redactUrl } from "./redact.js";
+export { redactUrl } from "./redact.js";
 export { checkBranch, checkRemoteUrl, type RemoteCheck, type RemoteKind } from "./remote-url.js";
-export { DEFAULT_GIT_TIMEOUT_MS, GitError, type GitOptions, git, spawnGit } from "./run-git.js";
+export { GitError, type GitOptions, git, spawnGit } from "./run-git.js";

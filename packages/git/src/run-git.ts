@@ -21,7 +21,7 @@ export interface GitOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_GIT_TIMEOUT_MS = 120_000;
+const DEFAULT_GIT_TIMEOUT_MS = 120_000;
 
 export class GitError extends Error {
   override readonly name = "GitError";

@@ -35,6 +35,17 @@ describe("git", () => {
     }
   });
 
+  it("runs git without Tugboat's own settings in its environment", async () => {
+    process.env.TUG_SECRET_GIT_ENV_TEST = "must-not-leak";
+    try {
+      const { stdout } = await git(["-c", "alias.show-env=!env", "show-env"]);
+      expect(stdout).toContain("GIT_TERMINAL_PROMPT=0");
+      expect(stdout).not.toContain("must-not-leak");
+    } finally {
+      delete process.env.TUG_SECRET_GIT_ENV_TEST;
+    }
+  });
+
   it("gives up on a call that outlives its deadline", async () => {
     const started = Date.now();
     const error = (await git(["-c", "alias.hang=!sleep 30", "hang"], { timeoutMs: 300 }).catch((e) => e)) as GitError;

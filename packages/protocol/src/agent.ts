@@ -48,14 +48,29 @@ export const DeployRequest = z.object({
   pull: z.boolean().default(false),
   /** Deploy only these services; default all. */
   services: z.array(z.string()).default([]),
+  /**
+   * Services to recreate after `up` although their configuration did not change: core found a
+   * file they bind-mount changed (a running container keeps the old file's inode).
+   */
+  recreate: z.array(z.string()).default([]),
   /** Services not waited for (Komodo's ignore_services). */
   ignoreServices: z.array(z.string()).default([]),
   extraArgs: z.array(z.string()).default([]),
   destroyBeforeDeploy: z.boolean().default(false),
+  /** How long services may take to be running and healthy. */
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
+  /** Each command (checkout, pull, up, …) is killed after this long. */
+  commandTimeoutSeconds: z.number().int().positive().max(7200).default(600),
 });
 export type DeployRequest = z.input<typeof DeployRequest>;
 export type DeployRequestParsed = z.output<typeof DeployRequest>;
+
+export const AgentLogsQuery = z.object({
+  service: z.string().min(1).max(128).optional(),
+  tail: z.coerce.number().int().min(0).max(100_000).optional(),
+  since: z.coerce.number().int().min(0).optional(),
+  follow: z.enum(["0", "1", "true", "false"]).default("0"),
+});
 
 export const StackAction = z.enum(["pull", "start", "stop", "restart", "down"]);
 export type StackAction = z.infer<typeof StackAction>;
@@ -112,6 +127,8 @@ export const StreamEvent = z.discriminatedUnion("type", [
     durationMs: z.number(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     failures: z.array(ServiceFailure).default([]),
+    /** What went wrong without failing the action (a pull that failed while the image is on the host). */
+    warnings: z.array(z.string()).default([]),
     steps: z.array(z.object({ step: z.string(), durationMs: z.number(), exitCode: z.number().nullable() })),
   }),
 ]);

@@ -3,6 +3,7 @@ export {
   type ActionRequestParsed,
   AgentHealth,
   AgentInfo,
+  AgentLogsQuery,
   ContainerStatus,
   DeployRequest,
   type DeployRequestParsed,
@@ -14,22 +15,40 @@ export {
   type StreamResult,
 } from "./agent.js";
 export {
-  AcceptedResponse,
-  AlerterView,
-  AlertView,
-  DashboardView,
-  DeliveryView,
+  ApiKeyCreated,
+  ApiKeyRequest,
+  ApiKeyView,
+  Done,
   LoginRequest,
   LoginResponse,
-  LogLineView,
   MeView,
+} from "./core/auth.js";
+export { DashboardView } from "./core/dashboard.js";
+export {
+  AcceptCertificateRequest,
+  AcceptCertificateView,
+  AcceptedResponse,
+  LogLineView,
+  LogsQuery,
+  NameParams,
+  PlanView,
   ServerView,
   StackFilesView,
+  StackSpecView,
   StackView,
+  SyncRunView,
+  SyncView,
+  WebhookReply,
+} from "./core/fleet.js";
+export {
+  AlertDetailView,
+  AlerterView,
+  AlertsQuery,
+  AlertView,
+  DeliveryView,
   StatsQuery,
   StatsView,
-  SyncView,
-  UpdateView,
-} from "./core.js";
-export { ERROR_STATUS, ErrorBody, type ErrorCode, TugError } from "./errors.js";
+} from "./core/observability.js";
+export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
+export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";

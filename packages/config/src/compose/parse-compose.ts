@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { load as loadYaml } from "js-yaml";
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import type { Diagnostics, Location } from "../diagnostics.js";
+import { tooLarge } from "../file-size.js";
 import { didYouMean } from "../fleet/suggest.js";
 
 export type YamlPath = Array<string | number>;
@@ -34,15 +35,18 @@ function composeValidator(): ValidateFunction {
  * only when a problem needs a line number.
  */
 export function parseCompose(file: string, text: string, diagnostics: Diagnostics): ComposeDocument | undefined {
+  if (tooLarge(file, text, diagnostics)) return undefined;
   let value: unknown;
   try {
     value = loadYaml(text, { filename: file });
-  } catch {
-    const { doc, at } = positional(file, text);
-    const errors = doc.errors.length > 0 ? doc.errors : [{ message: "invalid YAML", pos: [0] as [number] }];
-    for (const error of errors) {
-      diagnostics.error("E_COMPOSE_YAML", `YAML syntax error: ${error.message.split("\n")[0]}`, at(error.pos[0]));
-    }
+  } catch (error) {
+    // js-yaml says where (duplicate keys included): no second, slower parse for the position.
+    const { reason, mark } = error as { reason?: string; mark?: { line: number; column: number } };
+    diagnostics.error("E_COMPOSE_YAML", `YAML syntax error: ${reason ?? "invalid YAML"}`, {
+      file,
+      line: (mark?.line ?? 0) + 1,
+      column: (mark?.column ?? 0) + 1,
+    });
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -79,7 +83,9 @@ export function parseCompose(file: string, text: string, diagnostics: Diagnostic
 
 function positional(file: string, text: string) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // Only for positions of a document js-yaml already accepted (duplicate keys are rejected there):
+  // yaml's duplicate-key check is quadratic in the size of a mapping, so it stays off.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const at = (offset: number): Location => {
     const pos = lineCounter.linePos(offset);
     return { file, line: pos.line, column: pos.col };

@@ -4,8 +4,8 @@ import { lintCompose } from "../compose/lints.js";
 import { type ComposeDocument, parseCompose } from "../compose/parse-compose.js";
 import { type ComposeReference, composeReferences, isRepoRelative } from "../compose/references.js";
 import type { Diagnostics } from "../diagnostics.js";
-import { joinRepoPath, type RepoSource } from "../source/repo-source.js";
-import type { FleetStack, StackDependency } from "./model.js";
+import { joinRepoPath, type RepoSource, symlinkOnPath } from "../source/repo-source.js";
+import type { FileMount, FleetStack, StackDependency } from "./model.js";
 import type { RepoSettings } from "./settings.js";
 
 /** Compose file path → its parsed document (undefined when it does not parse). */
@@ -65,6 +65,8 @@ export async function checkReference(options: {
   composeCache: ComposeCache;
   settings: RepoSettings;
   env: ReadonlyMap<string, string>;
+  /** Receives each repository file a service bind-mounts (a changed one means recreating the service). */
+  onFileMount?: (mount: FileMount) => void;
   depth?: number;
 }): Promise<StackDependency[]> {
   const { reference, stack, source, diagnostics, composeCache, settings, env } = options;
@@ -83,6 +85,15 @@ export async function checkReference(options: {
     diagnostics.error(
       "E_PATH_ESCAPE",
       `${reference.kind} "${reference.written}" leaves the repository (stack "${stack.name}")`,
+      reference.locate(),
+    );
+    return [];
+  }
+  const link = await symlinkOnPath(source, path);
+  if (link) {
+    diagnostics.error(
+      "E_SYMLINK",
+      `${reference.kind} "${reference.written}"${reference.service ? ` of service ${reference.service}` : ""} goes through ${link}, a symlink in the repository; the deploy would follow it out of the checkout: commit the file itself`,
       reference.locate(),
     );
     return [];
@@ -106,6 +117,8 @@ export async function checkReference(options: {
     }
     return [];
   }
+  if (reference.kind === "bind mount" && entry.type === "blob" && reference.service)
+    options.onFileMount?.({ service: reference.service, path });
   const found: StackDependency[] = insideRun ? [] : [{ path, oid: entry.oid, via: describeVia(reference) }];
   if ((reference.kind === "include" || reference.kind === "extends") && entry.type === "blob" && depth < 8) {
     const compose = await loadComposeFile({ file: path, source, settings, cache: composeCache, diagnostics });

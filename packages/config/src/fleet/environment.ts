@@ -10,6 +10,8 @@ export interface EnvironmentEntry {
   value: string;
   /** True when the value holds a secret variable: never print it. */
   secret: boolean;
+  /** The secret values inside it (masked wherever they appear, also alone). */
+  secrets: string[];
   /** 0-based line within the environment text. */
   lineOffset: number;
 }
@@ -27,8 +29,8 @@ const REFERENCE = /\[\[([A-Za-z0-9_]+)\]\]/g;
 export function interpolate(
   text: string,
   variables: ReadonlyMap<string, Variable>,
-): { text: string; secret: boolean; unknown: UnknownVariable[] } {
-  let secret = false;
+): { text: string; secret: boolean; secrets: string[]; unknown: UnknownVariable[] } {
+  const secrets: string[] = [];
   const unknown: UnknownVariable[] = [];
   const lines = text.split("\n").map((line, lineOffset) =>
     line.replace(REFERENCE, (match, name: string, column: number) => {
@@ -37,11 +39,11 @@ export function interpolate(
         unknown.push({ name, lineOffset, column });
         return match;
       }
-      secret ||= variable.secret;
+      if (variable.secret) secrets.push(variable.value);
       return variable.value;
     }),
   );
-  return { text: lines.join("\n"), secret, unknown };
+  return { text: lines.join("\n"), secret: secrets.length > 0, secrets, unknown };
 }
 
 export interface ParsedEnvironment {
@@ -73,7 +75,13 @@ export function renderEnvironment(
     const result = interpolate(match[3] ?? "", variables);
     const offset = rawLine.indexOf(match[3] ?? "");
     for (const u of result.unknown) unknown.push({ name: u.name, lineOffset, column: offset + u.column });
-    entries.push({ name: match[1] ?? "", value: result.text, secret: result.secret, lineOffset });
+    entries.push({
+      name: match[1] ?? "",
+      value: result.text,
+      secret: result.secret,
+      secrets: result.secrets,
+      lineOffset,
+    });
   });
   return { entries, invalid, unknown };
 }

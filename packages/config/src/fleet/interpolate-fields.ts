@@ -1,5 +1,6 @@
 // `[[NAME]]` in a resource's string config fields (a server's passkey, a
-// stack's commands and arguments): replaced in place, unknown names reported.
+// stack's commands and arguments): replaced in place, unknown names reported,
+// the secret values used returned (so they can be masked).
 import type { Diagnostics, Location } from "../diagnostics.js";
 import { interpolate, type Variable } from "./environment.js";
 import { didYouMean } from "./suggest.js";
@@ -14,7 +15,8 @@ export function interpolateFields(options: {
   kind: string;
   /** Top-level config fields handled elsewhere (a stack's environment). */
   skip?: readonly string[];
-}): void {
+}): string[] {
+  const secrets: string[] = [];
   const { variables, diagnostics, locate, resource, kind } = options;
   const visit = (holder: Record<string | number, unknown>, keyPath: Array<string | number>) => {
     for (const [key, item] of Object.entries(holder)) {
@@ -31,6 +33,7 @@ export function interpolateFields(options: {
             `${kind}.config.${dotted}`,
           );
         }
+        secrets.push(...result.secrets);
         holder[field] = result.text;
       } else if (typeof item === "object" && item !== null) {
         visit(item as Record<string | number, unknown>, [...keyPath, field]);
@@ -38,4 +41,5 @@ export function interpolateFields(options: {
     }
   };
   visit(options.config as Record<string, unknown>, []);
+  return secrets;
 }

@@ -139,6 +139,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     repos,
     settings,
     resourcePaths,
+    secretValues: [...variables.values()].filter((v) => v.secret && v.value !== "").map((v) => v.value),
     ...(source.commit ? { commit: source.commit } : {}),
   };
   return { fleet, errors: diagnostics.errors, warnings: diagnostics.warnings };
@@ -198,7 +199,9 @@ function resolveVariables(resources: ReadResource[], secrets: Readonly<Record<st
   const variables = new Map<string, Variable>();
   for (const resource of resources) {
     const value = resource.value as VariableResource;
-    variables.set(value.name, { value: secrets[value.name] ?? value.value, secret: value.is_secret });
+    // A value that came from a secret is a secret, whatever the [[variable]] says.
+    const held = secrets[value.name];
+    variables.set(value.name, { value: held ?? value.value, secret: value.is_secret || held !== undefined });
   }
   for (const [name, value] of Object.entries(secrets)) {
     if (!variables.has(name)) variables.set(name, { value, secret: true });

@@ -32,6 +32,12 @@ export interface StackDependency {
   via: string;
 }
 
+/** A repository file bind-mounted into a service's container. */
+export interface FileMount {
+  service: string;
+  path: string;
+}
+
 export interface FleetStack extends Declared {
   server: string;
   projectName: string;
@@ -49,6 +55,13 @@ export interface FleetStack extends Declared {
   /** Every file under the run directory, with its blob id. */
   files: Record<string, string>;
   dependencies: StackDependency[];
+  /**
+   * Single files its services bind-mount. A checkout replaces a changed file with a new inode
+   * and a running container keeps the old one, so such a service must be recreated.
+   */
+  fileMounts: FileMount[];
+  /** Secret values this stack's environment and fields use: masked in everything its deploys report. */
+  secretValues: string[];
 }
 
 export interface FleetSync extends Declared {
@@ -74,6 +87,8 @@ export interface Fleet {
   settings: RepoSettings;
   /** The resource folders and files that were read. */
   resourcePaths: string[];
+  /** Every secret variable's value known while reading (core masks them everywhere). */
+  secretValues: string[];
   /** Commit SHA when read from a commit. */
   commit?: string;
 }

@@ -2,12 +2,12 @@
 // directory, compose files and the repository files those depend on.
 import { composeReferences } from "../compose/references.js";
 import { COMPOSE_FILE_NAMES } from "../compose-files.js";
-import type { Diagnostics } from "../diagnostics.js";
+import type { Diagnostics, Location } from "../diagnostics.js";
 import type { ReadResource } from "../resources/read-resources.js";
 import type { RepoConfig } from "../resources/repo.js";
 import { repositoryUrl } from "../resources/repo.js";
 import type { StackResource } from "../resources/stack.js";
-import { joinRepoPath, normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
+import { joinRepoPath, normalizeRepoPath, type RepoSource, symlinkOnPath } from "../source/repo-source.js";
 import { type ComposeCache, checkReference, folderOf, loadComposeFile } from "./compose-files.js";
 import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
@@ -47,7 +47,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       const config = structuredClone(value.config);
       const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
-      interpolateFields({
+      const fieldSecrets = interpolateFields({
         config,
         variables,
         diagnostics,
@@ -128,6 +128,8 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         runDirectoryTree: "",
         files: {},
         dependencies: [],
+        fileMounts: [],
+        secretValues: [...new Set([...fieldSecrets, ...rendered.entries.flatMap((e) => e.secrets)])],
       };
       if (stackSource.kind === "sync") {
         await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate });
@@ -187,6 +189,27 @@ async function resolveFiles(options: {
     );
     return;
   }
+  // The deploy opens these paths in the checkout: a symlink among them would lead out of it.
+  const symlinked = async (path: string, what: string, at: Location, field: string) => {
+    const link = await symlinkOnPath(source, path);
+    if (!link) return false;
+    diagnostics.error(
+      "E_SYMLINK",
+      `stack "${stack.name}": ${what} "${path}" goes through ${link}, a symlink in the repository; the deploy would follow it out of the checkout: commit the file or folder itself`,
+      at,
+      field,
+    );
+    return true;
+  };
+  if (
+    await symlinked(
+      runDirectory,
+      "run_directory",
+      config.run_directory ? locate("run_directory") : stack.at,
+      "stack.config.run_directory",
+    )
+  )
+    return;
   const runEntry = await source.entry(runDirectory);
   if (runEntry?.type !== "tree") {
     diagnostics.error(
@@ -224,6 +247,7 @@ async function resolveFiles(options: {
       );
       continue;
     }
+    if (await symlinked(file, "compose file", at, "stack.config.file_paths")) continue;
     const entry = await source.entry(file);
     if (entry?.type !== "blob") {
       diagnostics.error(
@@ -241,20 +265,43 @@ async function resolveFiles(options: {
     const projectDir = folderOf(stack.composeFiles[0] ?? file);
     const references = composeReferences({ compose, baseDir: projectDir, env });
     for (const reference of references) {
-      const resolved = await checkReference({ reference, stack, source, diagnostics, composeCache, settings, env });
+      const resolved = await checkReference({
+        reference,
+        stack,
+        source,
+        diagnostics,
+        composeCache,
+        settings,
+        env,
+        onFileMount: (mount) => {
+          if (!stack.fileMounts.some((m) => m.service === mount.service && m.path === mount.path))
+            stack.fileMounts.push(mount);
+        },
+      });
       for (const dependency of resolved) {
         if (!dependencies.has(dependency.path)) dependencies.set(dependency.path, dependency);
       }
     }
   }
+  const envFile = joinRepoPath(runDirectory, config.env_file_path);
+  if (envFile !== undefined)
+    await symlinked(
+      envFile,
+      "env_file_path",
+      config.env_file_path !== ".env" ? locate("env_file_path") : stack.at,
+      "stack.config.env_file_path",
+    );
   for (const [index, name] of config.additional_env_files.entries()) {
     const file = joinRepoPath(runDirectory, name);
+    const at = locate("additional_env_files", String(index));
+    if (file !== undefined && (await symlinked(file, "additional env file", at, "stack.config.additional_env_files")))
+      continue;
     const entry = file === undefined ? undefined : await source.entry(file);
     if (entry?.type !== "blob") {
       diagnostics.error(
         file === undefined ? "E_PATH_ESCAPE" : "E_MISSING_FILE",
         `stack "${stack.name}": additional env file "${name}" ${file === undefined ? "leaves the repository" : "does not exist"}`,
-        locate("additional_env_files", String(index)),
+        at,
         "stack.config.additional_env_files",
       );
     } else if (file !== undefined && !isInside(file, runDirectory)) {

@@ -1,7 +1,17 @@
 // A stack's fingerprint: a hash of everything its deploy depends on, kept
-// with its parts so a plan can say in human terms what changed.
+// with its parts so a plan can say in human terms what changed. Values (the
+// environment, the invocation's fields, which may hold secrets) appear in the
+// parts only as digests: core keys them with its own secret (an HMAC), so
+// someone who reads the parts cannot guess a value back.
 import { createHash } from "node:crypto";
 import type { FleetStack } from "../fleet/model.js";
+
+/** Turns a value into its digest; core passes an HMAC keyed with its own key. */
+export type ValueDigest = (text: string) => string;
+
+/** For offline `tug plan` (the state file is the user's own): salted, not keyed. */
+export const OFFLINE_DIGEST: ValueDigest = (text) =>
+  createHash("sha256").update(`tugboat-offline\u0000${text}`).digest("hex");
 
 export interface FingerprintParts {
   server: string;
@@ -13,10 +23,10 @@ export interface FingerprintParts {
   files: Record<string, string>;
   /** Files outside the run directory → { oid, via }. */
   dependencies: Record<string, { oid: string; via: string }>;
-  /** Environment variable → hash of its value (values are never stored). */
+  /** Environment variable → digest of its value (values are never stored). */
   environment: Record<string, string>;
-  /** Config fields that change the compose invocation, as canonical JSON. */
-  invocation: string;
+  /** Config fields that change the compose invocation → digest of each one's value. */
+  invocation: Record<string, string>;
 }
 
 export interface StackFingerprint {
@@ -36,8 +46,17 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function fingerprintStack(stack: FleetStack): StackFingerprint {
+export function fingerprintStack(stack: FleetStack, digest: ValueDigest = OFFLINE_DIGEST): StackFingerprint {
   const { config } = stack;
+  const invocation = {
+    file_paths: stack.composeFiles,
+    env_file_path: config.env_file_path,
+    additional_env_files: config.additional_env_files,
+    extra_args: config.extra_args,
+    destroy_before_deploy: config.destroy_before_deploy,
+    pre_deploy: config.pre_deploy,
+    post_deploy: config.post_deploy,
+  };
   const parts: FingerprintParts = {
     server: stack.server,
     projectName: stack.projectName,
@@ -46,16 +65,13 @@ export function fingerprintStack(stack: FleetStack): StackFingerprint {
     runDirectoryTree: stack.runDirectoryTree,
     files: stack.files,
     dependencies: Object.fromEntries(stack.dependencies.map((d) => [d.path, { oid: d.oid, via: d.via }])),
-    environment: Object.fromEntries(stack.environment.map((e) => [e.name, sha256(`${e.name}=${e.value}`)])),
-    invocation: canonicalJson({
-      composeFiles: stack.composeFiles,
-      env_file_path: config.env_file_path,
-      additional_env_files: config.additional_env_files,
-      extra_args: config.extra_args,
-      destroy_before_deploy: config.destroy_before_deploy,
-      pre_deploy: config.pre_deploy,
-      post_deploy: config.post_deploy,
-    }),
+    environment: Object.fromEntries(stack.environment.map((e) => [e.name, digest(`env\u0000${e.name}=${e.value}`)])),
+    invocation: Object.fromEntries(
+      Object.entries(invocation).map(([field, value]) => [
+        field,
+        digest(`field\u0000${field}=${canonicalJson(value)}`),
+      ]),
+    ),
   };
   // The hash covers what is deployed, not how it is explained: `via` and the
   // file map (already summarised by the run directory's tree id) stay out.
@@ -65,6 +81,24 @@ export function fingerprintStack(stack: FleetStack): StackFingerprint {
     dependencies: Object.fromEntries(stack.dependencies.map((d) => [d.path, d.oid])),
   };
   return { fingerprint: sha256(canonicalJson(hashed)), parts };
+}
+
+/**
+ * The services to recreate even though their Compose configuration is the
+ * same: those bind-mounting a single file whose content changed since the
+ * deployed parts. (Folders are live in the container: no recreate.)
+ */
+export function servicesToRecreate(
+  before: FingerprintParts | undefined,
+  after: FingerprintParts,
+  mounts: ReadonlyArray<{ service: string; path: string }>,
+): string[] {
+  if (!before) return [];
+  const oid = (parts: FingerprintParts, path: string) => parts.files[path] ?? parts.dependencies[path]?.oid;
+  const services = mounts.filter(
+    (m) => oid(before, m.path) !== undefined && oid(before, m.path) !== oid(after, m.path),
+  );
+  return [...new Set(services.map((m) => m.service))].sort();
 }
 
 /** Why a stack must redeploy, in human terms; empty when nothing changed. */
@@ -100,11 +134,9 @@ export function fingerprintReasons(before: FingerprintParts | undefined, after: 
   const names = new Set([...Object.keys(before.environment), ...Object.keys(after.environment)]);
   const changedNames = [...names].filter((name) => before.environment[name] !== after.environment[name]).sort();
   if (changedNames.length > 0) reasons.push(`environment changed: ${changedNames.join(", ")}`);
-  if (before.invocation !== after.invocation) {
-    const was = JSON.parse(before.invocation) as Record<string, unknown>;
-    const now = JSON.parse(after.invocation) as Record<string, unknown>;
-    const fields = Object.keys({ ...was, ...now }).filter((k) => canonicalJson(was[k]) !== canonicalJson(now[k]));
-    reasons.push(`${fields.map((f) => (f === "composeFiles" ? "file_paths" : f)).join(", ")} changed`);
-  }
+  const fields = Object.keys({ ...before.invocation, ...after.invocation }).filter(
+    (field) => before.invocation[field] !== after.invocation[field],
+  );
+  if (fields.length > 0) reasons.push(`${fields.sort().join(", ")} changed`);
   return reasons;
 }

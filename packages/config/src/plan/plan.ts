@@ -1,9 +1,16 @@
 // The plan: which resources a commit creates, updates or deletes, and which
 // stacks deploy, in which wave, and why.
-import { createHash } from "node:crypto";
 import type { Fleet, FleetStack } from "../fleet/model.js";
-import { canonicalJson, fingerprintReasons, fingerprintStack } from "./fingerprint.js";
-import { EMPTY_STATE, type FleetState } from "./state.js";
+import {
+  canonicalJson,
+  fingerprintReasons,
+  fingerprintStack,
+  OFFLINE_DIGEST,
+  type StackFingerprint,
+  servicesToRecreate,
+  type ValueDigest,
+} from "./fingerprint.js";
+import { EMPTY_STATE, type FleetState, STATE_VERSION } from "./state.js";
 import { deployWaves } from "./waves.js";
 
 export type ResourceAction = "create" | "update" | "delete";
@@ -14,6 +21,8 @@ export interface PlannedDeploy {
   wave: number;
   reasons: string[];
   fingerprint: string;
+  /** Services to recreate although their configuration is unchanged: a bind-mounted file changed. */
+  recreate: string[];
 }
 
 export interface Plan {
@@ -23,11 +32,13 @@ export interface Plan {
   kept: Array<{ kind: string; name: string }>;
   deploys: PlannedDeploy[];
   /** Changed stacks with `auto_update = false`: they wait for a manual deploy. */
-  pending: Array<Omit<PlannedDeploy, "wave">>;
+  pending: Array<Omit<PlannedDeploy, "wave" | "recreate">>;
   /** Changed stacks that will not deploy, with why (server disabled, stopped on purpose). */
   skipped: Array<{ stack: string; server: string; reason: string }>;
   /** The state once this plan is applied. */
   state: FleetState;
+  /** Every stack's fingerprint at this commit, computed once: core deploys exactly these. */
+  fingerprints: Record<string, StackFingerprint>;
 }
 
 export interface PlanOptions {
@@ -37,14 +48,15 @@ export interface PlanOptions {
   stopped?: ReadonlySet<string>;
   /** Servers declared by other syncs, name → enabled. */
   knownServers?: ReadonlyMap<string, boolean>;
+  /** How values become digests (core: an HMAC with its key); default: offline. */
+  digest?: ValueDigest;
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-function resourceHashes(fleet: Fleet, fingerprints: Map<string, string>): Map<string, string> {
+/** Per resource, a digest of its configuration (which may hold secrets: a server's passkey). */
+function resourceHashes(fleet: Fleet, fingerprints: Map<string, string>, digest: ValueDigest): Map<string, string> {
   const hashes = new Map<string, string>();
   const put = (kind: string, name: string, value: unknown) =>
-    hashes.set(`${kind}/${name}`, sha256(canonicalJson(value)));
+    hashes.set(`${kind}/${name}`, digest(`resource\u0000${kind}/${name}\u0000${canonicalJson(value)}`));
   for (const s of fleet.servers) put("server", s.name, [s.description, s.tags, s.config]);
   for (const s of fleet.stacks) {
     const { environment: _env, ...config } = s.config;
@@ -67,8 +79,9 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
     ...fleet.servers.map((s): [string, boolean] => [s.name, s.config.enabled]),
   ]);
 
-  const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack)]));
-  const hashes = resourceHashes(fleet, new Map([...fingerprints].map(([n, f]) => [n, f.fingerprint])));
+  const digest = options.digest ?? OFFLINE_DIGEST;
+  const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack, digest)]));
+  const hashes = resourceHashes(fleet, new Map([...fingerprints].map(([n, f]) => [n, f.fingerprint])), digest);
 
   const resources: Plan["resources"] = [];
   const kept: Plan["kept"] = [];
@@ -87,7 +100,7 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
 
   const changed = new Map<FleetStack, string[]>();
   for (const stack of fleet.stacks) {
-    const { fingerprint, parts } = fingerprints.get(stack.name) ?? fingerprintStack(stack);
+    const { fingerprint, parts } = fingerprints.get(stack.name) ?? fingerprintStack(stack, digest);
     const previous = current.stacks[stack.name];
     if (previous?.fingerprint === fingerprint) continue;
     changed.set(stack, fingerprintReasons(previous?.parts, parts));
@@ -117,11 +130,16 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
       wave: waves.get(stack.name) ?? 1,
       reasons: changed.get(stack) ?? [],
       fingerprint: fingerprints.get(stack.name)?.fingerprint ?? "",
+      recreate: servicesToRecreate(
+        current.stacks[stack.name]?.parts,
+        fingerprints.get(stack.name)?.parts ?? fingerprintStack(stack, digest).parts,
+        stack.fileMounts,
+      ),
     }))
     .sort((a, b) => a.wave - b.wave || a.stack.localeCompare(b.stack));
 
   const state: FleetState = {
-    version: 1,
+    version: STATE_VERSION,
     ...(fleet.commit ? { commit: fleet.commit } : {}),
     resources: Object.fromEntries(
       [...hashes].concat(kept.map(({ kind, name }) => [`${kind}/${name}`, current.resources[`${kind}/${name}`] ?? ""])),
@@ -141,6 +159,7 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
     pending,
     skipped,
     state,
+    fingerprints: Object.fromEntries(fingerprints),
   };
 }
 

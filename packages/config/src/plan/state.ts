@@ -12,11 +12,14 @@ export const FingerprintPartsSchema = z.object({
   files: z.record(z.string(), z.string()),
   dependencies: z.record(z.string(), z.object({ oid: z.string(), via: z.string() })),
   environment: z.record(z.string(), z.string()),
-  invocation: z.string(),
+  invocation: z.record(z.string(), z.string()),
 });
 
+/** The version of fingerprints and state this Tugboat writes. Version 1 (before 0.2) kept unkeyed hashes. */
+export const STATE_VERSION = 2;
+
 export const FleetState = z.object({
-  version: z.literal(1),
+  version: z.literal(STATE_VERSION),
   commit: z.string().optional(),
   /** `kind/name` → hash of the resource's configuration. */
   resources: z.record(z.string(), z.string()),
@@ -25,4 +28,17 @@ export const FleetState = z.object({
 });
 export type FleetState = z.infer<typeof FleetState>;
 
-export const EMPTY_STATE: FleetState = { version: 1, resources: {}, stacks: {} };
+export const EMPTY_STATE: FleetState = { version: STATE_VERSION, resources: {}, stacks: {} };
+
+/**
+ * What an older Tugboat left: which resources and stacks it had applied, but
+ * with fingerprints in a format this version cannot compare. Core rebuilds
+ * the state by reading the applied commit again (no surprise redeploys).
+ */
+export const LegacyFleetState = z.object({
+  version: z.literal(1),
+  commit: z.string().optional(),
+  resources: z.record(z.string(), z.string()),
+  stacks: z.record(z.string(), z.unknown()),
+});
+export type LegacyFleetState = z.infer<typeof LegacyFleetState>;

@@ -2,6 +2,7 @@
 // every problem with its file, line and column.
 import type { z } from "zod";
 import type { Diagnostics, Location } from "../diagnostics.js";
+import { tooLarge } from "../file-size.js";
 import { didYouMean } from "../fleet/suggest.js";
 import { type ParsedToml, type PathSegment, parseToml } from "../toml/parse-toml.js";
 import { KIND_BY_NAME, KINDS, UNSUPPORTED_KINDS } from "./kinds.js";
@@ -45,6 +46,7 @@ export function readResources(files: readonly ResourceFile[], diagnostics: Diagn
   };
 
   for (const file of files) {
+    if (tooLarge(file.path, file.text, diagnostics)) continue;
     const parsed = parseToml(file.path, file.text);
     if (!parsed.ok) {
       diagnostics.error("E_TOML_SYNTAX", `TOML syntax error: ${parsed.error.message}`, parsed.error);

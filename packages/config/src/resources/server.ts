@@ -55,6 +55,17 @@ const serverConfigShape = {
   /** The agent's passkey; may be `[[SECRET]]`. Falls back to core's TUG_AGENT_PASSKEY. */
   passkey: z.string().default(""),
   insecure_tls: z.boolean().default(true),
+  /**
+   * Tugboat: the SHA-256 fingerprint of the agent's certificate (tug agent prints it). When
+   * given, core trusts an agent presenting it on first contact; otherwise an admin accepts it.
+   */
+  fingerprint: z
+    .string()
+    .default("")
+    .refine(
+      (v) => v === "" || /^[0-9a-f]{64}$/i.test(v.replace(/^sha256:/i, "").replaceAll(":", "")),
+      "must be a SHA-256 fingerprint: 64 hex digits, with or without colons (as tug agent prints it)",
+    ),
   ignore_mounts: StringList.default([]),
   stats_monitoring: z.boolean().default(true),
   auto_prune: z.boolean().default(true),

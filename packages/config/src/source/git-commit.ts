@@ -39,10 +39,10 @@ export class GitCommitSource implements RepoSource {
     for (const record of listing.split("\0")) {
       if (!record) continue;
       const tab = record.indexOf("\t");
-      const [, type, oid] = record.slice(0, tab).split(" ");
+      const [mode, type, oid] = record.slice(0, tab).split(" ");
       const path = record.slice(tab + 1);
       if (type !== "blob" && type !== "tree") continue; // submodules ("commit") hold no files here
-      source.entries.set(path, { type, oid: oid ?? "" });
+      source.entries.set(path, mode === "120000" ? { type, oid: oid ?? "", symlink: true } : { type, oid: oid ?? "" });
       if (type === "tree") source.children.set(path, []);
       const slash = path.lastIndexOf("/");
       source.children.get(slash < 0 ? "" : path.slice(0, slash))?.push(path.slice(slash + 1));

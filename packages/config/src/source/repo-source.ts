@@ -7,6 +7,24 @@ export interface RepoEntry {
   type: EntryType;
   /** Git object id (blob id for files, tree id for folders). */
   oid: string;
+  /** A symbolic link (Git mode 120000): a blob holding the target's path. */
+  symlink?: true;
+}
+
+/**
+ * The first part of `path` (itself or a folder above it) that is a symlink,
+ * or undefined. Git stores a link as a file, so a path that goes through a
+ * linked folder is not in the tree at all: the link above it is what to report.
+ */
+export async function symlinkOnPath(source: RepoSource, path: string): Promise<string | undefined> {
+  const parts = path.split("/").filter(Boolean);
+  for (let n = 1; n <= parts.length; n += 1) {
+    const prefix = parts.slice(0, n).join("/");
+    const entry = await source.entry(prefix);
+    if (!entry) return undefined;
+    if (entry.symlink) return prefix;
+  }
+  return undefined;
 }
 
 export interface RepoSource {

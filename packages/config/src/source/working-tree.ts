@@ -49,7 +49,10 @@ export class WorkingTreeSource implements RepoSource {
   async entry(path: string): Promise<RepoEntry | undefined> {
     const normal = normalizeRepoPath(path);
     if (normal === undefined) return undefined;
-    if (this.fileSet.has(normal)) return { type: "blob", oid: (await this.hash(normal)).oid };
+    if (this.fileSet.has(normal)) {
+      const { oid, mode } = await this.hash(normal);
+      return mode === "120000" ? { type: "blob", oid, symlink: true } : { type: "blob", oid };
+    }
     if (this.folders.has(normal)) return { type: "tree", oid: (await this.hash(normal)).oid };
     return undefined;
   }
