@@ -2,6 +2,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { childEnv } from "@tugboat/git";
 import { TugError } from "@tugboat/protocol";
 import { type ComposeRunner, detectCompose } from "./compose/runner.js";
 import type { AgentConfig } from "./config/agent-config.js";
@@ -60,7 +61,8 @@ export async function startAgent(
     records: new StackRecords(config.root),
     locks: new StackLocks(),
     compose: requireCompose,
-    env: { ...process.env, DOCKER_HOST: engine.dockerHost },
+    // Compose sees the agent's environment without its TUG_* settings (the passkey among them).
+    env: childEnv({ DOCKER_HOST: engine.dockerHost }),
   });
   const server = buildServer({
     version: AGENT_VERSION,

@@ -15,7 +15,7 @@ export interface TestAgent extends RunningAgent {
     method: string,
     path: string,
     body?: unknown,
-    options?: { passkey?: string | null },
+    options?: { passkey?: string | null; authorization?: string },
   ): Promise<{ status: number; text: string }>;
   json<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Runs a streamed action; returns every event and the final result. */
@@ -56,7 +56,11 @@ export async function startTestAgent(
           agent: https,
           rejectUnauthorized: false, // self-signed: trust comes from the pinned fingerprint below
           headers: {
-            ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+            ...(callOptions.authorization
+              ? { authorization: callOptions.authorization }
+              : key === null
+                ? {}
+                : { authorization: `Bearer ${key}` }),
             ...(body === undefined ? {} : { "content-type": "application/json" }),
           },
         },

@@ -1,7 +1,11 @@
 // The one way the agent runs a child process: an argv array, never a shell
-// string; output streamed line by line; failures carry everything an
-// operator needs (argv, exit code, stderr).
+// string; the agent's own settings (its passkey) kept out of the child's
+// environment; a deadline; output streamed line by line; failures carry
+// everything an operator needs (argv, exit code, stderr).
 import { spawn } from "node:child_process";
+import { childEnv } from "@tugboat/git";
+
+const KEEP_BYTES = 1024 * 1024;
 
 export class ExecError extends Error {
   override readonly name = "ExecError";
@@ -21,7 +25,10 @@ export class ExecError extends Error {
 
 export interface ExecOptions {
   cwd?: string;
+  /** Default: the agent's environment without its TUG_* settings. */
   env?: NodeJS.ProcessEnv;
+  /** The child is killed after this long (default 10 minutes). */
+  timeoutMs?: number;
   /** Called with each complete output line as it arrives. */
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
   /** Resolve with the exit code instead of throwing ExecError. */
@@ -38,12 +45,20 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new Error("exec needs a command"));
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, shell: false });
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? childEnv(),
+      shell: false,
+      timeout: timeoutMs,
+      killSignal: "SIGKILL",
+    });
     const collected = { stdout: "", stderr: "" };
     const pending = { stdout: "", stderr: "" };
     const take = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       const text = chunk.toString("utf8");
-      collected[stream] += text;
+      // Lines are streamed as they come; only the last megabyte is kept for the result and errors.
+      collected[stream] = (collected[stream] + text).slice(-KEEP_BYTES);
       pending[stream] += text;
       const lines = pending[stream].split("\n");
       pending[stream] = lines.pop() ?? "";
@@ -57,7 +72,11 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
         if (pending[stream]) options.onLine?.(stream, pending[stream]);
       }
       const exitCode = code ?? (signal ? 128 : 1);
-      if (exitCode !== 0 && !options.allowFailure) reject(new ExecError(argv, exitCode, collected.stderr));
+      const stderr =
+        signal === "SIGKILL" && code === null
+          ? `${collected.stderr}\nkilled after ${timeoutMs / 1000} s`
+          : collected.stderr;
+      if (exitCode !== 0 && !options.allowFailure) reject(new ExecError(argv, exitCode, stderr));
       else resolve({ exitCode, ...collected });
     });
     child.stdin.end();

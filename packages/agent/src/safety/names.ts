@@ -4,14 +4,14 @@ import { isAbsolute, relative, resolve } from "node:path";
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,127}$/;
-const SERVICE_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
 
 export type NameKind = "stack" | "project" | "service";
 
 const RULES: Record<NameKind, { pattern: RegExp; rule: string }> = {
   stack: { pattern: STACK_NAME, rule: "letters, digits, '.', '_' and '-', starting with a letter or digit" },
   project: { pattern: PROJECT_NAME, rule: "lowercase letters, digits, '_' and '-', starting with a letter or digit" },
-  service: { pattern: SERVICE_NAME, rule: "letters, digits, '.', '_' and '-'" },
+  service: { pattern: SERVICE_NAME, rule: "letters, digits, '.', '_' and '-', starting with a letter or digit" },
 };
 
 /** Undefined when valid; otherwise what is wrong, for the operator. */

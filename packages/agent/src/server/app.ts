@@ -2,7 +2,14 @@
 // actions stream newline-delimited JSON and end with a `result` event.
 import { createServer as createHttpServer, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { ActionRequest, type AgentHealth, DeployRequest, StackAction, TugError } from "@tugboat/protocol";
+import {
+  ActionRequest,
+  type AgentHealth,
+  DeployRequest,
+  AgentLogsQuery as LogsQuery,
+  StackAction,
+  TugError,
+} from "@tugboat/protocol";
 import type { ComposeRunner } from "../compose/runner.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { hostInfo } from "../host/info.js";
@@ -42,17 +49,35 @@ function parse<T>(schema: Schema<T>, value: unknown): T {
   return result.data;
 }
 
-function startStream(res: ServerResponse): (line: unknown) => void {
+/** Core gives up on a stream that is silent for a minute; an empty line every 10 s says the agent is alive. */
+const KEEP_ALIVE_MS = 10_000;
+
+function startStream(res: ServerResponse): { write: (line: unknown) => void; end: () => void } {
   res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
-  return (line) => {
-    if (!res.destroyed) res.write(`${JSON.stringify(line)}\n`);
+  const keepAlive = setInterval(() => {
+    if (!res.destroyed) res.write("\n");
+  }, KEEP_ALIVE_MS);
+  const end = () => {
+    clearInterval(keepAlive);
+    res.end();
+  };
+  res.once("close", () => clearInterval(keepAlive));
+  return {
+    write: (line) => {
+      if (!res.destroyed) res.write(`${JSON.stringify(line)}\n`);
+    },
+    end,
   };
 }
 
 async function stream(res: ServerResponse, action: PreparedAction): Promise<void> {
   // The action runs to its end even if the caller goes away: a half-run deploy helps nobody.
-  await action(startStream(res));
-  res.end();
+  const out = startStream(res);
+  try {
+    await action(out.write);
+  } finally {
+    out.end();
+  }
 }
 
 export function buildServer(options: AppOptions): Server {
@@ -92,33 +117,39 @@ export function buildServer(options: AppOptions): Server {
       options.stacks.status(request.params.name ?? "", request.query.get("project") ?? undefined),
     )
     .on("GET", "/stacks/:name/logs", async (request, res) => {
-      const q = request.query;
+      const query = parse(LogsQuery, Object.fromEntries(request.query));
       const abort = new AbortController();
-      const service = q.get("service");
-      const tail = q.get("tail");
-      const since = q.get("since");
+      // The caller went away (the response closed before we ended it): stop following.
+      res.once("close", () => abort.abort());
       const lines = options.stacks.logs(request.params.name ?? "", {
-        ...(service ? { service } : {}),
-        ...(tail ? { tail: Number(tail) } : {}),
-        ...(since ? { since: Number(since) } : {}),
-        follow: q.get("follow") === "1" || q.get("follow") === "true",
+        ...(query.service ? { service: query.service } : {}),
+        ...(query.tail !== undefined ? { tail: query.tail } : {}),
+        ...(query.since !== undefined ? { since: query.since } : {}),
+        follow: query.follow === "1" || query.follow === "true",
         signal: abort.signal,
       });
       const first = await lines.next(); // errors (unknown stack, no containers) surface as HTTP errors
-      const write = startStream(res);
-      request.raw.on("close", () => abort.abort());
-      if (!first.done) write(first.value);
-      for await (const line of lines) {
-        if (res.destroyed) break;
-        write(line);
+      const out = startStream(res);
+      try {
+        if (!first.done) out.write(first.value);
+        for await (const line of lines) {
+          if (res.destroyed) break;
+          out.write(line);
+        }
+      } finally {
+        abort.abort();
+        out.end();
       }
-      res.end();
     });
 
   const handler = (req: Parameters<Router["handle"]>[0], res: ServerResponse) => {
-    void router.handle(req, res);
+    // Router.handle answers every error itself; this catch is for a bug in that answer.
+    router.handle(req, res).catch(() => res.destroy());
   };
-  return options.tls
-    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler)
-    : createHttpServer(handler);
+  // A caller must send its whole request promptly; one that trickles it is cut off (checked every second).
+  const limits = { requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 };
+  const server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert, ...limits }, handler)
+    : createHttpServer(limits, handler);
+  return server;
 }

@@ -6,7 +6,8 @@ import { TugError } from "@tugboat/protocol";
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
 export function passkeyMatches(expected: string, header: string | undefined): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? "");
+  // The scheme is case-insensitive (RFC 9110): `bearer` works as well as `Bearer`.
+  const match = /^bearer\s+(\S+)\s*$/i.exec(header ?? "");
   // Hashing both sides first makes the comparison length-independent.
   return timingSafeEqual(digest(expected), digest(match?.[1] ?? "")) && match !== null;
 }

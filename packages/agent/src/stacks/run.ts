@@ -1,5 +1,7 @@
 // One streamed stack action: numbered steps, every output line masked and
 // forwarded, and a final result with each step's timing.
+
+import { GitError } from "@tugboat/git";
 import type { StreamEvent, StreamResult } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
 import { ExecError, exec } from "../exec/exec.js";
@@ -9,6 +11,7 @@ export type Emit = (event: StreamEvent) => void;
 export class ActionRun {
   private readonly started = Date.now();
   private readonly steps: StreamResult["steps"] = [];
+  private readonly warnings: string[] = [];
   private readonly secrets: string[];
 
   constructor(
@@ -31,16 +34,28 @@ export class ActionRun {
     this.emit({ type: "log", step, stream, line: this.mask(line) });
   }
 
+  /** Something the operator should know that did not fail the action (a pull that did not work). */
+  warn(step: string, text: string): void {
+    const masked = this.mask(text);
+    this.warnings.push(masked);
+    this.emit({ type: "log", step, stream: "stderr", line: `warning: ${masked}` });
+  }
+
   /** Runs one command as a named step; throws ExecError when it fails. */
   async command(
     step: string,
     argv: readonly string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv },
+    options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
   ): Promise<void> {
     this.emit({ type: "step", step, argv: argv.map((a) => this.mask(a)), at: new Date().toISOString() });
     const begun = Date.now();
     try {
-      await exec(argv, { cwd: options.cwd, env: options.env, onLine: (stream, line) => this.log(step, line, stream) });
+      await exec(argv, {
+        cwd: options.cwd,
+        env: options.env,
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        onLine: (stream, line) => this.log(step, line, stream),
+      });
       this.steps.push({ step, durationMs: Date.now() - begun, exitCode: 0 });
     } catch (error) {
       this.steps.push({
@@ -73,11 +88,15 @@ export class ActionRun {
       commit: outcome.commit,
       durationMs: Date.now() - this.started,
       failures: outcome.failures ?? [],
+      warnings: this.warnings,
       steps: this.steps,
       ...(error !== undefined
         ? {
             error: {
-              code: error instanceof TugError || error instanceof ExecError ? error.code : "E_INTERNAL",
+              code:
+                error instanceof TugError || error instanceof ExecError || error instanceof GitError
+                  ? error.code
+                  : "E_INTERNAL",
               message: this.mask(error instanceof Error ? error.message : String(error)),
             },
           }

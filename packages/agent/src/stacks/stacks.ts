@@ -1,9 +1,8 @@
 // Stack operations on this host: deploy, pull, start, stop, restart, down,
 // status and logs. Everything a request names is validated before anything
 // touches the disk; one action per stack at a time.
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { git } from "@tugboat/git";
 import {
   type ActionRequestParsed,
   type DeployRequestParsed,
@@ -12,14 +11,14 @@ import {
   type StackStatus,
   TugError,
 } from "@tugboat/protocol";
-import { servicesMountingChanged } from "../compose/changed-mounts.js";
 import { type ComposeProject, composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
 import { declaredServices } from "../compose/services.js";
 import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
-import { exec } from "../exec/exec.js";
+import { ExecError, exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
+import { readInside, requireInside, requireNoEscapingLinks, writeInside } from "../safety/checkout-paths.js";
 import { invalidName, type NameKind, pathInside } from "../safety/names.js";
 import { evaluateDeploy } from "./health.js";
 import type { StackLocks } from "./locks.js";
@@ -58,7 +57,8 @@ export class Stacks {
   prepareDeploy(stack: string, request: DeployRequestParsed): PreparedAction {
     checkName("stack", stack);
     checkName("project", request.projectName);
-    for (const service of [...request.services, ...request.ignoreServices]) checkName("service", service);
+    for (const service of [...request.services, ...request.ignoreServices, ...request.recreate])
+      checkName("service", service);
     // Paths are checked against a placeholder root now, and against the real checkout later.
     const probe = "/tugboat-path-check";
     const runDir = inside(probe, request.runDirectory, "run directory");
@@ -82,7 +82,7 @@ export class Stacks {
   }
 
   private async deploy(run: ActionRun, stack: string, request: DeployRequestParsed): Promise<ServiceFailure[]> {
-    const previous = await this.deps.records.read(stack);
+    const timeoutMs = request.commandTimeoutSeconds * 1000;
     const worktree = await run.task("checkout", () =>
       this.deps.repos.checkout({
         stack,
@@ -96,22 +96,26 @@ export class Stacks {
     const runner = await this.deps.compose();
     const envFile = inside(cwd, request.envFilePath, "env_file_path");
     const extraEnvFiles = request.additionalEnvFiles.map((f) => inside(cwd, f, "additional env file"));
+    const files = request.composeFiles.map((f) => inside(cwd, f, "compose file"));
+    // The repository decides what is a symlink: nothing used here may lead out of the checkout.
+    await requireInside(worktree, cwd, "run directory");
+    await requireNoEscapingLinks(worktree, request.runDirectory);
+    for (const file of files) await requireInside(worktree, file, "compose file");
     await run.task("write env file", async () => {
       await mkdir(dirname(envFile), { recursive: true });
       let content = request.environment;
       if (runner.kind === "standalone" && extraEnvFiles.length > 0) {
         // docker-compose v1 reads one --env-file: append the others after ours (later wins).
-        for (const file of extraEnvFiles) content += `\n${await readFile(file, "utf8")}`;
-      }
-      await writeFile(envFile, content.endsWith("\n") || content === "" ? content : `${content}\n`, { mode: 0o600 });
-      await chmod(envFile, 0o600);
+        for (const file of extraEnvFiles) content += `\n${await readInside(worktree, file, "additional env file")}`;
+      } else for (const file of extraEnvFiles) await requireInside(worktree, file, "additional env file");
+      await writeInside(worktree, envFile, content.endsWith("\n") || content === "" ? content : `${content}\n`);
     });
     const target: StackRecord = {
       stack,
       commit: request.commit,
       cwd,
       project: request.projectName,
-      files: request.composeFiles.map((f) => inside(cwd, f, "compose file")),
+      files,
       envFiles: runner.kind === "standalone" ? [envFile] : [envFile, ...extraEnvFiles],
       ignoreServices: request.ignoreServices,
     };
@@ -125,26 +129,39 @@ export class Stacks {
       services = all.filter((s) => !skipped.has(s));
       run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
     }
+    const options = { cwd, env: this.deps.env, timeoutMs };
     if (request.destroyBeforeDeploy && skipped.size === 0)
-      await run.command("down", compose(["down", "--remove-orphans"]), { cwd, env: this.deps.env });
-    // A registry hiccup must not block redeploying a config change: pull what can be pulled,
-    // and let `up` fail if an image is really missing.
-    if (request.pull)
-      await run.command("pull", compose(["pull", "--ignore-pull-failures", ...services]), { cwd, env: this.deps.env });
+      await run.command("down", compose(["down", "--remove-orphans"]), options);
+    // A registry that cannot be reached (no DNS, rate limits, a hung mirror) must not block
+    // redeploying a config change with the images already on the host: a failed pull is a
+    // warning, and `up` fails, naming the image, only if one is really missing.
+    if (request.pull) {
+      try {
+        await run.command("pull", compose(["pull", "--ignore-pull-failures", "--", ...services]), options);
+      } catch (error) {
+        if (!(error instanceof ExecError)) throw error;
+        run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
+      }
+    }
     await run.command(
       "up",
-      compose(["up", "-d", ...(skipped.size === 0 ? ["--remove-orphans"] : []), ...request.extraArgs, ...services]),
-      { cwd, env: this.deps.env },
+      compose([
+        "up",
+        "-d",
+        ...(skipped.size === 0 ? ["--remove-orphans"] : []),
+        ...request.extraArgs,
+        "--",
+        ...services,
+      ]),
+      options,
     );
-    const recreate = (await this.recreateForChangedMounts(worktree, target, previous, request.commit)).filter(
+    // Core names the services whose bind-mounted file changed: a running container keeps the old inode.
+    const recreate = request.recreate.filter(
       (s) => !skipped.has(s) && (request.services.length === 0 || request.services.includes(s)),
     );
     if (recreate.length > 0) {
       run.log("recreate", `recreating ${recreate.join(", ")}: a bind-mounted file changed`);
-      await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", ...recreate]), {
-        cwd,
-        env: this.deps.env,
-      });
+      await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", "--", ...recreate]), options);
     }
     const expected = (services.length > 0 ? services : await this.configServices(runner, target)).filter(
       (s) => !request.ignoreServices.includes(s),
@@ -152,22 +169,6 @@ export class Stacks {
     return run.task("wait for services", () =>
       this.waitForServices(run, target.project, expected, request.timeoutSeconds),
     );
-  }
-
-  /** Services bind-mounting a file that changed since the commit this agent last deployed. */
-  private async recreateForChangedMounts(
-    worktree: string,
-    target: StackRecord,
-    previous: StackRecord | undefined,
-    commit: string,
-  ) {
-    if (!previous || previous.commit === commit || previous.project !== target.project) return [];
-    const diff = await git(["-C", worktree, "diff", "--name-only", "--end-of-options", previous.commit, commit]).catch(
-      () => undefined,
-    );
-    if (!diff) return [];
-    const changed = new Set(diff.stdout.split("\n").filter(Boolean));
-    return servicesMountingChanged(worktree, target.files, changed);
   }
 
   private async configServices(runner: ComposeRunner, target: ComposeProject & { cwd: string }): Promise<string[]> {
@@ -250,8 +251,11 @@ export class Stacks {
     const runner = await this.deps.compose();
     const compose = (command: string[]) => composeArgv(runner, record, command);
     const cwd = record.cwd;
+    const options = { cwd, env: this.deps.env };
     if (action === "pull" || action === "start") {
-      await run.command(action, compose([action, ...request.services]), { cwd, env: this.deps.env });
+      // Service names are checked (no leading "-"); docker-compose 1.29's `start` takes no "--".
+      const separator = action === "start" ? [] : ["--"];
+      await run.command(action, compose([action, ...separator, ...request.services]), options);
       return;
     }
     const skipped = await this.skippedServices(record.project);
@@ -263,16 +267,16 @@ export class Stacks {
       if (services.length === 0) return;
     }
     if (action === "down" && skipped.size > 0) {
-      await run.command("stop", compose(["stop", ...services]), { cwd, env: this.deps.env });
-      await run.command("rm", compose(["rm", "-f", ...services]), { cwd, env: this.deps.env });
+      await run.command("stop", compose(["stop", "--", ...services]), options);
+      await run.command("rm", compose(["rm", "-f", "--", ...services]), options);
     } else if (action === "down") {
       await run.command(
         "down",
         compose(["down", "--remove-orphans", ...(request.removeVolumes ? ["--volumes"] : [])]),
-        { cwd, env: this.deps.env },
+        options,
       );
     } else {
-      await run.command(action, compose([action, ...services]), { cwd, env: this.deps.env });
+      await run.command(action, compose([action, "--", ...services]), options);
     }
   }
 
@@ -315,19 +319,21 @@ export class Stacks {
     const queue: Array<LogLine & { service: string; container: string }> = [];
     let wake: (() => void) | undefined;
     let open = containers.length;
-    for (const c of containers) {
-      void (async () => {
-        try {
-          for await (const line of this.deps.engine.logs(c.id, { ...options, tty: c.tty })) {
-            queue.push({ ...line, service: c.service, container: c.name });
-            wake?.();
-          }
-        } finally {
-          open -= 1;
+    const follow = async (c: (typeof containers)[number]) => {
+      try {
+        for await (const line of this.deps.engine.logs(c.id, { ...options, tty: c.tty })) {
+          queue.push({ ...line, service: c.service, container: c.name });
           wake?.();
         }
-      })();
-    }
+      } catch {
+        // The container went away (removed, recreated) while followed: its stream just ends.
+      } finally {
+        open -= 1;
+        wake?.();
+      }
+    };
+    // follow() never rejects: each container's stream ends on its own.
+    for (const c of containers) follow(c).catch(() => undefined);
     while (open > 0 || queue.length > 0) {
       const next = queue.shift();
       if (next) yield next;
