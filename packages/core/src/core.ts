@@ -10,16 +10,19 @@ import { AlertStore } from "./alerts/alert-store.js";
 import { AlertDelivery } from "./alerts/delivery.js";
 import { alertOnUpdates } from "./alerts/update-alerts.js";
 import { UserStore } from "./auth/user-store.js";
-import type { CoreConfig } from "./config/core-config.js";
+import { type CoreConfig, secretsFor } from "./config/core-config.js";
 import { openDatabase } from "./db/open-database.js";
 import { Deployer } from "./deploy/deployer.js";
 import { StackStore } from "./deploy/stack-store.js";
-import { buildApp } from "./http/app.js";
+import { buildApp, type RouteInfo } from "./http/app.js";
 import type { CoreContext } from "./http/context.js";
 import { Downsampler } from "./metrics/downsampler.js";
 import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
 import { StatusPoller } from "./monitor/status-poller.js";
+import { backgroundRunner } from "./process/background.js";
+import { CoreKey } from "./secrets/core-key.js";
+import { SecretMasker } from "./secrets/masker.js";
 import { RepoMirrors } from "./sync/repo-mirror.js";
 import { SyncEngine } from "./sync/sync-engine.js";
 import { SyncStore } from "./sync/sync-store.js";
@@ -32,6 +35,8 @@ export interface RunningCore {
   url: string;
   port: number;
   context: CoreContext;
+  /** Every API route as declared (method, URL, role, reply schemas). */
+  routes: RouteInfo[];
   /** One status round now (servers' reachability, stacks' state), as the timer does every TUG_STATUS_INTERVAL. */
   pollStatus(): Promise<void>;
   /** Resolves when no alert delivery is in flight or waiting for a retry. */
@@ -49,7 +54,19 @@ export async function startCore(
   config: CoreConfig,
   options: { log?: (line: string) => void } = {},
 ): Promise<RunningCore> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const masker = new SecretMasker();
+  // Values core itself holds; each sync adds its repository's secrets as it is read.
+  masker.set("core", [
+    ...Object.values(config.secrets),
+    config.agent_passkey,
+    config.webhook_secret,
+    config.init_admin_password,
+    ...(config.database_url ? [new URL(config.database_url).password] : []),
+  ]);
+  const write = options.log ?? ((line: string) => console.log(line));
+  const log = (line: string) => write(masker.mask(line));
+  const background = backgroundRunner(log);
+  const key = await CoreKey.load(config.key_file || join(config.data_dir, "core.key"));
   const { db, describe } = await openDatabase({
     ...(config.database_url ? { url: config.database_url } : {}),
     dataDir: config.data_dir,
@@ -58,7 +75,7 @@ export async function startCore(
   const users = new UserStore(db);
   const servers = new ServerStore(db);
   const stacks = new StackStore(db);
-  const syncs = new SyncStore(db);
+  const syncs = new SyncStore(db, key);
   const updates = new UpdateStore(db);
 
   const interrupted = await updates.failInterrupted("core stopped while this was running");
@@ -75,7 +92,7 @@ export async function startCore(
   }
 
   const agents = new AgentPool(servers, config.agent_passkey);
-  const updateLog = new UpdateLog(updates);
+  const updateLog = new UpdateLog(updates, masker);
   const metrics = new MetricStore(db);
   const rootUrl = config.sync_repo ? repoUrl(config.sync_repo) : "";
   const mirrors = new RepoMirrors({ dir: join(config.data_dir, "repos"), trustedLocal: rootUrl ? [rootUrl] : [] });
@@ -90,11 +107,18 @@ export async function startCore(
     store: alertStore,
     backoffMs: config.alert_retry_seconds.map((s) => s * 1000),
     log,
+    allowPrivate: config.alerter_allow_private,
     ...zone,
   });
   const alerts = new AlertManager({ store: alertStore, delivery, ...zone });
   await alerts.restore();
-  const deployer = new Deployer({ agents, stacks, log: updateLog, parallelPerHost: config.deploy_parallel_per_host });
+  const deployer = new Deployer({
+    agents,
+    stacks,
+    log: updateLog,
+    parallelPerHost: config.deploy_parallel_per_host,
+    background,
+  });
   const engine = new SyncEngine({
     syncs,
     servers,
@@ -103,9 +127,27 @@ export async function startCore(
     mirrors,
     deployer,
     agents,
-    secrets: config.secrets,
+    masker,
+    secrets: (sync) => secretsFor(config, sync),
+    digest: (text) => key.hmac("fingerprint", text),
+    background,
     ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
     onFleet: (sync, fleet) => alerts.configureFleet(sync, fleet),
+    onRemote: (sync, problem) =>
+      background(
+        `alert for sync ${sync}`,
+        alerts.observe({
+          condition: `sync-remote:${sync}`,
+          type: "ResourceSyncFailed",
+          target: { kind: "sync", name: sync },
+          severity: problem ? "critical" : null,
+          message: problem
+            ? `sync ${sync} cannot read its repository: ${problem}`
+            : `sync ${sync} reaches its repository again`,
+          details: {},
+          openAfter: 2,
+        }),
+      ),
   });
 
   if (config.sync_repo) {
@@ -116,8 +158,8 @@ export async function startCore(
       paths: config.sync_paths,
       managed: config.sync_managed ?? true,
     });
-    await engine.restore(config.sync_name);
   } else log("warning: no TUG_SYNC_REPO: nothing to sync");
+  await engine.restoreAll();
   // After restore: alerters are configured again before pending deliveries are retried.
   await delivery.resume();
 
@@ -141,7 +183,7 @@ export async function startCore(
   });
   const onUpdate = alertOnUpdates({ alerts, stackServer: async (name) => (await stacks.get(name))?.server });
   updateLog.onFinish((finished) => {
-    void onUpdate(finished).catch((error: Error) => log(`alerts: ${error.message}`));
+    background("alerts of a finished update", onUpdate(finished));
     prometheus.onUpdateFinished(finished);
   });
 
@@ -157,9 +199,13 @@ export async function startCore(
     engine,
     agents,
     mirrors,
+    masker,
+    key,
+    say: log,
+    background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
   };
-  const app = await buildApp(context);
+  const { app, routes } = await buildApp(context);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -167,23 +213,22 @@ export async function startCore(
 
   poller.start();
   const downsampler = new Downsampler({ store: metrics, retention });
-  const downsample = () =>
-    void downsampler
-      .run(Math.floor(Date.now() / 1000))
-      .catch((error: Error) => log(`metrics rollup failed: ${error.message}`));
-  const downsampleTimer = setInterval(downsample, 300_000);
-  downsampleTimer.unref();
-  downsample();
-  // Every sync, the root one and those its repository declares, is checked on each tick.
-  const poll = () => {
-    void syncs.list().then((all) => {
-      for (const sync of all) {
-        void engine
-          .check(sync.name, { trigger: "poll", actor: "poll" })
-          .catch((error: Error) => log(`sync ${sync.name}: check failed: ${error.message}`));
-      }
-    });
+  const housekeeping = () => {
+    background("metrics rollup", downsampler.run(Math.floor(Date.now() / 1000)));
+    background("session purge", users.purgeExpiredSessions());
   };
+  const housekeepingTimer = setInterval(housekeeping, 300_000);
+  housekeepingTimer.unref();
+  housekeeping();
+  // Every sync, the root one and those its repository declares, is checked on each tick.
+  const poll = () =>
+    background(
+      "sync poll",
+      syncs.list().then((all) => {
+        for (const sync of all)
+          background(`sync ${sync.name}: check`, engine.check(sync.name, { trigger: "poll", actor: "poll" }));
+      }),
+    );
   const pollTimer = setInterval(poll, config.poll_interval * 1000);
   pollTimer.unref();
   poll();
@@ -192,15 +237,19 @@ export async function startCore(
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     port,
     context,
+    routes,
     pollStatus: () => poller.pollOnce(),
     alertsDelivered: () => delivery.idle(),
     async close() {
       clearInterval(pollTimer);
-      clearInterval(downsampleTimer);
+      clearInterval(housekeepingTimer);
+      // Cut off what is in flight (git, agent requests, event streams) instead of waiting for it.
       mirrors.close();
+      agents.close();
       await poller.stop();
       await delivery.close();
       await app.close();
+      await Promise.all([deployer.idle(3_000), engine.idle(3_000)]);
       await db.destroy();
     },
   };

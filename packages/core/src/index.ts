@@ -1,5 +1,5 @@
 // tug core: the control plane that turns Git pushes into deploys.
-export { CoreConfig, loadCoreConfig } from "./config/core-config.js";
+export { loadCoreConfig } from "./config/core-config.js";
 export { type RunningCore, startCore } from "./core.js";
 // The metrics store on its own, for bench/metrics.ts.
 export { openDatabase } from "./db/open-database.js";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
 import { StackStore } from "../src/deploy/stack-store.js";
+import { CoreKey } from "../src/secrets/core-key.js";
 import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
 import { backends } from "./backends.js";
@@ -50,6 +51,7 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
     const servers = new ServerStore(await open());
     await servers.upsert({
       name: "hercules",
+      sync: "root",
       address: "https://10.2.0.70:8120",
       enabled: true,
       region: "Amethyst",
@@ -59,6 +61,7 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
     await servers.recordChangedFingerprint("hercules", "CC:DD");
     await servers.recordContact("hercules", { reachable: false, error: "connection refused" });
     expect(await servers.get("hercules")).toMatchObject({
+      sync: "root",
       tags: ["nas"],
       enabled: true,
       fingerprint: "AA:BB",
@@ -71,8 +74,29 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
   });
 
   it.skipIf(skip !== undefined)("records syncs with errors and held plans", async () => {
-    const syncs = new SyncStore(await open());
+    const db = await open();
+    const syncs = new SyncStore(db, CoreKey.ephemeral());
+    await syncs.upsert({
+      name: "root",
+      repoUrl: "/srv/fleet.git",
+      branch: "main",
+      paths: ["syncs"],
+      managed: false,
+      delete: true,
+      webhookSecret: "hook-s3cret",
+    });
+    // The webhook secret is sealed at rest, readable only with the key.
+    const raw = await db.selectFrom("syncs").select("webhook_secret").where("name", "=", "root").executeTakeFirst();
+    expect(raw?.webhook_secret).not.toContain("hook-s3cret");
+    expect(await syncs.webhookSecret("root")).toBe("hook-s3cret");
     await syncs.upsert({ name: "root", repoUrl: "/srv/fleet.git", branch: "main", paths: ["syncs"], managed: false });
+    expect(await syncs.webhookSecret("root")).toBe("hook-s3cret");
+    await syncs.record("root", { head: null, status: "failed", error: "cannot reach the remote" });
+    expect(await syncs.get("root")).toMatchObject({
+      status: "failed",
+      delete: false,
+      lastError: "cannot reach the remote",
+    });
     const error = {
       severity: "error" as const,
       code: "E_UNKNOWN_SERVER",
@@ -87,6 +111,7 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       appliedCommit: null,
       status: "invalid",
       errors: [error],
+      lastError: null,
     });
     await syncs.record("root", { head: "c3", status: "pending", pendingPlan: { deploys: [] } });
     expect(await syncs.get("root")).toMatchObject({ status: "pending", errors: [], pendingPlan: { deploys: [] } });

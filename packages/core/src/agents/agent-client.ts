@@ -1,13 +1,18 @@
-// Core's client for one agent: HTTPS with the passkey, and the agent's
-// certificate pinned on first contact. A request body (which may hold
-// secrets) is sent only after the certificate checked out.
+// Core's client for one agent. HTTPS with a self-signed certificate: trust
+// comes from its fingerprint, and no credential or body is sent to an agent
+// that has not proved it holds the trusted certificate. Every call has a
+// deadline: the connection, a whole short request, and the silence allowed
+// inside a long stream (the agent sends a keep-alive line every few seconds).
+import type { ClientRequest } from "node:http";
 import { Agent, request } from "node:https";
+import { createInterface } from "node:readline";
 import type { TLSSocket } from "node:tls";
 import {
   type ActionRequest,
   AgentHealth,
   AgentInfo,
   type DeployRequest,
+  ERROR_STATUS,
   type ErrorCode,
   HostStats,
   type StackAction,
@@ -17,45 +22,78 @@ import {
   TugError,
 } from "@tugboat/protocol";
 
-export interface PinPolicy {
-  /** The pinned fingerprint, or null before first contact. */
-  pinned: string | null;
-  /** Called once on first contact, to store the pin. */
-  onFirstContact(fingerprint: string): Promise<void>;
-  /** Called when the agent presents another certificate (the request is refused). */
-  onChanged(fingerprint: string): Promise<void>;
+export interface TrustPolicy {
+  /** The fingerprint core trusts for this server, or null before one is. */
+  trusted: string | null;
+  /** A fingerprint the server's TOML gives (`fingerprint = "…"`): trusted on first contact when it matches. */
+  declared: string;
+  /** Records the fingerprint as trusted. */
+  trust(fingerprint: string): Promise<void>;
+  /** Records a fingerprint that is not trusted (first contact, or a change), for an admin to accept. */
+  untrusted(fingerprint: string): Promise<void>;
 }
 
 export interface AgentClientOptions {
   server: string;
   address: string;
   passkey: string;
+  /** Deadline of the connection and TLS handshake. */
   timeoutSeconds: number;
-  pin: PinPolicy;
+  trust: TrustPolicy;
+  /** Aborts every call of this client (core is stopping). */
+  signal?: AbortSignal;
 }
 
+/** A short request (health, stats, status) gets this long in all. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** A stream (deploy, logs) may be silent this long; the agent writes a keep-alive line every 10 s. */
+const STREAM_IDLE_TIMEOUT_MS = 60_000;
+/** Replies larger than this are cut off: a confused or hostile peer cannot fill core's memory. */
+const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+const MAX_STREAM_BYTES = 256 * 1024 * 1024;
+
 // One connection per request and no TLS session reuse: every request shows its
-// certificate, so the pin is checked every time.
+// certificate, so its fingerprint is checked every time.
 const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0 });
+
+/** Fingerprints as openssl and Node print them: upper-case hex pairs joined by ":". */
+export function normalizeFingerprint(text: string): string {
+  const hex = text
+    .replace(/^sha256:/i, "")
+    .replace(/[^0-9a-f]/gi, "")
+    .toUpperCase();
+  return hex.match(/.{2}/g)?.join(":") ?? "";
+}
+
+interface CallOptions {
+  body?: unknown;
+  /** Read the reply as NDJSON lines as they arrive. */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+  /** For /health: allowed before the certificate is trusted, without credentials. */
+  beforeTrust?: boolean;
+}
 
 export class AgentClient {
   constructor(private readonly options: AgentClientOptions) {}
 
-  async health(): Promise<AgentHealth> {
-    return AgentHealth.parse(JSON.parse(await this.call("GET", "/health")));
+  async health(signal?: AbortSignal): Promise<AgentHealth> {
+    return AgentHealth.parse(
+      JSON.parse(await this.call("GET", "/health", { beforeTrust: true, ...(signal ? { signal } : {}) })),
+    );
   }
 
   async info(): Promise<AgentInfo> {
     return AgentInfo.parse(JSON.parse(await this.call("GET", "/info")));
   }
 
-  async stats(): Promise<HostStats> {
-    return HostStats.parse(JSON.parse(await this.call("GET", "/stats")));
+  async stats(signal?: AbortSignal): Promise<HostStats> {
+    return HostStats.parse(JSON.parse(await this.call("GET", "/stats", signal ? { signal } : {})));
   }
 
-  async status(stack: string, project: string): Promise<StackStatus> {
+  async status(stack: string, project: string, signal?: AbortSignal): Promise<StackStatus> {
     const path = `/stacks/${encodeURIComponent(stack)}/status?project=${encodeURIComponent(project)}`;
-    return StackStatus.parse(JSON.parse(await this.call("GET", path)));
+    return StackStatus.parse(JSON.parse(await this.call("GET", path, signal ? { signal } : {})));
   }
 
   /** Container log lines (NDJSON from the agent), until the reply ends or `signal` aborts (follow). */
@@ -70,7 +108,7 @@ export class AgentClient {
     const query = new URLSearchParams({ tail: String(options.tail), follow: options.follow ? "1" : "0" });
     if (options.service) query.set("service", options.service);
     const path = `/stacks/${encodeURIComponent(options.stack)}/logs?${query}`;
-    await this.call("GET", path, undefined, (line) => options.onLine(JSON.parse(line)), options.signal).catch(
+    await this.call("GET", path, { onLine: (line) => options.onLine(JSON.parse(line)), signal: options.signal }).catch(
       (error: unknown) => {
         if (!options.signal.aborted) throw error;
       },
@@ -92,10 +130,13 @@ export class AgentClient {
 
   private async stream(path: string, body: unknown, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     let result: StreamResult | undefined;
-    await this.call("POST", path, body, (line) => {
-      const event = StreamEvent.parse(JSON.parse(line));
-      if (event.type === "result") result = event;
-      onEvent(event);
+    await this.call("POST", path, {
+      body,
+      onLine: (line) => {
+        const event = StreamEvent.parse(JSON.parse(line));
+        if (event.type === "result") result = event;
+        onEvent(event);
+      },
     });
     // The agent went away mid-stream (crash, restart, network): the outcome is unknown, so the
     // deploy counts as one that never reached its agent and the next check tries it again.
@@ -111,66 +152,120 @@ export class AgentClient {
     return new TugError(code, message, cause === undefined ? undefined : { cause });
   }
 
+  /** Checks the certificate the agent presented; resolves when it may receive credentials. */
+  private async checkTrust(fingerprint: string, beforeTrust: boolean): Promise<boolean> {
+    const { trust, address, server } = this.options;
+    if (trust.trusted !== null) {
+      if (trust.trusted === fingerprint) return true;
+      await trust.untrusted(fingerprint);
+      throw this.error(
+        "E_AGENT_CERT_CHANGED",
+        `agent at ${address} presented certificate ${fingerprint}, not the trusted ${trust.trusted}; refused until an admin accepts it (POST /api/servers/${server}/accept-certificate with its fingerprint)`,
+      );
+    }
+    const declared = normalizeFingerprint(trust.declared);
+    if (declared && declared === fingerprint) {
+      await trust.trust(fingerprint);
+      return true;
+    }
+    await trust.untrusted(fingerprint);
+    if (beforeTrust) return false;
+    throw this.error(
+      "E_AGENT_UNTRUSTED",
+      declared
+        ? `agent at ${address} presented certificate ${fingerprint}, not the fingerprint in server "${server}"'s TOML (${declared}); nothing was sent to it`
+        : `agent at ${address} is not trusted yet: it presented certificate ${fingerprint}. If that is the fingerprint tug agent printed on ${server}, accept it (POST /api/servers/${server}/accept-certificate) or set fingerprint = "${fingerprint}" in the server's TOML; nothing was sent to it`,
+    );
+  }
+
   /** One request; with `onLine`, the reply is read as NDJSON lines as they arrive. */
-  private call(
-    method: string,
-    path: string,
-    body?: unknown,
-    onLine?: (line: string) => void,
-    signal?: AbortSignal,
-  ): Promise<string> {
-    const { server, address, passkey, timeoutSeconds, pin } = this.options;
+  private call(method: string, path: string, call: CallOptions = {}): Promise<string> {
+    const { server, address, passkey, timeoutSeconds } = this.options;
     const url = `${address.replace(/\/$/, "")}${path}`;
+    const signals = [call.signal, this.options.signal].filter((s): s is AbortSignal => s !== undefined);
+    if (!call.onLine) signals.push(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    const signal = AbortSignal.any(signals);
     return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(url, {
-        method,
-        agent: tlsAgent,
-        rejectUnauthorized: false, // self-signed: trust comes from the pinned fingerprint
-        headers: {
-          authorization: `Bearer ${passkey}`,
-          ...(payload === undefined
-            ? {}
-            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
-        },
-        ...(signal ? { signal } : {}),
-      });
-      req.setTimeout(timeoutSeconds * 1000, () => {
-        // Only the connection and the first byte are bounded: a streamed deploy may run for minutes.
-        if (!req.reusedSocket)
-          req.destroy(
+      const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+      let settled = false;
+      // Every timer of this call, cleared when it settles: none may keep a stopping core alive.
+      const timers = new Set<NodeJS.Timeout>();
+      const settle = () => {
+        settled = true;
+        for (const timer of timers) clearTimeout(timer);
+      };
+      const fail = (error: TugError) => {
+        if (settled) return;
+        settle();
+        req.destroy();
+        reject(error);
+      };
+      const succeed = (text: string) => {
+        if (settled) return;
+        settle();
+        resolve(text);
+      };
+      let req: ClientRequest;
+      try {
+        req = request(url, {
+          method,
+          agent: tlsAgent,
+          rejectUnauthorized: false, // self-signed: trust comes from the fingerprint
+          headers:
+            payload === undefined
+              ? {}
+              : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        });
+      } catch (error) {
+        reject(this.error("E_AGENT_UNREACHABLE", `agent address ${address} of ${server} is not a valid URL`, error));
+        return;
+      }
+      const onAbort = () =>
+        fail(
+          this.options.signal?.aborted
+            ? this.error("E_AGENT_UNREACHABLE", `core is stopping; ${method} ${path} on ${server} was cut off`)
+            : call.signal?.aborted
+              ? this.error("E_AGENT_UNREACHABLE", `${method} ${path} on ${server} was cancelled`)
+              : this.error(
+                  "E_AGENT_UNREACHABLE",
+                  `agent at ${address} did not finish ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+                ),
+        );
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      req.on("close", () => signal.removeEventListener("abort", onAbort));
+      const connectTimer = setTimeout(
+        () =>
+          fail(
             this.error(
               "E_AGENT_UNREACHABLE",
               `agent at ${address} did not answer within ${timeoutSeconds} s; is tug agent running on ${server}?`,
             ),
-          );
-      });
+          ),
+        timeoutSeconds * 1000,
+      );
+      timers.add(connectTimer);
       req.on("socket", (socket) => {
         socket.once("secureConnect", () => {
           const fingerprint = (socket as TLSSocket).getPeerCertificate().fingerprint256;
-          const checked =
-            pin.pinned === null
-              ? pin.onFirstContact(fingerprint)
-              : pin.pinned === fingerprint
-                ? Promise.resolve()
-                : pin.onChanged(fingerprint).then(() => {
-                    throw this.error(
-                      "E_AGENT_CERT_CHANGED",
-                      `agent at ${address} presented certificate ${fingerprint}, not the pinned ${pin.pinned}; refused until an admin accepts it (POST /api/servers/${server}/accept-certificate)`,
-                    );
-                  });
-          checked.then(
-            () => {
-              req.setTimeout(0);
+          this.checkTrust(fingerprint, call.beforeTrust ?? false).then(
+            (trusted) => {
+              clearTimeout(connectTimer);
+              if (settled) return;
+              // Credentials only to the trusted certificate; /health before trust goes without.
+              if (trusted) req.setHeader("authorization", `Bearer ${passkey}`);
               req.end(payload);
             },
-            (error: unknown) => req.destroy(error as Error),
+            (error: unknown) => {
+              clearTimeout(connectTimer);
+              fail(error instanceof TugError ? error : this.error("E_INTERNAL", String(error)));
+            },
           );
         });
       });
       req.on("error", (error) => {
-        if (error instanceof TugError) return reject(error);
-        reject(
+        clearTimeout(connectTimer);
+        fail(
           this.error(
             "E_AGENT_UNREACHABLE",
             `agent at ${address} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); is tug agent running on ${server}?`,
@@ -179,18 +274,37 @@ export class AgentClient {
         );
       });
       req.on("response", (res) => {
-        let text = "";
-        let pending = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          if (onLine && res.statusCode === 200) {
-            const lines = (pending + chunk).split("\n");
-            pending = lines.pop() ?? "";
-            for (const line of lines) if (line) onLine(line);
-          } else text += chunk;
+        const streaming = call.onLine !== undefined && res.statusCode === 200;
+        const limit = streaming ? MAX_STREAM_BYTES : MAX_REPLY_BYTES;
+        let received = 0;
+        let idle: NodeJS.Timeout | undefined;
+        const touch = () => {
+          if (!streaming || settled) return;
+          if (idle) {
+            clearTimeout(idle);
+            timers.delete(idle);
+          }
+          idle = setTimeout(
+            () =>
+              fail(
+                this.error(
+                  "E_AGENT_UNREACHABLE",
+                  `agent at ${address} went silent for ${STREAM_IDLE_TIMEOUT_MS / 1000} s during ${path}; the outcome is unknown`,
+                ),
+              ),
+            STREAM_IDLE_TIMEOUT_MS,
+          );
+          timers.add(idle);
+        };
+        touch();
+        res.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          touch();
+          if (received > limit)
+            fail(this.error("E_AGENT_ERROR", `agent on ${server} sent more than ${limit} bytes for ${path}`));
         });
         res.on("error", (error) =>
-          reject(
+          fail(
             this.error(
               "E_AGENT_UNREACHABLE",
               `agent at ${address} dropped the connection (${(error as NodeJS.ErrnoException).code ?? error.message})`,
@@ -198,30 +312,60 @@ export class AgentClient {
             ),
           ),
         );
+        if (streaming) {
+          const lines = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
+          // readline re-emits the reply's error (the agent died mid-stream); res's own handler reports it.
+          lines.on("error", () => undefined);
+          lines.on("line", (line) => {
+            if (!line || settled) return; // empty lines are the agent's keep-alives
+            try {
+              call.onLine?.(line);
+            } catch (error) {
+              fail(
+                this.error(
+                  "E_AGENT_ERROR",
+                  `agent on ${server} sent a malformed line during ${path}: ${(error as Error).message}`,
+                ),
+              );
+            }
+          });
+          lines.on("close", () => {
+            clearTimeout(idle);
+            succeed("");
+          });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () => {
-          if (pending && onLine) onLine(pending);
+          const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
-          if (status === 401)
-            return reject(
-              this.error(
-                "E_AGENT_UNAUTHORIZED",
-                `agent at ${address} refused the passkey; check TUG_AGENT_PASSKEY on ${server}`,
-              ),
-            );
-          if (status >= 400) {
-            const detail = (() => {
-              try {
-                return (JSON.parse(text) as { error?: { code: string; message: string } }).error;
-              } catch {
-                return undefined;
-              }
-            })();
-            const code = detail?.code === "E_STACK_BUSY" ? "E_STACK_BUSY" : "E_AGENT_ERROR";
-            return reject(this.error(code, `agent on ${server}: ${detail?.message ?? `HTTP ${status}`}`));
-          }
-          resolve(text);
+          if (status < 400) return succeed(text);
+          fail(this.replyError(status, text));
         });
       });
     });
+  }
+
+  /** The agent's error as core reports it: its code kept where core knows it. */
+  private replyError(status: number, text: string): TugError {
+    const { server, address } = this.options;
+    let detail: { code?: string; message?: string } | undefined;
+    try {
+      detail = (JSON.parse(text) as { error?: { code: string; message: string } }).error;
+    } catch {
+      detail = undefined;
+    }
+    const message = `agent on ${server}: ${detail?.message ?? `HTTP ${status}`}`;
+    if (status === 401)
+      return this.error(
+        "E_AGENT_UNAUTHORIZED",
+        `agent at ${address} refused the passkey; check the passkey of ${server}`,
+      );
+    if (status === 403) return this.error("E_AGENT_UNAUTHORIZED", message);
+    const code = detail?.code;
+    if (code && code in ERROR_STATUS && code !== "E_UNAUTHORIZED" && code !== "E_FORBIDDEN")
+      return this.error(code as ErrorCode, message);
+    return this.error("E_AGENT_ERROR", message);
   }
 }

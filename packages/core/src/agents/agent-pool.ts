@@ -1,26 +1,45 @@
-// One AgentClient per server, with the server's passkey (or core's) and the
-// certificate pin kept in the database.
-
-import { AgentClient } from "./agent-client.js";
+// One AgentClient per server, with the settings its sync declares (address,
+// passkey, declared fingerprint) and the trust core keeps in the database.
+// Each sync's servers are replaced whole when it is applied or restored, so a
+// server removed from the repository gets nothing more from core.
+import { AgentClient, normalizeFingerprint } from "./agent-client.js";
 import type { ServerStore } from "./server-store.js";
 
 export interface ServerSettings {
   address: string;
   passkey: string;
   timeoutSeconds: number;
+  /** The certificate fingerprint the server's TOML gives, "" when none. */
+  fingerprint: string;
 }
 
 export class AgentPool {
-  private readonly settings = new Map<string, ServerSettings>();
+  private readonly settings = new Map<string, ServerSettings & { sync: string }>();
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly servers: ServerStore,
     private readonly defaultPasskey: string,
   ) {}
 
-  /** Called by the sync engine with each server's settings from the repository. */
-  configure(server: string, settings: { address: string; passkey: string; timeoutSeconds: number }): void {
-    this.settings.set(server, { ...settings, passkey: settings.passkey || this.defaultPasskey });
+  /** The servers one sync declares, replacing what that sync declared before. */
+  configureSync(sync: string, servers: ReadonlyMap<string, ServerSettings>): void {
+    for (const [name, current] of this.settings) {
+      if (current.sync === sync && !servers.has(name)) this.settings.delete(name);
+    }
+    for (const [name, settings] of servers) {
+      this.settings.set(name, { ...settings, sync, passkey: settings.passkey || this.defaultPasskey });
+    }
+  }
+
+  /** The passkeys core sends, for masking. */
+  passkeys(): string[] {
+    return [...new Set([...this.settings.values()].map((s) => s.passkey).filter(Boolean))];
+  }
+
+  /** Cuts off every request in flight and refuses new ones: core is stopping. */
+  close(): void {
+    this.shutdown.abort();
   }
 
   async client(server: string): Promise<AgentClient | undefined> {
@@ -32,10 +51,14 @@ export class AgentPool {
       address: settings.address,
       passkey: settings.passkey,
       timeoutSeconds: Math.max(settings.timeoutSeconds, 3),
-      pin: {
-        pinned: row.fingerprint,
-        onFirstContact: (fingerprint) => this.servers.pin(server, fingerprint),
-        onChanged: (fingerprint) => this.servers.recordChangedFingerprint(server, fingerprint),
+      signal: this.shutdown.signal,
+      trust: {
+        trusted: row.fingerprint,
+        declared: normalizeFingerprint(settings.fingerprint),
+        trust: (fingerprint) => this.servers.pin(server, fingerprint),
+        untrusted: async (fingerprint) => {
+          if (row.pendingFingerprint !== fingerprint) await this.servers.recordChangedFingerprint(server, fingerprint);
+        },
       },
     });
   }

@@ -16,6 +16,8 @@ export interface ServerRow {
   agentVersion: string | null;
   fingerprint: string | null;
   pendingFingerprint: string | null;
+  /** The sync that declares it. */
+  sync: string;
 }
 
 const now = () => new Date().toISOString();
@@ -23,8 +25,16 @@ const now = () => new Date().toISOString();
 export class ServerStore {
   constructor(private readonly db: Db) {}
 
-  async upsert(input: { name: string; address: string; enabled: boolean; region: string; tags?: string[] }) {
+  async upsert(input: {
+    name: string;
+    sync: string;
+    address: string;
+    enabled: boolean;
+    region: string;
+    tags?: string[];
+  }) {
     const values = {
+      sync: input.sync,
       address: input.address,
       enabled: input.enabled ? 1 : 0,
       region: input.region,
@@ -72,7 +82,7 @@ export class ServerStore {
       .execute();
   }
 
-  /** Pins a fingerprint (first contact, or an admin accepting a change). */
+  /** Trusts a fingerprint (given in TOML, or accepted by an admin). */
   async pin(name: string, fingerprint: string) {
     await this.db
       .updateTable("servers")
@@ -112,5 +122,6 @@ function toRow(row: Selectable<ServersTable>): ServerRow {
     agentVersion: row.agent_version,
     fingerprint: row.fingerprint,
     pendingFingerprint: row.pending_fingerprint,
+    sync: row.sync,
   };
 }

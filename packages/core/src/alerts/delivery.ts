@@ -24,6 +24,8 @@ export class AlertDelivery {
       backoffMs: readonly number[];
       log: (line: string) => void;
       defaultZone?: string;
+      /** Alerters may post to loopback and private addresses. */
+      allowPrivate: boolean;
     },
   ) {}
 
@@ -65,7 +67,7 @@ export class AlertDelivery {
     };
     const id = await this.deps.store.addDelivery(alert.id, name, "test");
     try {
-      await sendAlert(alerter.config.endpoint, alert, "test");
+      await sendAlert(alerter.config.endpoint, alert, "test", { allowPrivate: this.deps.allowPrivate });
       await this.deps.store.recordAttempt(id, { status: "sent" });
     } catch (error) {
       await this.deps.store.recordAttempt(id, { status: "failed", error: (error as Error).message });
@@ -100,9 +102,12 @@ export class AlertDelivery {
 
   private track(work: Promise<void>) {
     // A failure to record an attempt (the database) is logged, never an unhandled rejection.
-    const safe = work.catch((error: Error) => this.deps.log(`alert delivery: ${error.message}`));
+    const safe: Promise<void> = work
+      .catch((error: Error) => this.deps.log(`alert delivery: ${error.message}`))
+      .then(() => {
+        this.inFlight.delete(safe);
+      });
     this.inFlight.add(safe);
-    void safe.finally(() => this.inFlight.delete(safe));
   }
 
   private async attempt(id: number, name: string, alert: AlertRecord, event: DeliveryEvent, attempt: number) {
@@ -112,7 +117,7 @@ export class AlertDelivery {
       return;
     }
     try {
-      await sendAlert(alerter.config.endpoint, alert, event);
+      await sendAlert(alerter.config.endpoint, alert, event, { allowPrivate: this.deps.allowPrivate });
       await this.deps.store.recordAttempt(id, { status: "sent" });
     } catch (error) {
       const message = (error as Error).message;

@@ -65,6 +65,23 @@ describe("server rules", () => {
     expect(seen.filter((o) => o.severity !== null).map((o) => o.type)).toEqual(["ServerCertificateChanged"]);
   });
 
+  it("calls a changed certificate critical, and a first contact awaiting an admin a warning", () => {
+    const observe = (trustedFingerprint: string | null) =>
+      serverObservations({
+        server: "apollo",
+        settings,
+        reachable: true,
+        pendingFingerprint: "CC:DD",
+        trustedFingerprint,
+        coreVersion: "0.1.0",
+      }).find((o) => o.type === "ServerCertificateChanged");
+    expect(observe("AA:BB")).toMatchObject({
+      severity: "critical",
+      message: expect.stringContaining("different certificate"),
+    });
+    expect(observe(null)).toMatchObject({ severity: "warning", message: expect.stringContaining("not trusted yet") });
+  });
+
   it("raises a version mismatch, and respects the send_* switches", () => {
     const seen = serverObservations({
       server: "apollo",

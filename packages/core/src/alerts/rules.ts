@@ -45,6 +45,8 @@ export function serverObservations(input: {
   agentVersion?: string | null;
   coreVersion: string;
   pendingFingerprint?: string | null;
+  /** The fingerprint core trusts; null when none is yet (first contact). */
+  trustedFingerprint?: string | null;
   stats?: HostStats;
 }): Observation[] {
   const { server, settings } = input;
@@ -67,10 +69,13 @@ export function serverObservations(input: {
     ...base,
     condition: `server-certificate:${server}`,
     type: "ServerCertificateChanged",
-    severity: input.pendingFingerprint ? "critical" : null,
-    message: input.pendingFingerprint
-      ? `${server}'s agent presented a different certificate; core refuses it until an admin accepts it`
-      : `${server}'s certificate is trusted`,
+    // A changed certificate may be an impostor: critical. A first contact waits for an admin: a warning.
+    severity: input.pendingFingerprint ? (input.trustedFingerprint ? "critical" : "warning") : null,
+    message: !input.pendingFingerprint
+      ? `${server}'s certificate is trusted`
+      : input.trustedFingerprint
+        ? `${server}'s agent presented a different certificate; core refuses it until an admin accepts it`
+        : `${server}'s agent is not trusted yet (certificate ${input.pendingFingerprint}); core sends it nothing until an admin accepts that fingerprint or the server's TOML gives it`,
     details: input.pendingFingerprint ? { fingerprint: input.pendingFingerprint } : {},
     openAfter: 1,
   });

@@ -50,10 +50,23 @@ export const CoreConfig = z.object({
     .number()
     .positive()
     .default(24 * 7),
+  /** How long a client may take to send a whole request (headers and body), in seconds. */
+  request_timeout_seconds: z.coerce.number().positive().default(30),
+  /** Core's key (HMACs of secret values, secrets sealed in the database); "": <data_dir>/core.key. */
+  key_file: z.string().default(""),
+  /**
+   * Which syncs may use which TUG_SECRET_* values: `NAME=sync1,sync2;OTHER=root`. A secret not
+   * listed is available to every sync.
+   */
+  secret_scopes: z.string().default(""),
+  /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
+  alerter_allow_private: Bool.default(false),
 });
 export type CoreConfig = z.output<typeof CoreConfig> & {
   /** Secret variable values held by core: TUG_SECRET_<NAME>=value. */
   secrets: Record<string, string>;
+  /** From secret_scopes: secret name → the syncs that may use it (unlisted: every sync). */
+  secretScopes: ReadonlyMap<string, readonly string[]>;
 };
 
 export async function loadCoreConfig(options: {
@@ -86,10 +99,46 @@ export async function loadCoreConfig(options: {
       `core config: TUG_${issue?.path.join(".").toUpperCase()} ${issue?.message}`,
     );
   }
+  const scopes = parseSecretScopes(parsed.data.secret_scopes);
   const secrets = Object.fromEntries(
     Object.entries(env).flatMap(([name, value]) =>
-      name.startsWith("TUG_SECRET_") && value ? [[name.slice(11), value]] : [],
+      name.startsWith("TUG_SECRET_") && name !== "TUG_SECRET_SCOPES" && value ? [[name.slice(11), value]] : [],
     ),
   );
-  return { ...parsed.data, secrets };
+  for (const name of scopes.keys())
+    if (!(name in secrets))
+      throw new TugError(
+        "E_INVALID_REQUEST",
+        `core config: TUG_SECRET_SCOPES names ${name}, but TUG_SECRET_${name} is not set`,
+      );
+  return { ...parsed.data, secrets, secretScopes: scopes };
+}
+
+/** `NAME=sync1,sync2;OTHER=root` → name → the syncs that may use it. */
+function parseSecretScopes(text: string): Map<string, string[]> {
+  const scopes = new Map<string, string[]>();
+  for (const part of text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [name, syncs] = part.split("=");
+    const list = (syncs ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (!name || list.length === 0)
+      throw new TugError(
+        "E_INVALID_REQUEST",
+        `core config: TUG_SECRET_SCOPES entry "${part}" is not NAME=sync[,sync…]`,
+      );
+    scopes.set(name.trim(), list);
+  }
+  return scopes;
+}
+
+/** The core-held secrets one sync may use. */
+export function secretsFor(config: CoreConfig, sync: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config.secrets).filter(([name]) => config.secretScopes.get(name)?.includes(sync) ?? true),
+  );
 }

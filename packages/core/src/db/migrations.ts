@@ -164,12 +164,32 @@ const tagsAndDeployTime: Migration = {
   },
 };
 
+/**
+ * Each server records the sync that declares it (a sync may change only its
+ * own resources); a sync keeps its `delete` setting and why its last check
+ * failed.
+ */
+const ownership: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable("servers")
+      .addColumn("sync", "text", (c) => c.notNull().defaultTo(""))
+      .execute();
+    await db.schema
+      .alterTable("syncs")
+      .addColumn("delete_missing", "integer", (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable("syncs").addColumn("last_error", "text").execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     "001_initial": initial(dialect),
     "002_observability": observability(dialect),
     "003_tags_and_deploy_time": tagsAndDeployTime,
+    "004_ownership": ownership,
   };
 }
 

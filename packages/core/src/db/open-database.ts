@@ -1,6 +1,6 @@
 // Opens core's database: SQLite in the data dir by default, PostgreSQL when
 // a postgres:// URL is given; one Kysely query layer over both.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -26,8 +26,12 @@ export async function openDatabase(
     return { db, kind: "postgres", describe: options.url.replace(/\/\/[^@/]*@/, "//***@") };
   }
   if (options.url) throw new Error(`TUG_DATABASE_URL must start with postgres:// (got ${options.url.split(":")[0]}:…)`);
-  mkdirSync(options.dataDir, { recursive: true });
+  // The database holds sessions, key hashes and sealed secrets: only core's user may read it.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const file = join(options.dataDir, "tugboat.db");
+  closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600); // SQLite gives its -wal and -shm files the database file's mode
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");

@@ -9,8 +9,12 @@ export interface SyncsTable {
   /** JSON array of resource paths. */
   paths: string;
   managed: number;
-  /** This sync's own webhook secret ("" : core's TUG_WEBHOOK_SECRET). */
+  /** This sync's own webhook secret, sealed with core's key ("": core's TUG_WEBHOOK_SECRET). */
   webhook_secret: string;
+  /** 1: resources no longer declared are deleted (the sync's `delete`). */
+  delete_missing: number;
+  /** Why the last check failed before it could read a commit (an unreachable remote, …). */
+  last_error: string | null;
   /** The sync whose repository declared this one; null for the root sync. */
   declared_by: string | null;
   /** The last commit seen on the branch, valid or not. */
@@ -38,10 +42,12 @@ export interface ServersTable {
   last_seen: string | null;
   last_error: string | null;
   agent_version: string | null;
-  /** The pinned certificate fingerprint (set on first contact). */
+  /** The trusted certificate fingerprint: given in TOML, or accepted by an admin. */
   fingerprint: string | null;
-  /** A different fingerprint the agent presented, refused until accepted. */
+  /** A fingerprint the agent presented that is not trusted (yet): first contact, or a change. */
   pending_fingerprint: string | null;
+  /** The sync that declares this server: only it may change or remove it. */
+  sync: string;
   updated_at: string;
 }
 

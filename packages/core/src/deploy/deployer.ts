@@ -4,7 +4,11 @@
 import type { FingerprintParts, FleetStack, StackSource } from "@tugboat/config";
 import type { DeployRequest, StackAction, StreamResult } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
+import pLimit, { type LimitFunction } from "p-limit";
+import pRetry from "p-retry";
 import type { AgentPool } from "../agents/agent-pool.js";
+import type { Background } from "../process/background.js";
+import { settledWithin } from "../process/settle.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import type { Trigger } from "../updates/update-store.js";
 import type { StackStore } from "./stack-store.js";
@@ -17,6 +21,8 @@ export interface DeployJob {
   fingerprint: string;
   parts: FingerprintParts;
   reasons: string[];
+  /** Services to recreate although their configuration is unchanged (a bind-mounted file changed). */
+  recreate: string[];
   wave: number;
 }
 
@@ -34,22 +40,6 @@ export interface JobOutcome {
   code?: string;
 }
 
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-    try {
-      return await work();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export function envFileContent(stack: FleetStack): string {
   return stack.environment.map((entry) => `${entry.name}=${entry.value}\n`).join("");
 }
@@ -65,7 +55,9 @@ export function deployRequest(job: DeployJob): DeployRequest {
     projectName: stack.projectName,
     envFilePath: stack.config.env_file_path,
     environment: envFileContent(stack),
-    secrets: stack.environment.filter((e) => e.secret).map((e) => e.value),
+    // The secret values themselves, and every value holding one: masked in all the agent reports.
+    secrets: [...new Set([...stack.secretValues, ...stack.environment.filter((e) => e.secret).map((e) => e.value)])],
+    recreate: job.recreate,
     additionalEnvFiles: stack.config.additional_env_files,
     pull: stack.config.auto_pull,
     ignoreServices: stack.config.ignore_services,
@@ -80,10 +72,16 @@ export function sourceUrl(source: StackSource, syncUrl: string): string {
 
 export class Deployer {
   private readonly stackQueues = new Map<string, Promise<unknown>>();
-  private readonly hostLimits = new Map<string, Semaphore>();
+  private readonly hostLimits = new Map<string, LimitFunction>();
 
   constructor(
-    private readonly deps: { agents: AgentPool; stacks: StackStore; log: UpdateLog; parallelPerHost: number },
+    private readonly deps: {
+      agents: AgentPool;
+      stacks: StackStore;
+      log: UpdateLog;
+      parallelPerHost: number;
+      background: Background;
+    },
   ) {}
 
   /** Runs `work` after every earlier action on the same stack. */
@@ -94,10 +92,15 @@ export class Deployer {
     return next;
   }
 
-  private host(server: string): Semaphore {
+  /** Resolves once every queued action has ended, or after `ms` (core is stopping). */
+  idle(ms: number): Promise<void> {
+    return settledWithin(this.stackQueues.values(), ms);
+  }
+
+  private host(server: string): LimitFunction {
     let limit = this.hostLimits.get(server);
     if (!limit) {
-      limit = new Semaphore(this.deps.parallelPerHost);
+      limit = pLimit(this.deps.parallelPerHost);
       this.hostLimits.set(server, limit);
     }
     return limit;
@@ -158,7 +161,7 @@ export class Deployer {
       reasons: job.reasons,
     });
     const done = this.queued(name, () =>
-      this.host(job.stack.server).run(async () => {
+      this.host(job.stack.server)(async () => {
         const request = deployRequest(job);
         const writer = this.deps.log.writer(updateId, request.secrets ?? []);
         await this.deps.log.store.start(updateId);
@@ -194,22 +197,23 @@ export class Deployer {
    * one runs, for instance one a previous core started before it stopped: wait
    * for it instead of failing.
    */
-  private async whenNotBusy<T>(stack: string, emit: (event: unknown) => void, work: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + 10 * 60_000;
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!(error instanceof TugError && error.code === "E_STACK_BUSY") || Date.now() > deadline) throw error;
-        emit({
-          type: "log",
-          step: "queue",
-          stream: "stdout",
-          line: `${stack} is busy on its agent with an earlier action; retrying in ${delay / 1000} s`,
-        });
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  private whenNotBusy<T>(stack: string, emit: (event: unknown) => void, work: () => Promise<T>): Promise<T> {
+    return pRetry(work, {
+      retries: 60,
+      minTimeout: 1000,
+      maxTimeout: 15_000,
+      maxRetryTime: 10 * 60_000,
+      shouldRetry: ({ error }) => error instanceof TugError && error.code === "E_STACK_BUSY",
+      onFailedAttempt: ({ error }) => {
+        if (error instanceof TugError && error.code === "E_STACK_BUSY")
+          emit({
+            type: "log",
+            step: "queue",
+            stream: "stdout",
+            line: `${stack} is busy on its agent with an earlier action; waiting for it`,
+          });
+      },
+    });
   }
 
   private async finishStack(name: string, result: StreamResult, job: DeployJob) {
@@ -227,7 +231,12 @@ export class Deployer {
       targetName: options.stack,
       ...options.trigger,
     });
-    void this.queued(options.stack, async () => {
+    this.deps.background(`${options.action} of ${options.stack}`, this.runAction(updateId, options));
+    return updateId;
+  }
+
+  private runAction(updateId: string, options: { stack: string; server: string; action: StackAction }): Promise<void> {
+    return this.queued(options.stack, async () => {
       const writer = this.deps.log.writer(updateId);
       await this.deps.log.store.start(updateId);
       try {
@@ -249,7 +258,6 @@ export class Deployer {
         );
       }
     });
-    return updateId;
   }
 }
 

@@ -1,36 +1,128 @@
-// Core's HTTP server: the API, webhooks, and one place that turns errors into responses.
-
+// Core's HTTP server: every route declares its params, query, body and reply
+// with zod (replies are serialized through their schema, so nothing
+// undeclared leaves core), OpenAPI is generated from those routes, one hook
+// checks roles, and one place turns errors into responses.
 import { fileURLToPath } from "node:url";
 import rateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import { GitError } from "@tugboat/git";
 import { TugError } from "@tugboat/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
+import {
+  createSerializerCompiler,
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
+import { API_PATHS, authorize, type RouteRole } from "./auth-hooks.js";
 import type { CoreContext } from "./context.js";
 import { apiRoutes } from "./routes/api.js";
+import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { serveUi } from "./static-ui.js";
 
-export async function buildApp(ctx: CoreContext): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: 2 * 1024 * 1024 });
+/** One route of the API as declared: what the inventory test checks. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  role: RouteRole | undefined;
+  /** Status codes with a declared reply schema. */
+  replies: string[];
+}
+
+export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance; routes: RouteInfo[] }> {
+  const app = Fastify({
+    bodyLimit: 2 * 1024 * 1024,
+    // A client that trickles its request is cut off; idle keep-alive sockets are closed.
+    requestTimeout: ctx.config.request_timeout_seconds * 1000,
+    // Node checks those deadlines only this often (30 s by default).
+    http: {
+      connectionsCheckingInterval: 1000,
+      headersTimeout: Math.min(10_000, ctx.config.request_timeout_seconds * 1000),
+    },
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 10_000,
+    // Closing core ends open event streams instead of waiting for them.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  const routes: RouteInfo[] = [];
+  app.addHook("onRoute", (route) => {
+    if (!API_PATHS.test(route.url) || route.method === "HEAD") return;
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      routes.push({
+        method,
+        url: route.url,
+        role: route.config?.role,
+        replies: Object.keys((route.schema?.response as Record<string, unknown> | undefined) ?? {}),
+      });
+    }
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Every string of every reply goes through the masker: a secret value never leaves core.
+  app.setSerializerCompiler(
+    createSerializerCompiler({
+      replacer: (_key, value) => (typeof value === "string" ? ctx.masker.mask(value) : value),
+    }),
+  );
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Tugboat core API", version: ctx.version },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: (document) => {
+      const transformed = jsonSchemaTransform(document);
+      const role = document.route.config?.role;
+      const schema = transformed.schema as Record<string, unknown>;
+      if (role && role !== "public" && role !== "webhook") {
+        schema.security = [{ bearer: [] }];
+        schema["x-tugboat-role"] = role;
+        schema.description = [`Needs the ${role} role.`, schema.description].filter(Boolean).join(" ");
+      }
+      return transformed;
+    },
+  });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
       new TugError("E_RATE_LIMITED", `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
+  app.addHook("onRequest", authorize(ctx.users));
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof TugError) return reply.status(error.status).send(error.toBody());
+    const mask = (text: string) => ctx.masker.mask(text);
+    if (error instanceof TugError)
+      return reply.status(error.status).send({ error: { code: error.code, message: mask(error.message) } });
+    if (error instanceof GitError)
+      return reply.status(502).send({ error: { code: "E_GIT_FAILED", message: mask(error.message) } });
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const problems = error.validation.map((issue) => {
+        const where = [error.validationContext, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+        return `${where}: ${issue.message}`;
+      });
+      return reply.status(400).send({ error: { code: "E_INVALID_REQUEST", message: mask(problems.join("; ")) } });
+    }
+    if (isResponseSerializationError(error)) {
+      ctx.say(`reply of ${error.method} ${error.url} does not match its schema: ${String(error.cause)}`);
+      return reply.status(500).send({
+        error: { code: "E_INTERNAL", message: `reply of ${error.method} ${error.url} does not match its schema` },
+      });
+    }
     const status = (error as { statusCode?: number }).statusCode;
-    if (status && status < 500)
-      return reply.status(status).send({ error: { code: "E_INVALID_REQUEST", message: (error as Error).message } });
-    return reply.status(500).send({ error: { code: "E_INTERNAL", message: (error as Error).message } });
+    const message = mask((error as Error).message);
+    if (status && status < 500) return reply.status(status).send({ error: { code: "E_INVALID_REQUEST", message } });
+    return reply.status(500).send({ error: { code: "E_INTERNAL", message } });
   });
+  await authRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await stackDetailRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   await serveUi(app, ctx.config.ui_dir || fileURLToPath(new URL("../../../web/dist", import.meta.url)));
-  return app;
+  return { app, routes };
 }

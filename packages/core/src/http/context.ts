@@ -11,6 +11,8 @@ import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import type { CoreKey } from "../secrets/core-key.js";
+import type { SecretMasker } from "../secrets/masker.js";
 import type { RepoMirrors } from "../sync/repo-mirror.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
@@ -28,6 +30,13 @@ export interface CoreContext {
   engine: SyncEngine;
   agents: AgentPool;
   mirrors: RepoMirrors;
+  /** Every secret value core knows; everything core sends passes through it. */
+  masker: SecretMasker;
+  key: CoreKey;
+  /** Core's own log (masked). */
+  say(line: string): void;
+  /** Starts work nobody waits for; a failure is logged, never an unhandled rejection. */
+  background(what: string, work: Promise<unknown>): void;
   observability: {
     metrics: MetricStore;
     retention: Retention;

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import { TugError } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
-
-const API_PATHS = /^\/(api|webhooks|metrics)(\/|$)/;
+import { API_PATHS } from "./auth-hooks.js";
 
 export async function serveUi(app: FastifyInstance, dir: string): Promise<void> {
   const built = existsSync(join(dir, "index.html"));

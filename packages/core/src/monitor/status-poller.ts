@@ -1,6 +1,8 @@
 // Every 15 s (by default): asks each agent for its health, host stats and each
 // stack's containers; stores reachability, stack state and a metrics sample,
-// and feeds what it saw to the alert rules.
+// and feeds what it saw to the alert rules. Each server is polled on its own:
+// one that hangs (every request has a deadline) delays nobody else, and is
+// not polled twice at once.
 import type { HostStats } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
@@ -25,7 +27,8 @@ export interface StatusPollerDeps {
 
 export class StatusPoller {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
   private readonly restarts = new Map<string, RestartHistory>();
   /** The last stats of each server (for /metrics). */
   readonly latestStats = new Map<string, HostStats>();
@@ -34,36 +37,36 @@ export class StatusPoller {
 
   start(): void {
     this.timer = setInterval(() => {
-      void this.pollOnce();
+      this.pollOnce().catch((error: Error) => this.deps.log(`status poll failed: ${error.message}`));
     }, this.deps.intervalMs);
     this.timer.unref();
   }
 
+  /** Stops the timer and cuts off the polls in flight. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    this.abort.abort();
+    await Promise.allSettled(this.inFlight.values());
   }
 
-  /** One round over every server; overlapping rounds are skipped. */
-  pollOnce(): Promise<void> {
-    this.running ??= this.poll()
-      .catch((error: Error) => this.deps.log(`status poll failed: ${error.message}`))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
-  }
-
-  private async poll(): Promise<void> {
-    const stacks = await this.deps.stacks.list();
+  /** One round: each server not being polled already is polled now; resolves when they all end. */
+  async pollOnce(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const [servers, stacks] = await Promise.all([this.deps.servers.list(), this.deps.stacks.list()]);
     await Promise.all(
-      // One server's trouble (a database error, a malformed reply) never stops the others' polls.
-      (await this.deps.servers.list()).map((server) =>
-        this.pollServer(
+      servers.map((server) => {
+        const running = this.inFlight.get(server.name);
+        if (running !== undefined) return running;
+        // One server's trouble (a database error, a malformed reply) never stops the others' polls.
+        const poll = this.pollServer(
           server,
           stacks.filter((s) => s.server === server.name && s.state !== "deploying"),
-        ).catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`)),
-      ),
+        )
+          .catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`))
+          .finally(() => this.inFlight.delete(server.name));
+        this.inFlight.set(server.name, poll);
+        return poll;
+      }),
     );
   }
 
@@ -75,7 +78,7 @@ export class StatusPoller {
     let agentVersion: string | undefined;
     let error: string | undefined;
     try {
-      agentVersion = (await client.health()).version;
+      agentVersion = (await client.health(this.abort.signal)).version;
       await servers.recordContact(server.name, { reachable: true, agentVersion });
     } catch (cause) {
       error = (cause as Error).message;
@@ -85,7 +88,7 @@ export class StatusPoller {
     const reachable = error === undefined;
     let stats: HostStats | undefined;
     if (reachable && settings.stats_monitoring) {
-      stats = await client.stats().catch(() => undefined);
+      stats = await client.stats(this.abort.signal).catch(() => undefined);
       if (stats) {
         this.latestStats.set(server.name, stats);
         await metrics.insertSamples(server.name, [
@@ -95,7 +98,8 @@ export class StatusPoller {
     }
     if (server.enabled) {
       // Read again: the health call above is where a changed certificate gets recorded.
-      const pendingFingerprint = (await servers.get(server.name))?.pendingFingerprint ?? null;
+      const current = await servers.get(server.name);
+      const pendingFingerprint = current?.pendingFingerprint ?? null;
       const observations = serverObservations({
         server: server.name,
         settings,
@@ -104,6 +108,7 @@ export class StatusPoller {
         agentVersion: agentVersion ?? null,
         coreVersion: this.deps.coreVersion,
         pendingFingerprint,
+        trustedFingerprint: current?.fingerprint ?? null,
         ...(stats ? { stats } : {}),
       });
       for (const observation of observations) await alerts.observe(observation);
@@ -113,7 +118,7 @@ export class StatusPoller {
 
   private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[]): Promise<void> {
     for (const stack of stacks) {
-      const status = await client.status(stack.name, stack.project).catch(() => undefined);
+      const status = await client.status(stack.name, stack.project, this.abort.signal).catch(() => undefined);
       const state = status ? stackState(status.containers, stack.stopped) : "unknown";
       if (state !== stack.state) await this.deps.stacks.setState(stack.name, state);
       // A stack never deployed has no containers yet; that is not an outage.

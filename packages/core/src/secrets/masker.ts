@@ -1,17 +1,50 @@
-// Secret values replaced by *** in every string of a value, at any depth.
-// Masking the parsed value (not its JSON text) also catches secrets holding
-// quotes or backslashes, which JSON escapes.
+// Every secret value core knows, and the one function that hides them: each
+// string core stores or sends (replies, update records, logs, errors) goes
+// through mask(). Values come from several places (core's TUG_SECRET_*, the
+// secret variables each sync declares, passkeys), kept per scope so a sync's
+// secrets are replaced when it is read again.
 
-export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
-  // Longest first, so a secret containing another is masked whole; very short values would mask noise.
-  const ordered = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  if (ordered.length === 0) return value;
-  const walk = (item: unknown): unknown => {
-    if (typeof item === "string") return ordered.reduce((text, secret) => text.replaceAll(secret, "***"), item);
-    if (Array.isArray(item)) return item.map(walk);
-    if (typeof item === "object" && item !== null)
-      return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, walk(v)]));
-    return item;
-  };
-  return walk(value) as T;
+/** Shorter values would mask noise ("1", "on"); they are not treated as secrets. */
+const MIN_LENGTH = 3;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export class SecretMasker {
+  private readonly scopes = new Map<string, readonly string[]>();
+  private pattern: RegExp | undefined;
+
+  /** Replaces the secret values of one scope ("core", "sync:root", …). */
+  set(scope: string, values: Iterable<string>): void {
+    this.scopes.set(
+      scope,
+      [...values].filter((v) => v.length >= MIN_LENGTH),
+    );
+    // Longest first, so a secret containing another is masked whole.
+    const all = [...new Set([...this.scopes.values()].flat())].sort((a, b) => b.length - a.length);
+    this.pattern = all.length > 0 ? new RegExp(all.map(escapeRegExp).join("|"), "g") : undefined;
+  }
+
+  mask(text: string): string {
+    return this.pattern ? text.replace(this.pattern, "***") : text;
+  }
+
+  /** A copy of `value` with every string in it masked, at any depth. */
+  maskDeep<T>(value: T): T {
+    if (!this.pattern) return value;
+    const walk = (item: unknown): unknown => {
+      if (typeof item === "string") return this.mask(item);
+      if (Array.isArray(item)) return item.map(walk);
+      if (typeof item === "object" && item !== null)
+        return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, walk(v)]));
+      return item;
+    };
+    return walk(value) as T;
+  }
+}
+
+/** A masker for one list of values. */
+export function maskerOf(values: readonly string[]): SecretMasker {
+  const masker = new SecretMasker();
+  masker.set("values", values);
+  return masker;
 }

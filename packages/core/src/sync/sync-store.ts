@@ -1,9 +1,10 @@
 // Syncs: which repository, branch and paths; the last commit seen and
 // applied; the errors of an invalid commit; a plan held for a manual run.
-import { type Diagnostic, EMPTY_STATE, FleetState } from "@tugboat/config";
+import { type Diagnostic, EMPTY_STATE, FleetState, LegacyFleetState } from "@tugboat/config";
 import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
 import type { SyncsTable } from "../db/schema.js";
+import type { CoreKey } from "../secrets/core-key.js";
 
 export type SyncStatus = "never" | "ok" | "invalid" | "pending" | "failed";
 
@@ -13,34 +14,45 @@ export interface SyncRow {
   branch: string;
   paths: string[];
   managed: boolean;
-  webhookSecret: string;
+  /** Delete resources the sync no longer declares. */
+  delete: boolean;
   declaredBy: string | null;
   headCommit: string | null;
   appliedCommit: string | null;
   status: SyncStatus;
   errors: Diagnostic[];
   pendingPlan: unknown;
+  lastError: string | null;
   checkedAt: string | null;
 }
 
 export class SyncStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly key: CoreKey,
+  ) {}
 
+  /** Creates or updates a sync; `webhookSecret` undefined keeps the stored one. */
   async upsert(input: {
     name: string;
     repoUrl: string;
     branch: string;
     paths: string[];
     managed: boolean;
+    delete?: boolean;
     webhookSecret?: string;
     declaredBy?: string | null;
   }) {
     const values = {
-      repo_url: input.repoUrl,
+      // A URL with a user and password in it is a credential: sealed at rest like the webhook secret.
+      repo_url: /^[a-z][a-z0-9+.-]*:\/\/[^/@]+@/i.test(input.repoUrl) ? this.key.seal(input.repoUrl) : input.repoUrl,
       branch: input.branch,
       paths: JSON.stringify(input.paths),
       managed: input.managed ? 1 : 0,
-      webhook_secret: input.webhookSecret ?? "",
+      delete_missing: input.delete ? 1 : 0,
+      ...(input.webhookSecret === undefined
+        ? {}
+        : { webhook_secret: input.webhookSecret ? this.key.seal(input.webhookSecret) : "" }),
       declared_by: input.declaredBy ?? null,
     };
     const existing = await this.db.selectFrom("syncs").select("name").where("name", "=", input.name).executeTakeFirst();
@@ -50,7 +62,9 @@ export class SyncStore {
         .insertInto("syncs")
         .values({
           name: input.name,
+          webhook_secret: "",
           ...values,
+          last_error: null,
           head_commit: null,
           applied_commit: null,
           status: "never",
@@ -62,15 +76,29 @@ export class SyncStore {
         .execute();
   }
 
+  /** The sync's own webhook secret, or "" when it has none. */
+  async webhookSecret(name: string): Promise<string> {
+    const row = await this.db.selectFrom("syncs").select("webhook_secret").where("name", "=", name).executeTakeFirst();
+    return row?.webhook_secret ? this.key.open(row.webhook_secret) : "";
+  }
+
   async record(
     name: string,
-    outcome: { head: string; status: SyncStatus; applied?: string; errors?: Diagnostic[]; pendingPlan?: unknown },
+    outcome: {
+      head: string | null;
+      status: SyncStatus;
+      applied?: string;
+      errors?: Diagnostic[];
+      pendingPlan?: unknown;
+      error?: string;
+    },
   ) {
     await this.db
       .updateTable("syncs")
       .set({
-        head_commit: outcome.head,
+        ...(outcome.head ? { head_commit: outcome.head } : {}),
         status: outcome.status,
+        last_error: outcome.error ?? null,
         errors: outcome.errors && outcome.errors.length > 0 ? JSON.stringify(outcome.errors) : null,
         pending_plan: outcome.pendingPlan === undefined ? null : JSON.stringify(outcome.pendingPlan),
         checked_at: new Date().toISOString(),
@@ -80,9 +108,12 @@ export class SyncStore {
       .execute();
   }
 
-  async appliedState(name: string): Promise<FleetState> {
+  /** What the sync last applied; an older Tugboat's state comes back as it was written (version 1). */
+  async appliedState(name: string): Promise<FleetState | LegacyFleetState> {
     const row = await this.db.selectFrom("syncs").select("applied_state").where("name", "=", name).executeTakeFirst();
-    return row?.applied_state ? FleetState.parse(JSON.parse(row.applied_state)) : EMPTY_STATE;
+    if (!row?.applied_state) return EMPTY_STATE;
+    const json = JSON.parse(row.applied_state) as { version?: unknown };
+    return json.version === 1 ? LegacyFleetState.parse(json) : FleetState.parse(json);
   }
 
   async saveAppliedState(name: string, state: FleetState, commit: string) {
@@ -99,28 +130,33 @@ export class SyncStore {
 
   async get(name: string): Promise<SyncRow | undefined> {
     const row = await this.db.selectFrom("syncs").selectAll().where("name", "=", name).executeTakeFirst();
-    return row ? toRow(row) : undefined;
+    return row ? this.toRow(row) : undefined;
   }
 
   async list(): Promise<SyncRow[]> {
-    return (await this.db.selectFrom("syncs").selectAll().orderBy("name").execute()).map(toRow);
+    return (await this.db.selectFrom("syncs").selectAll().orderBy("name").execute()).map((row) => this.toRow(row));
+  }
+
+  private toRow(row: Selectable<SyncsTable>): SyncRow {
+    return toRow(row, row.repo_url.startsWith("v1:") ? this.key.open(row.repo_url) : row.repo_url);
   }
 }
 
-function toRow(row: Selectable<SyncsTable>): SyncRow {
+function toRow(row: Selectable<SyncsTable>, repoUrl: string): SyncRow {
   return {
     name: row.name,
-    repoUrl: row.repo_url,
+    repoUrl,
     branch: row.branch,
     paths: JSON.parse(row.paths) as string[],
     managed: row.managed === 1,
-    webhookSecret: row.webhook_secret,
+    delete: row.delete_missing === 1,
     declaredBy: row.declared_by,
     headCommit: row.head_commit,
     appliedCommit: row.applied_commit,
     status: row.status as SyncStatus,
     errors: row.errors ? (JSON.parse(row.errors) as Diagnostic[]) : [],
     pendingPlan: row.pending_plan ? (JSON.parse(row.pending_plan) as unknown) : null,
+    lastError: row.last_error,
     checkedAt: row.checked_at,
   };
 }

@@ -1,7 +1,8 @@
 // Runs one update record: stores each event as it happens (secrets masked by
-// the agent, and again here) and tells live listeners (SSE).
+// the agent, and again here with every secret core knows) and tells live
+// listeners (SSE).
 import { EventEmitter } from "node:events";
-import { maskSecrets } from "./mask.js";
+import { maskerOf, type SecretMasker } from "../secrets/masker.js";
 import type { UpdateRecord, UpdateStore } from "./update-store.js";
 
 export interface UpdateEvent {
@@ -13,7 +14,10 @@ export interface UpdateEvent {
 export class UpdateLog {
   private readonly emitter = new EventEmitter();
 
-  constructor(readonly store: UpdateStore) {
+  constructor(
+    readonly store: UpdateStore,
+    private readonly masker: SecretMasker,
+  ) {
     this.emitter.setMaxListeners(0);
   }
 
@@ -32,16 +36,20 @@ export class UpdateLog {
   writer(updateId: string, secrets: readonly string[] = []) {
     let seq = 0;
     let chain = Promise.resolve();
+    const own = maskerOf(secrets);
+    const mask = <T>(value: T): T => own.maskDeep(this.masker.maskDeep(value));
     return {
       emit: (event: unknown) => {
-        const masked = maskSecrets(event, secrets);
+        const masked = mask(event);
         const current = seq;
         seq += 1;
         chain = chain.then(() => this.store.appendEvent(updateId, current, masked));
+        // A failed write surfaces when the update ends (end() returns the chain), not as an unhandled rejection.
+        chain.catch(() => undefined);
         this.emitter.emit(updateId, { updateId, seq: current, event: masked });
       },
       end: (status: "success" | "failed", result: unknown) => {
-        chain = chain.then(() => this.store.finish(updateId, status, maskSecrets(result, secrets)));
+        chain = chain.then(() => this.store.finish(updateId, status, mask(result)));
         return chain.then(async () => {
           this.emitter.emit(updateId, { updateId, seq: -1, event: { type: "end", status } });
           const finished = await this.store.get(updateId);

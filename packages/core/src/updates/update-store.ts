@@ -18,7 +18,8 @@ export interface UpdateRecord {
   commit: string | null;
   reasons: string[];
   status: UpdateStatus;
-  result: unknown;
+  /** The outcome, as the update ended (always an object). */
+  result: Record<string, unknown> | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -79,7 +80,7 @@ export class UpdateStore {
       .execute();
   }
 
-  async events(id: string, afterSeq = -1): Promise<Array<{ seq: number; event: unknown }>> {
+  async events(id: string, afterSeq = -1): Promise<Array<{ seq: number; event: Record<string, unknown> }>> {
     const rows = await this.db
       .selectFrom("update_events")
       .select(["seq", "event"])
@@ -87,7 +88,7 @@ export class UpdateStore {
       .where("seq", ">", afterSeq)
       .orderBy("seq")
       .execute();
-    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.event) as unknown }));
+    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.event) as Record<string, unknown> }));
   }
 
   async get(id: string): Promise<UpdateRecord | undefined> {
@@ -131,7 +132,7 @@ function toRecord(row: Selectable<UpdatesTable>): UpdateRecord {
     commit: row.commit,
     reasons: JSON.parse(row.reasons) as string[],
     status: row.status as UpdateStatus,
-    result: row.result ? (JSON.parse(row.result) as unknown) : null,
+    result: row.result ? (JSON.parse(row.result) as Record<string, unknown>) : null,
     createdAt: row.created_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,

@@ -1,23 +1,23 @@
 // The dashboard in one request: servers with their last host sample and
-// stack counts, fleet totals, open alerts and the latest updates; and who
-// the caller is (for the UI's role-aware buttons).
+// stack counts, fleet totals, open alerts and the latest updates.
+import { DashboardView } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
-import { authenticate, requireRole } from "../auth-hooks.js";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { CoreContext } from "../context.js";
 
 const percent = (used: number, total: number) => (total > 0 ? Math.round((used / total) * 1000) / 10 : null);
 
 export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
-  await app.register(async (secured) => {
-    secured.addHook("onRequest", authenticate(ctx.users));
-    const viewer = { preHandler: requireRole("viewer") };
-
-    secured.get("/api/auth/me", viewer, (request) => ({
-      username: request.principal?.username ?? "",
-      role: request.principal?.role ?? "viewer",
-    }));
-
-    secured.get("/api/dashboard", viewer, async () => {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    "/api/dashboard",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "Servers with their last sample and stack counts, totals, open alerts, last updates",
+        response: { 200: DashboardView },
+      },
+    },
+    async () => {
       const [servers, stacks, alerts, updates] = await Promise.all([
         ctx.servers.list(),
         ctx.stacks.list(),
@@ -67,6 +67,6 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
         alerts,
         updates,
       };
-    });
-  });
+    },
+  );
 }

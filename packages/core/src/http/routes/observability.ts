@@ -1,9 +1,21 @@
 // Metrics history, alerts, alerters and the Prometheus exposition.
-import { StatsQuery, TugError } from "@tugboat/protocol";
+import {
+  AlertDetailView,
+  AlerterView,
+  AlertsQuery,
+  AlertView,
+  DeliveryView,
+  IdParams,
+  NameParams,
+  StatsQuery,
+  StatsView,
+  TugError,
+} from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { CONTAINER_PREFIX, stackPrefix } from "../../metrics/series.js";
 import { queryStats } from "../../metrics/stats-query.js";
-import { authenticate, requireRole } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 function instant(value: string | undefined, fallback: number, field: string): number {
@@ -14,32 +26,43 @@ function instant(value: string | undefined, fallback: number, field: string): nu
   return Math.floor(seconds);
 }
 
-function range(query: unknown) {
-  const parsed = StatsQuery.safeParse(query ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TugError("E_INVALID_REQUEST", `${issue?.path.join(".")}: ${issue?.message}`);
-  }
+function range(query: z.output<typeof StatsQuery>) {
   const now = Math.floor(Date.now() / 1000);
-  const to = instant(parsed.data.to, now, "to");
-  const from = instant(parsed.data.from, to - 3600, "from");
+  const to = instant(query.to, now, "to");
+  const from = instant(query.from, to - 3600, "from");
   if (from >= to) throw new TugError("E_INVALID_REQUEST", "from must be before to");
-  return { ...parsed.data, from, to, now };
+  return { ...query, from, to, now };
 }
 
 export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
   const { metrics, alerts, delivery, registry, retention } = ctx.observability;
-  await app.register(async (secured) => {
-    secured.addHook("onRequest", authenticate(ctx.users));
-    const viewer = { preHandler: requireRole("viewer") };
-    const admin = { preHandler: requireRole("admin") };
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-    // Prometheus scrapes with an API key: `authorization: Bearer tug_…`.
-    secured.get("/metrics", viewer, async (_request, reply) => {
-      return reply.header("content-type", registry.contentType).send(await registry.metrics());
-    });
+  // Prometheus scrapes with an API key: `authorization: Bearer tgk_…`.
+  api.get(
+    "/metrics",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "Prometheus exposition format",
+        response: { 200: { description: "text/plain", content: { "text/plain": { schema: z.string() } } } },
+      },
+    },
+    async (_request, reply) => reply.header("content-type", registry.contentType).send(await registry.metrics()),
+  );
 
-    secured.get<{ Params: { name: string } }>("/api/servers/:name/stats", viewer, async (request) => {
+  api.get(
+    "/api/servers/:name/stats",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "Host (and container) metrics history of a server",
+        params: NameParams,
+        querystring: StatsQuery,
+        response: { 200: StatsView },
+      },
+    },
+    async (request) => {
       const server = await ctx.servers.get(request.params.name);
       if (!server) throw new TugError("E_NOT_FOUND", `no server named "${request.params.name}"`);
       const q = range(request.query);
@@ -50,9 +73,21 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
             ? (key: string) => key.startsWith(CONTAINER_PREFIX)
             : (key: string) => !key.startsWith(CONTAINER_PREFIX);
       return queryStats({ store: metrics, server: server.name, retention, ...q, ...(keep ? { keep } : {}) });
-    });
+    },
+  );
 
-    secured.get<{ Params: { name: string } }>("/api/stacks/:name/stats", viewer, async (request) => {
+  api.get(
+    "/api/stacks/:name/stats",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "CPU and memory history of a stack's containers",
+        params: NameParams,
+        querystring: StatsQuery.omit({ series: true }),
+        response: { 200: StatsView },
+      },
+    },
+    async (request) => {
       const stack = await ctx.stacks.get(request.params.name);
       if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${request.params.name}"`);
       const prefix = stackPrefix(stack.project);
@@ -60,45 +95,66 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
         store: metrics,
         server: stack.server,
         retention,
-        ...range(request.query),
+        ...range({ ...request.query, series: "all" }),
         keep: (key) => key.startsWith(prefix),
         rename: (key) => key.slice(prefix.length),
       });
-    });
+    },
+  );
 
-    secured.get<{ Querystring: { status?: string; type?: string; target?: string; limit?: string } }>(
-      "/api/alerts",
-      viewer,
-      async (request) => {
-        const { status, type, target, limit } = request.query;
-        if (status && status !== "open" && status !== "resolved" && status !== "all")
-          throw new TugError("E_INVALID_REQUEST", "status is open, resolved or all");
-        return alerts.list({
-          ...(status === "open" || status === "resolved" ? { status } : {}),
-          ...(type ? { type } : {}),
-          ...(target ? { target } : {}),
-          limit: Math.min(Number(limit ?? 100) || 100, 1000),
-        });
-      },
-    );
-    secured.get<{ Params: { id: string } }>("/api/alerts/:id", viewer, async (request) => {
+  api.get(
+    "/api/alerts",
+    {
+      config: { role: "viewer" },
+      schema: { summary: "Alerts, newest first", querystring: AlertsQuery, response: { 200: z.array(AlertView) } },
+    },
+    (request) => {
+      const { status, type, target, limit } = request.query;
+      return alerts.list({
+        ...(status === "all" ? {} : { status }),
+        ...(type ? { type } : {}),
+        ...(target ? { target } : {}),
+        limit,
+      });
+    },
+  );
+  api.get(
+    "/api/alerts/:id",
+    {
+      config: { role: "viewer" },
+      schema: { summary: "One alert and its deliveries", params: IdParams, response: { 200: AlertDetailView } },
+    },
+    async (request) => {
       const alert = await alerts.get(request.params.id);
       if (!alert) throw new TugError("E_NOT_FOUND", `no alert ${request.params.id}`);
       return { ...alert, deliveries: await alerts.deliveries({ alertId: alert.id }) };
-    });
+    },
+  );
 
-    secured.get("/api/alerters", viewer, () =>
+  api.get(
+    "/api/alerters",
+    {
+      config: { role: "viewer" },
+      schema: { summary: "Configured alerters (their params stay in core)", response: { 200: z.array(AlerterView) } },
+    },
+    () =>
       delivery.list().map((a) => ({
         name: a.name,
         type: a.config.endpoint.type,
         enabled: a.config.enabled,
         alertTypes: a.config.alert_types,
       })),
-    );
-    secured.post<{ Params: { name: string } }>("/api/alerters/:name/test", admin, async (request) => {
+  );
+  api.post(
+    "/api/alerters/:name/test",
+    {
+      config: { role: "admin" },
+      schema: { summary: "Send a test alert through one alerter", params: NameParams, response: { 200: DeliveryView } },
+    },
+    async (request) => {
       if (!delivery.list().some((a) => a.name === request.params.name))
         throw new TugError("E_NOT_FOUND", `no alerter named "${request.params.name}"`);
       return delivery.test(request.params.name);
-    });
-  });
+    },
+  );
 }

@@ -1,13 +1,19 @@
 // What a stack page shows beyond the stack record: its containers now (from
 // the agent), its Compose files, and its container logs (tail, or follow as
-// server-sent events).
-import { TugError } from "@tugboat/protocol";
+// server-sent events). Log lines are masked like everything else core sends.
+import { LogLineView, LogsQuery, NameParams, StackFilesView, StackStatus, TugError } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { readStackFiles } from "../../sync/stack-files.js";
-import { authenticate, requireRole } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
+import { openEventStream } from "../event-stream.js";
+
+/** A log tail is read within this long; a follow stream lasts until the client leaves. */
+const TAIL_TIMEOUT_MS = 30_000;
 
 export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
   const stackOf = async (name: string) => {
     const stack = await ctx.stacks.get(name);
     if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${name}"`);
@@ -15,58 +21,77 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
     if (!client) throw new TugError("E_AGENT_UNREACHABLE", `server "${stack.server}" has no agent configured`);
     return { stack, client };
   };
-  await app.register(async (secured) => {
-    secured.addHook("onRequest", authenticate(ctx.users));
-    const viewer = { preHandler: requireRole("viewer") };
 
-    secured.get<{ Params: { name: string } }>("/api/stacks/:name/status", viewer, async (request) => {
+  api.get(
+    "/api/stacks/:name/status",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "The stack's containers now, from its agent",
+        params: NameParams,
+        response: { 200: StackStatus },
+      },
+    },
+    async (request) => {
       const { stack, client } = await stackOf(request.params.name);
       return client.status(stack.name, stack.project);
-    });
+    },
+  );
 
-    secured.get<{ Params: { name: string } }>("/api/stacks/:name/files", viewer, (request) =>
-      readStackFiles({ stacks: ctx.stacks, syncs: ctx.syncs, mirrors: ctx.mirrors }, request.params.name),
-    );
-
-    secured.get<{ Params: { name: string }; Querystring: { tail?: string; follow?: string; service?: string } }>(
-      "/api/stacks/:name/logs",
-      viewer,
-      async (request, reply) => {
-        const { stack, client } = await stackOf(request.params.name);
-        const tail = Math.min(Math.max(Number(request.query.tail ?? 200) || 200, 1), 5000);
-        const follow = request.query.follow === "1" || request.query.follow === "true";
-        const service = request.query.service;
-        if (!follow) {
-          const lines: unknown[] = [];
-          await client.logs({
-            stack: stack.name,
-            ...(service ? { service } : {}),
-            tail,
-            follow: false,
-            signal: AbortSignal.timeout(30_000),
-            onLine: (line) => lines.push(line),
-          });
-          return lines;
-        }
-        const abort = new AbortController();
-        request.raw.on("close", () => abort.abort());
-        reply.hijack();
-        reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
-        await client
-          .logs({
-            stack: stack.name,
-            ...(service ? { service } : {}),
-            tail,
-            follow: true,
-            signal: abort.signal,
-            onLine: (line) => reply.raw.write(`data: ${JSON.stringify(line)}\n\n`),
-          })
-          .catch((error: Error) =>
-            reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: error.message })}\n\n`),
-          );
-        reply.raw.end();
-        return reply;
+  api.get(
+    "/api/stacks/:name/files",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "The stack's Compose files at its deployed commit",
+        params: NameParams,
+        response: { 200: StackFilesView },
       },
-    );
-  });
+    },
+    (request) => readStackFiles({ stacks: ctx.stacks, syncs: ctx.syncs, mirrors: ctx.mirrors }, request.params.name),
+  );
+
+  api.get(
+    "/api/stacks/:name/logs",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "Container log lines (follow=1: server-sent events of the same lines)",
+        params: NameParams,
+        querystring: LogsQuery,
+        response: { 200: z.array(LogLineView) },
+      },
+    },
+    async (request, reply) => {
+      const { stack, client } = await stackOf(request.params.name);
+      const { tail, service } = request.query;
+      const follow = request.query.follow === "1" || request.query.follow === "true";
+      const mask = (line: LogLineView) => ({ ...line, line: ctx.masker.mask(line.line) });
+      if (!follow) {
+        const lines: LogLineView[] = [];
+        await client.logs({
+          stack: stack.name,
+          ...(service ? { service } : {}),
+          tail,
+          follow: false,
+          signal: AbortSignal.timeout(TAIL_TIMEOUT_MS),
+          onLine: (line) => lines.push(mask(line)),
+        });
+        return lines;
+      }
+      const stream = await openEventStream(request, reply, ctx.masker);
+      await client
+        .logs({
+          stack: stack.name,
+          ...(service ? { service } : {}),
+          tail,
+          follow: true,
+          signal: stream.signal,
+          onLine: (line) => stream.send(mask(line)),
+        })
+        .catch((error: Error) => stream.send({ message: error.message }, "error"));
+      stream.end();
+      return reply;
+    },
+  );
 }

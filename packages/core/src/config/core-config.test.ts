@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { loadCoreConfig, secretsFor } from "./core-config.js";
+
+describe("core-held secrets and their scopes", () => {
+  it("gives each sync only the secrets scoped to it, and unscoped ones to all", async () => {
+    const config = await loadCoreConfig({
+      env: {
+        TUG_SECRET_DB_PASSWORD: "db",
+        TUG_SECRET_MEDIA_TOKEN: "media",
+        TUG_SECRET_SHARED: "shared",
+        TUG_SECRET_SCOPES: "DB_PASSWORD=root; MEDIA_TOKEN=root,media",
+      },
+    });
+    expect(Object.keys(config.secrets).sort()).toEqual(["DB_PASSWORD", "MEDIA_TOKEN", "SHARED"]);
+    expect(secretsFor(config, "root")).toEqual({ DB_PASSWORD: "db", MEDIA_TOKEN: "media", SHARED: "shared" });
+    expect(secretsFor(config, "media")).toEqual({ MEDIA_TOKEN: "media", SHARED: "shared" });
+    expect(secretsFor(config, "friends")).toEqual({ SHARED: "shared" });
+  });
+
+  it("refuses a scope for a secret that is not set, and a malformed entry", async () => {
+    await expect(loadCoreConfig({ env: { TUG_SECRET_SCOPES: "NOPE=root" } })).rejects.toThrow(
+      /TUG_SECRET_NOPE is not set/,
+    );
+    await expect(loadCoreConfig({ env: { TUG_SECRET_X: "x", TUG_SECRET_SCOPES: "X" } })).rejects.toThrow(
+      /not NAME=sync/,
+    );
+  });
+});

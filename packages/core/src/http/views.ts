@@ -1,0 +1,33 @@
+// Store rows as the API shows them: only what a viewer may see (reply
+// schemas strip the rest), with credentials in URLs redacted.
+import { redactUrl } from "@tugboat/git";
+import type { ServerView, StackSpecView, StackView, SyncView } from "@tugboat/protocol";
+import type { ServerRow } from "../agents/server-store.js";
+import type { StackRow } from "../deploy/stack-store.js";
+import type { SyncRow } from "../sync/sync-store.js";
+
+export function serverView(row: ServerRow): ServerView {
+  return { ...row, address: redactUrl(row.address) };
+}
+
+export function stackView(row: StackRow): StackView {
+  const spec = (row.spec ?? {}) as Partial<StackSpecView>;
+  const source =
+    spec.source?.kind === "repo" ? { ...spec.source, url: redactUrl(spec.source.url) } : { kind: "sync" as const };
+  return {
+    ...row,
+    spec: {
+      description: spec.description ?? "",
+      tags: spec.tags ?? [],
+      runDirectory: spec.runDirectory ?? "",
+      composeFiles: spec.composeFiles ?? [],
+      environment: spec.environment ?? "",
+      source,
+      after: spec.after ?? [],
+    },
+  };
+}
+
+export function syncView(row: SyncRow): SyncView {
+  return { ...row, repoUrl: redactUrl(row.repoUrl) };
+}
