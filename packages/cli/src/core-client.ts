@@ -3,6 +3,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { createParser } from "eventsource-parser";
 import { UsageError } from "./usage-error.js";
 
 export const CREDENTIALS_FILE = join(
@@ -24,6 +25,17 @@ async function saved(): Promise<Saved | undefined> {
 export async function saveCredentials(credentials: Saved): Promise<void> {
   await mkdir(dirname(CREDENTIALS_FILE), { recursive: true, mode: 0o700 });
   await writeFile(CREDENTIALS_FILE, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+}
+
+/** An error core answered with; its code decides tug's exit code. */
+export class RemoteError extends Error {
+  override readonly name = "RemoteError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${message} (${code})`);
+  }
 }
 
 export class CoreClient {
@@ -56,7 +68,8 @@ export class CoreClient {
       throw new UsageError(`cannot reach core at ${this.core}: ${(error as Error).message}`);
     }
     const json = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
-    if (!res.ok) throw new Error(`${json.error?.message ?? `HTTP ${res.status}`} (${json.error?.code ?? res.status})`);
+    if (!res.ok)
+      throw new RemoteError(json.error?.code ?? `HTTP_${res.status}`, json.error?.message ?? `HTTP ${res.status}`);
     return json;
   }
 
@@ -69,30 +82,23 @@ export class CoreClient {
       headers: { authorization: `Bearer ${this.token}` },
     });
     if (!res.ok || !res.body) throw new Error(`cannot follow update ${updateId}: HTTP ${res.status}`);
-    let buffer = "";
     let status = "unknown";
+    const parser = createParser({
+      onEvent: (message) => {
+        const parsed = JSON.parse(message.data) as {
+          status?: string;
+          type?: string;
+          step?: string;
+          line?: string;
+          ok?: boolean;
+        };
+        if (message.event === "end") status = parsed.status ?? status;
+        else onEvent(parsed);
+      },
+    });
     const decoder = new TextDecoder();
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(message)?.[1] ?? "message";
-        const data = /^data: (.*)$/m.exec(message)?.[1];
-        if (data) {
-          const parsed = JSON.parse(data) as {
-            status?: string;
-            type?: string;
-            step?: string;
-            line?: string;
-            ok?: boolean;
-          };
-          if (event === "end") status = parsed.status ?? status;
-          else onEvent(parsed);
-        }
-        end = buffer.indexOf("\n\n");
-      }
+      parser.feed(decoder.decode(chunk, { stream: true }));
     }
     return status;
   }

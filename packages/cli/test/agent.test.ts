@@ -9,7 +9,7 @@ import { run, type TempDir, tempDir } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
-const NODE = [process.execPath, "--conditions=source", "--import", "tsx", BIN];
+const NODE = [process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN];
 
 let dir: TempDir;
 beforeAll(async () => {

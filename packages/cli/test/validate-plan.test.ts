@@ -9,7 +9,7 @@ const BIN = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
 const HOMELAB = fileURLToPath(new URL("../../../examples/homelab", import.meta.url));
 
 const tug = (args: string[]) =>
-  run([process.execPath, "--conditions=source", "--import", "tsx", BIN, ...args], { allowFailure: true });
+  run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN, ...args], { allowFailure: true });
 
 let work: TempDir;
 let broken: string;

@@ -1,5 +1,6 @@
 export { dockerUnavailableReason } from "./availability.js";
-export { browserUnavailableReason, CHROMIUM, launchBrowser } from "./browser.js";
+export { browserUnavailableReason, launchBrowser } from "./browser.js";
+export { selfSignedCertificate, type TestCertificate } from "./certificate.js";
 export { type ComposeVariant, composeVariants } from "./compose.js";
 export { type PrivateDockerd, startDockerd } from "./dockerd.js";
 export { docker, dockerEnv, type RunOptions, type RunResult, run } from "./exec.js";

@@ -2,6 +2,8 @@
 // `tug agent install`: prints (or with --write, writes) its systemd unit and config.
 import { realpathSync } from "node:fs";
 import { installFiles, loadAgentConfig, startAgent, writeInstallFiles } from "@tugboat/agent";
+import { EXIT_OK } from "../exit-codes.js";
+import { logUnhandledRejections } from "../process-guards.js";
 
 export interface AgentCommandOptions {
   config?: string;
@@ -25,13 +27,14 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       insecure_http: options.insecureHttp,
     },
   });
+  logUnhandledRejections("tug agent");
   const agent = await startAgent(config);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
   await agent.close();
-  return 0;
+  return EXIT_OK;
 }
 
 export interface InstallCommandOptions {
@@ -53,7 +56,7 @@ export async function agentInstallCommand(options: InstallCommandOptions): Promi
   if (!options.write) {
     process.stdout.write(`# ${files.unitPath}\n${files.unit}\n# ${files.configPath}\n${files.config}`);
     process.stdout.write(`# ${files.passkeyPath}: a random passkey, written by --write (mode 0600)\n`);
-    return 0;
+    return EXIT_OK;
   }
   const { passkeyCreated } = await writeInstallFiles(files);
   process.stdout.write(
@@ -67,5 +70,5 @@ export async function agentInstallCommand(options: InstallCommandOptions): Promi
       "",
     ].join("\n"),
   );
-  return 0;
+  return EXIT_OK;
 }

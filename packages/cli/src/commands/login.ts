@@ -3,6 +3,7 @@
 // --password-stdin, TUG_PASSWORD, or a prompt that does not echo it.
 import { createInterface } from "node:readline";
 import { CREDENTIALS_FILE, saveCredentials } from "../core-client.js";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { UsageError } from "../usage-error.js";
 
 async function readPassword(fromStdin: boolean): Promise<string> {
@@ -42,9 +43,9 @@ export async function loginCommand(options: {
   const body = (await res.json()) as { token?: string; error?: { message: string } };
   if (!res.ok || !body.token) {
     process.stderr.write(`login failed: ${body.error?.message ?? `HTTP ${res.status}`}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
   await saveCredentials({ core, token: body.token });
   process.stdout.write(`logged in to ${core} as ${username}; token saved in ${CREDENTIALS_FILE}\n`);
-  return 0;
+  return EXIT_OK;
 }

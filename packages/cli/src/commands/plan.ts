@@ -2,6 +2,7 @@
 // stacks would deploy, in which wave, and why.
 import { readFile, writeFile } from "node:fs/promises";
 import { EMPTY_STATE, FleetState, formatDiagnostic, loadFleet, type Plan, planFleet } from "@tugboat/config";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { UsageError } from "../usage-error.js";
 import { openSource } from "./source.js";
 
@@ -45,7 +46,7 @@ export async function planCommand(dir: string, options: PlanCommandOptions): Pro
         for (const item of [...errors, ...warnings]) process.stdout.write(`${formatDiagnostic(item)}\n`);
         process.stdout.write(`no plan: ${errors.length} error(s) in ${source.label}\n`);
       }
-      return 1;
+      return EXIT_FAILED;
     }
     const plan = planFleet(fleet, current);
     if (options.writeState) await writeFile(options.writeState, `${JSON.stringify(plan.state, null, 2)}\n`);
@@ -53,7 +54,7 @@ export async function planCommand(dir: string, options: PlanCommandOptions): Pro
       const { state: _state, ...rest } = plan;
       process.stdout.write(`${JSON.stringify({ ...rest, warnings }, null, 2)}\n`);
     } else process.stdout.write(renderPlan(plan, source.label, warnings.length));
-    return 0;
+    return EXIT_OK;
   } finally {
     await source.close();
   }

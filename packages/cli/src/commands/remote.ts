@@ -1,6 +1,7 @@
 // Client commands against a running core: ls, deploy/stop/…, sync run, remote
 // plan, updates. Tables for people, --json for scripts.
 import { CoreClient } from "../core-client.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 
 const table = (rows: string[][]) => {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -20,12 +21,12 @@ export async function lsCommand(kind: string, options: { core?: string; json?: b
   const path = { servers: "/api/servers", stacks: "/api/stacks", syncs: "/api/syncs" }[kind];
   if (!path) {
     process.stderr.write(`tug ls: choose servers, stacks or syncs (not ${kind})\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   const rows = await client.request<Array<Record<string, unknown>>>("GET", path);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return 0;
+    return EXIT_OK;
   }
   const view = {
     servers: () => [
@@ -59,7 +60,7 @@ export async function lsCommand(kind: string, options: { core?: string; json?: b
     ],
   }[kind as "servers" | "stacks" | "syncs"];
   process.stdout.write(table(view()));
-  return 0;
+  return EXIT_OK;
 }
 
 async function followAndReport(client: CoreClient, updateId: string): Promise<number> {
@@ -74,7 +75,7 @@ async function followAndReport(client: CoreClient, updateId: string): Promise<nu
   process.stdout.write(
     `update ${updateId}: ${update.status}${update.result?.error ? `: ${update.result.error.message}` : ""}\n`,
   );
-  return status === "success" || update.status === "success" ? 0 : 1;
+  return status === "success" || update.status === "success" ? EXIT_OK : EXIT_FAILED;
 }
 
 export async function stackActionCommand(
@@ -89,7 +90,7 @@ export async function stackActionCommand(
   );
   if (!options.follow) {
     process.stdout.write(`${updateId}\n`);
-    return 0;
+    return EXIT_OK;
   }
   return followAndReport(client, updateId);
 }
@@ -103,7 +104,9 @@ export async function syncRunCommand(name: string, options: { core?: string }): 
   process.stdout.write(
     `sync ${name} at ${short(outcome.commit)}: ${outcome.status}${outcome.updateId ? ` (update ${outcome.updateId})` : ""}\n`,
   );
-  return outcome.status === "applied" || outcome.status === "unchanged" || outcome.status === "pending" ? 0 : 1;
+  return outcome.status === "applied" || outcome.status === "unchanged" || outcome.status === "pending"
+    ? EXIT_OK
+    : EXIT_FAILED;
 }
 
 export async function remotePlanCommand(name: string, options: { core?: string; json?: boolean }): Promise<number> {
@@ -120,7 +123,7 @@ export async function remotePlanCommand(name: string, options: { core?: string; 
     for (const e of plan.errors) process.stdout.write(`${e.file}:${e.line}:${e.column} error ${e.message}\n`);
     if (plan.plan) process.stdout.write(`${JSON.stringify(plan.plan, null, 2)}\n`);
   }
-  return plan.errors.length > 0 ? 1 : 0;
+  return plan.errors.length > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 export async function updatesCommand(options: { core?: string; target?: string; json?: boolean }): Promise<number> {
@@ -144,7 +147,7 @@ export async function updatesCommand(options: { core?: string; target?: string; 
         ]),
       ]),
     );
-  return 0;
+  return EXIT_OK;
 }
 
 export async function updateCommand(id: string, options: { core?: string; follow?: boolean }): Promise<number> {
@@ -153,5 +156,5 @@ export async function updateCommand(id: string, options: { core?: string; follow
   process.stdout.write(
     `${JSON.stringify(await client.request("GET", `/api/updates/${encodeURIComponent(id)}`), null, 2)}\n`,
   );
-  return 0;
+  return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // `tug validate [DIR]`: checks a fleet repository; exit 0 clean or warnings only, 1 errors.
 import { formatDiagnostic, loadFleet } from "@tugboat/config";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { openSource } from "./source.js";
 
 export interface ValidateOptions {
@@ -28,7 +29,7 @@ export async function validateCommand(dir: string, options: ValidateOptions): Pr
           : `ok: ${counts}, ${warnings.length} warning(s) in ${source.label}\n`,
       );
     }
-    return errors.length > 0 ? 1 : 0;
+    return errors.length > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
     await source.close();
   }

@@ -23,10 +23,6 @@ const ping = (socketPath: string) =>
     req.end();
   });
 
-export async function engineAnswers(socketPath: string): Promise<boolean> {
-  return ping(socketPath);
-}
-
 export async function startDemoDaemon(options: { dataDir: string; index: number }): Promise<DemoDaemon> {
   const dir = join(options.dataDir, `dockerd-${options.index}`);
   // containerd's socket paths must stay short: the exec root lives in /run,

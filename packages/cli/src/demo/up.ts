@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { prepareFleetRepo } from "./fleet-repo.js";
 import { ensureBusyboxImage } from "./image.js";
 import { type DemoDaemon, startDemoDaemon } from "./private-dockerd.js";
@@ -38,7 +39,7 @@ export async function up(options: { dataDir?: string; port?: string } = {}): Pro
   const problem = cannotRun();
   if (problem) {
     process.stderr.write(`tug up: ${problem}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
   const dataDir = resolve(options.dataDir ?? process.env.TUG_DATA_DIR ?? "./data");
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -74,7 +75,9 @@ export async function up(options: { dataDir?: string; port?: string } = {}): Pro
     await prepareFleetRepo({
       example: EXAMPLE,
       dir: fleet,
-      addresses: Object.fromEntries(HOSTS.map((host, i) => [host, agents[i]?.url ?? ""])),
+      agents: Object.fromEntries(
+        HOSTS.map((host, i) => [host, { url: agents[i]?.url ?? "", fingerprint: agents[i]?.fingerprint ?? "" }]),
+      ),
     });
     const config = await loadCoreConfig({
       env: {
@@ -105,7 +108,7 @@ export async function up(options: { dataDir?: string; port?: string } = {}): Pro
       process.once("SIGTERM", done);
     });
     process.stdout.write("stopping…\n");
-    return 0;
+    return EXIT_OK;
   } finally {
     await shutdown();
   }

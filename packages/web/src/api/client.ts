@@ -1,4 +1,6 @@
 // Talks to core's API with the session token; errors keep core's code and message.
+import { createParser } from "eventsource-parser";
+
 const TOKEN_KEY = "tugboat.token";
 
 class ApiError extends Error {
@@ -56,25 +58,14 @@ export async function streamEvents(
   const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal });
   if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, `cannot stream ${path}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
+  const parser = createParser({
+    onEvent: (message) => onEvent({ event: message.event ?? "message", data: JSON.parse(message.data) }),
+  });
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value;
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event = "message";
-        let data = "";
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event: ")) event = line.slice(7);
-          else if (line.startsWith("data: ")) data += line.slice(6);
-        }
-        if (data) onEvent({ event, data: JSON.parse(data) });
-        end = buffer.indexOf("\n\n");
-      }
+      parser.feed(value);
     }
   } catch (error) {
     if (!signal.aborted) throw error;

@@ -42,8 +42,8 @@ export function StackPage({ name }: { name: string }) {
   const action = useMutation({
     mutationFn: (verb: (typeof ACTIONS)[number]) => api<{ updateId: string }>(`${path}/${verb}`, { method: "POST" }),
     onSuccess: ({ updateId }) => {
-      void client.invalidateQueries({ queryKey: ["stack", name] });
       navigate(`/updates/${updateId}`);
+      return client.invalidateQueries({ queryKey: ["stack", name] });
     },
   });
   const s = stack.data;

@@ -57,7 +57,7 @@ export function SyncsPage() {
   const run = useMutation({
     mutationFn: (name: string) =>
       api<{ status: string }>(`/api/syncs/${encodeURIComponent(name)}/run`, { method: "POST" }),
-    onSettled: () => void client.invalidateQueries(),
+    onSettled: () => client.invalidateQueries(),
   });
   return (
     <>
