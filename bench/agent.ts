@@ -125,7 +125,7 @@ export async function benchAgent(): Promise<BenchResult> {
     return {
       name: "agent",
       title: "agent: deploy overhead and idle memory",
-      command: "npx tsx --conditions=source bench/agent.ts",
+      command: "npx tsx --conditions=tugboat-source bench/agent.ts",
       rows: [
         { metric: `docker-compose up -d, 3-service stack (median of ${RUNS})`, value: `${directMs.toFixed(0)} ms` },
         {

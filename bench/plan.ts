@@ -20,7 +20,7 @@ function measure(mode: "baseline" | "tugboat", repository: string, commit: strin
   const script = fileURLToPath(new URL("./plan-measure.ts", import.meta.url));
   const out = execFileSync(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", script, mode, repository, commit],
+    ["--conditions=tugboat-source", "--import", "tsx", script, mode, repository, commit],
     {
       encoding: "utf8",
       maxBuffer: 16 * 1024 * 1024,
@@ -44,7 +44,7 @@ export async function benchPlan(): Promise<BenchResult> {
     return {
       name: "plan",
       title: `validate + plan, ${SERVERS} servers / ${STACKS} stacks (from a Git commit)`,
-      command: "npx tsx --conditions=source bench/plan.ts",
+      command: "npx tsx --conditions=tugboat-source bench/plan.ts",
       rows: [
         { metric: "parse only (baseline)", value: `${(base / 1000).toFixed(2)} s` },
         { metric: "tug validate + plan", value: `${(ours / 1000).toFixed(2)} s`, goal: "< 2 s", ok: ours < 2000 },

@@ -9,6 +9,7 @@ import { benchPlan } from "./plan.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSync } from "./sync.js";
 import { benchUi } from "./ui.js";
+import { benchYaml } from "./yaml.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   plan: benchPlan,
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   sync: benchSync,
   metrics: benchMetrics,
   ui: benchUi,
+  yaml: benchYaml,
 };
 
 // `npm run bench -- NAME…` runs some; `npm run bench -- --report` only rewrites the page from saved results.

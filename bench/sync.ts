@@ -5,7 +5,7 @@
 import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { AgentConfig, startAgent } from "@tugboat/agent";
-import { CoreConfig, startCore } from "@tugboat/core";
+import { loadCoreConfig, startCore } from "@tugboat/core";
 import { dockerEnv, ensureImage, gitRepo, run, startDockerd, tempDir, waitFor } from "@tugboat/testkit";
 import { type BenchResult, median, writeResult } from "./result.js";
 
@@ -24,7 +24,7 @@ export async function benchSync(): Promise<BenchResult> {
     const daemons = await Promise.all(HOSTS.map(() => startDockerd()));
     cleanups.push(() => Promise.all(daemons.map((d) => d.stop())));
     await Promise.all(daemons.map((d) => ensureImage(d.dockerHost)));
-    const agents: Array<{ url: string }> = [];
+    const agents: Array<{ url: string; fingerprint: string }> = [];
     for (const daemon of daemons) {
       const dir = await tempDir("tug-bench-sync-agent-");
       cleanups.push(dir.cleanup);
@@ -43,14 +43,15 @@ export async function benchSync(): Promise<BenchResult> {
     await repo.write(
       "syncs/servers.toml",
       HOSTS.map(
-        (h, i) => `[[server]]\nname = "${h}"\n[server.config]\naddress = "${agents[i]?.url}"\nenabled = true\n`,
+        (h, i) =>
+          `[[server]]\nname = "${h}"\n[server.config]\naddress = "${agents[i]?.url}"\nfingerprint = "${agents[i]?.fingerprint}"\nenabled = true\n`,
       ).join("\n"),
     );
     const stacks: string[] = [];
     for (let i = 0; i < STACKS; i += 1) {
       await repo.write(`stacks/app-${i}/compose.yaml`, compose(i));
       stacks.push(
-        `[[stack]]\nname = "app-${i}"\n[stack.config]\nserver = "${HOSTS[i % 3]}"\nrun_directory = "stacks/app-${i}"\nauto_pull = false\nenvironment = "INSTANCE=${i}"\n`,
+        `[[stack]]\nname = "app-${i}"\n[stack.config]\nserver = "${HOSTS[i % 3]}"\nrun_directory = "stacks/app-${i}"\nenvironment = "INSTANCE=${i}"\n`,
       );
     }
     await repo.write("syncs/stacks.toml", stacks.join("\n"));
@@ -59,8 +60,9 @@ export async function benchSync(): Promise<BenchResult> {
     const data = await tempDir("tug-bench-sync-core-");
     cleanups.push(data.cleanup);
     const core = await startCore(
-      {
-        ...CoreConfig.parse({
+      await loadCoreConfig({
+        env: {},
+        overrides: {
           port: 0,
           host: "127.0.0.1",
           data_dir: data.path,
@@ -69,9 +71,8 @@ export async function benchSync(): Promise<BenchResult> {
           status_interval: 3600,
           agent_passkey: PASSKEY,
           webhook_secret: SECRET,
-        }),
-        secrets: {},
-      },
+        },
+      }),
       { log: () => {} },
     );
     cleanups.unshift(() => core.close());
@@ -149,7 +150,7 @@ export async function benchSync(): Promise<BenchResult> {
     return {
       name: "sync",
       title: `core: ${STACKS}-stack, 3-host fleet`,
-      command: "npx tsx --conditions=source bench/sync.ts",
+      command: "npx tsx --conditions=tugboat-source bench/sync.ts",
       rows: [
         {
           metric: `hand-made script: git pull + docker-compose up -d in all ${STACKS} folders (hosts in parallel)`,

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { CoreConfig, startCore } from "@tugboat/core";
+import { loadCoreConfig, startCore } from "@tugboat/core";
 import { launchBrowser, tempDir } from "@tugboat/testkit";
 import { type BenchResult, median, writeResult } from "./result.js";
 
@@ -62,17 +62,17 @@ export async function benchUi(): Promise<BenchResult> {
   const floor = await reactFloor();
   const data = await tempDir("tug-bench-ui-");
   const core = await startCore(
-    {
-      ...CoreConfig.parse({
+    await loadCoreConfig({
+      env: {},
+      overrides: {
         port: 0,
         host: "127.0.0.1",
         data_dir: data.path,
         status_interval: 3600,
         init_admin_username: ADMIN.username,
         init_admin_password: ADMIN.password,
-      }),
-      secrets: {},
-    },
+      },
+    }),
     { log: () => {} },
   );
   const browser = await launchBrowser();
@@ -81,7 +81,13 @@ export async function benchUi(): Promise<BenchResult> {
     const now = Math.floor(Date.now() / 1000);
     for (let s = 0; s < SERVERS; s += 1) {
       const name = `host-${String(s).padStart(2, "0")}`;
-      await servers.upsert({ name, address: "https://127.0.0.1:1", enabled: true, region: `region-${s % 3}` });
+      await servers.upsert({
+        name,
+        sync: "root",
+        address: "https://127.0.0.1:1",
+        enabled: true,
+        region: `region-${s % 3}`,
+      });
       await servers.recordContact(name, { reachable: s % 10 !== 0, agentVersion: "0.1.0" });
       await observability.metrics.insertSamples(name, [
         {

@@ -86,11 +86,9 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
         ),
       );
     }
-    fixture = await fleetFixture({
-      alpha: agents[0]?.url ?? "",
-      beta: agents[1]?.url ?? "",
-      gamma: "https://127.0.0.1:1",
-    });
+    const [a, b] = agents;
+    if (!a || !b) throw new Error("agents did not start");
+    fixture = await fleetFixture({ alpha: a, beta: b, gamma: { url: "https://127.0.0.1:1", fingerprint: "" } });
     const data = await tempDir("tug-core-data-");
     dirs.push(data);
     core = await startTestCore({ dataDir: data.path, syncRepo: fixture.repo.remote });
@@ -291,7 +289,7 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
       body: JSON.stringify({ username: "watcher", password: "nope" }),
     });
     expect(wrong.status).toBe(401);
-    const key = await users.createApiKey(1, "ci", null);
+    const { key } = await users.createApiKey(1, "ci", null);
     expect((await fetch(`${core.url}/api/servers`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     const openapi = (await (await fetch(`${core.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).toContain("/api/stacks/{name}/deploy");
@@ -302,7 +300,7 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     dirs.push(config);
     const bin = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
     const tug = (args: string[], input?: string) =>
-      run([process.execPath, "--conditions=source", "--import", "tsx", bin, ...args], {
+      run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", bin, ...args], {
         env: { ...process.env, XDG_CONFIG_HOME: config.path, TUG_TOKEN: "", TUG_CORE_URL: "" },
         allowFailure: true,
         ...(input === undefined ? {} : { input }),

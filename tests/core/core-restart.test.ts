@@ -2,7 +2,7 @@
 // `deploying`, the interrupted update is failed, and the next check finishes the job.
 import { fileURLToPath } from "node:url";
 import type { RunningAgent } from "@tugboat/agent";
-import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
 import {
   daemonHost,
   type GitRepo,
@@ -14,7 +14,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, PASSKEY, removeProjects, startTestAgent } from "./fixture.js";
+import { ADMIN, PASSKEY, removeProjects, serverToml, startTestAgent } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
@@ -44,13 +44,10 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
     agentDir = await tempDir("tug-restart-agent-");
     agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
     repo = await gitRepo();
-    await repo.write(
-      "syncs/servers.toml",
-      `[[server]]\nname = "solo"\n[server.config]\naddress = "${agent.url}"\nenabled = true\n`,
-    );
+    await repo.write("syncs/servers.toml", serverToml("solo", agent));
     await repo.write(
       "syncs/stacks.toml",
-      `[[stack]]\nname = "slow"\n[stack.config]\nserver = "solo"\nproject_name = "${PROJECT}"\nrun_directory = "stacks/slow"\nauto_pull = false\n`,
+      `[[stack]]\nname = "slow"\n[stack.config]\nserver = "solo"\nproject_name = "${PROJECT}"\nrun_directory = "stacks/slow"\n`,
     );
     await repo.write("stacks/slow/compose.yaml", SLOW);
     await repo.commitAndPush("slow stack");
@@ -80,7 +77,7 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
       TUG_INIT_ADMIN_PASSWORD: ADMIN.password,
     };
     const child = await startService({
-      argv: [process.execPath, "--conditions=source", "--import", "tsx", BIN, "core"],
+      argv: [process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN, "core"],
       env,
       ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     });
@@ -101,8 +98,9 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
     await child.kill();
 
     core = await startCore(
-      {
-        ...CoreConfig.parse({
+      await loadCoreConfig({
+        env: {},
+        overrides: {
           port: 0,
           host: "127.0.0.1",
           data_dir: dataDir.path,
@@ -110,9 +108,8 @@ describe.skipIf(daemons.skipReason !== "")("core restart mid-deploy", () => {
           poll_interval: 3600,
           status_interval: 3600,
           agent_passkey: PASSKEY,
-        }),
-        secrets: {},
-      },
+        },
+      }),
       { log: () => {} },
     );
     const ctx = core.context;

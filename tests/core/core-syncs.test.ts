@@ -16,7 +16,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, login, PASSKEY, removeProjects, startTestCore, WEBHOOK_SECRET } from "./fixture.js";
+import { apiClient, login, PASSKEY, removeProjects, serverToml, startTestCore, WEBHOOK_SECRET } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -56,24 +56,21 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
     apps = await gitRepo();
     await apps.write(
       "syncs/stacks.toml",
-      `[[stack]]\nname = "app1"\n[stack.config]\nserver = "solo"\nproject_name = "app1-${suffix}"\nrun_directory = "stacks/app1"\nauto_pull = false\n`,
+      `[[stack]]\nname = "app1"\n[stack.config]\nserver = "solo"\nproject_name = "app1-${suffix}"\nrun_directory = "stacks/app1"\n`,
     );
     await apps.write("stacks/app1/compose.yaml", COMPOSE);
     await apps.commitAndPush("apps");
     forge = await gitHttpServer();
     appsUrl = await forge.serve(apps.remote, "apps");
     root = await gitRepo();
-    await root.write(
-      "syncs/servers.toml",
-      `[[server]]\nname = "solo"\n[server.config]\naddress = "${agent.url}"\nenabled = true\n`,
-    );
+    await root.write("syncs/servers.toml", serverToml("solo", agent));
     await root.write(
       "syncs/syncs.toml",
       `[[repo]]\nname = "apps-repo"\n[repo.config]\nurl = "${appsUrl}"\nbranch = "main"\n\n[[resource_sync]]\nname = "apps"\n[resource_sync.config]\nlinked_repo = "apps-repo"\nresource_path = ["syncs"]\nmanaged = true\nwebhook_secret = "apps-secret"\n`,
     );
     await root.write(
       "syncs/stacks.toml",
-      `[[stack]]\nname = "base"\n[stack.config]\nserver = "solo"\nproject_name = "base-${suffix}"\nrun_directory = "stacks/base"\nauto_pull = false\n`,
+      `[[stack]]\nname = "base"\n[stack.config]\nserver = "solo"\nproject_name = "base-${suffix}"\nrun_directory = "stacks/base"\n`,
     );
     await root.write("stacks/base/compose.yaml", COMPOSE);
     await root.commitAndPush("root");
@@ -165,7 +162,14 @@ describe.skipIf(daemons.skipReason !== "")("core: declared syncs, webhook secret
       pendingFingerprint: agent.fingerprint,
     });
 
-    expect((await api("POST", "/api/servers/solo/accept-certificate")).status).toBe(200);
+    // Accepting needs the fingerprint the admin checked: the wrong one is refused.
+    const wrong = await api<{ error: { code: string } }>("POST", "/api/servers/solo/accept-certificate", {
+      fingerprint: pinned,
+    });
+    expect(wrong.status).toBe(400);
+    expect((await api("POST", "/api/servers/solo/accept-certificate", { fingerprint: agent.fingerprint })).status).toBe(
+      200,
+    );
     const accepted = await api<{ updateId: string }>("POST", "/api/stacks/base/deploy");
     const done = await waitFor(
       async () => {

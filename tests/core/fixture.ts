@@ -3,7 +3,7 @@
 // shared bind-mounted file, in a real Git repository.
 import { randomBytes } from "node:crypto";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
-import { CoreConfig, type RunningCore, startCore } from "@tugboat/core";
+import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
 import { docker, type GitRepo, gitRepo } from "@tugboat/testkit";
 
 export const PASSKEY = "core-test-passkey";
@@ -24,20 +24,31 @@ export interface Fixture {
   project(stack: string): string;
 }
 
-export async function fleetFixture(addresses: { alpha: string; beta: string; gamma: string }): Promise<Fixture> {
+/** An agent's address and the certificate fingerprint core is told to trust ("" for a host that is down). */
+export interface AgentEndpoint {
+  url: string;
+  fingerprint: string;
+}
+
+/** A `[[server]]` for an agent, with its fingerprint: core sends the passkey only to that certificate. */
+export function serverToml(name: string, agent: AgentEndpoint, extra = ""): string {
+  return `[[server]]\nname = "${name}"\n${extra}[server.config]\naddress = "${agent.url}"\nfingerprint = "${agent.fingerprint}"\nenabled = true\n`;
+}
+
+export async function fleetFixture(agents: {
+  alpha: AgentEndpoint;
+  beta: AgentEndpoint;
+  gamma: AgentEndpoint;
+}): Promise<Fixture> {
   const repo = await gitRepo();
   const id = randomBytes(3).toString("hex");
   const project = (stack: string) => `${stack}-${id}`;
   const stack = (name: string, server: string, dir: string, extra = "") =>
-    `\n[[stack]]\nname = "${name}"\n${extra}[stack.config]\nserver = "${server}"\nproject_name = "${project(name)}"\nrun_directory = "${dir}"\n# Images are built locally: nothing to pull from a registry.\nauto_pull = false\nenvironment = """\nHOST=${server}\n"""\n`;
-  const serversToml = (a: typeof addresses) =>
-    ["alpha", "beta", "gamma"]
-      .map(
-        (name) =>
-          `[[server]]\nname = "${name}"\n[server.config]\naddress = "${a[name as keyof typeof a]}"\nenabled = true\n`,
-      )
-      .join("\n");
-  await repo.write("syncs/servers.toml", serversToml(addresses));
+    `\n[[stack]]\nname = "${name}"\n${extra}[stack.config]\nserver = "${server}"\nproject_name = "${project(name)}"\nrun_directory = "${dir}"\nenvironment = """\nHOST=${server}\n"""\n`;
+  await repo.write(
+    "syncs/servers.toml",
+    (["alpha", "beta", "gamma"] as const).map((name) => serverToml(name, agents[name])).join("\n"),
+  );
   await repo.write(
     "syncs/stacks.toml",
     [
@@ -80,26 +91,35 @@ export function startTestAgent(options: { dockerHost: string; root: string; port
 }
 
 /** Core on SQLite in `dataDir`, syncing `syncRepo`, with no timers that would race the tests. */
-export function startTestCore(options: {
+export async function startTestCore(options: {
   dataDir: string;
   syncRepo: string;
   /** Other core settings, as in core's config file. */
   settings?: Record<string, unknown>;
+  /** Environment core reads (TUG_SECRET_* values). */
+  env?: Record<string, string>;
+  /** Receives core's log lines. */
+  log?: (line: string) => void;
 }): Promise<RunningCore> {
-  const config = CoreConfig.parse({
-    port: 0,
-    host: "127.0.0.1",
-    data_dir: options.dataDir,
-    sync_repo: options.syncRepo,
-    poll_interval: 3600,
-    status_interval: 3600,
-    agent_passkey: PASSKEY,
-    webhook_secret: WEBHOOK_SECRET,
-    init_admin_username: ADMIN.username,
-    init_admin_password: ADMIN.password,
-    ...options.settings,
-  });
-  return startCore({ ...config, secrets: {} }, { log: () => {} });
+  return startCore(
+    await loadCoreConfig({
+      env: options.env ?? {},
+      overrides: {
+        port: 0,
+        host: "127.0.0.1",
+        data_dir: options.dataDir,
+        sync_repo: options.syncRepo,
+        poll_interval: 3600,
+        status_interval: 3600,
+        agent_passkey: PASSKEY,
+        webhook_secret: WEBHOOK_SECRET,
+        init_admin_username: ADMIN.username,
+        init_admin_password: ADMIN.password,
+        ...options.settings,
+      },
+    }),
+    { log: options.log ?? (() => {}) },
+  );
 }
 
 export async function login(url: string, user: { username: string; password: string } = ADMIN): Promise<string> {

@@ -15,7 +15,7 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
     const data = await tempDir("tug-up-");
     const child = spawn(
       process.execPath,
-      ["--conditions=source", "--import", "tsx", BIN, "up", "--data-dir", data.path, "--port", "0"],
+      ["--conditions=tugboat-source", "--import", "tsx", BIN, "up", "--data-dir", data.path, "--port", "0"],
       {
         stdio: ["ignore", "pipe", "pipe"],
       },

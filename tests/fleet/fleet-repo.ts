@@ -6,7 +6,6 @@
 import type { GitRepo } from "@tugboat/testkit";
 
 export const REACHABLE = ["atlantis", "calypso", "concord"] as const;
-export type Reachable = (typeof REACHABLE)[number];
 export const UNREACHABLE = ["setillo", "pi-5", "contabo", "seattle"] as const;
 const REGION: Record<string, string> = {
   atlantis: "home",
@@ -117,8 +116,6 @@ ${s.after ? `after = [${s.after.map((a) => `"${a}"`).join(", ")}]\n` : ""}[stack
 server = "${s.server}"
 project_name = "${project(s.name)}"
 run_directory = "stacks/${s.dir}"
-# Images are built locally: nothing to pull.
-auto_pull = false
 environment = """
 ${env}
 """
@@ -127,14 +124,21 @@ ${env}
     .join("\n");
 }
 
-export function serversToml(addresses: Record<string, string>): string {
+/** Where an agent listens, and the certificate fingerprint it printed ("" for a host that is down). */
+export interface AgentEndpoint {
+  address: string;
+  fingerprint: string;
+}
+
+export function serversToml(addresses: Record<string, AgentEndpoint>): string {
   return Object.keys(REGION)
     .map(
       (name) => `[[server]]
 name = "${name}"
 tags = ["${REGION[name] === "cloud" ? "vps" : "homelab"}"]
 [server.config]
-address = "${addresses[name]}"
+address = "${addresses[name]?.address}"
+fingerprint = "${addresses[name]?.fingerprint}"
 region = "${REGION[name]}"
 enabled = true
 # The test machine's own disk and memory: thresholds out of the way of these scenarios.
@@ -148,7 +152,7 @@ send_cpu_alerts = false
 
 export async function writeFleet(
   repo: GitRepo,
-  options: { addresses: Record<string, string>; project: (name: string) => string },
+  options: { addresses: Record<string, AgentEndpoint>; project: (name: string) => string },
 ): Promise<FleetStack[]> {
   const stacks = fleetStacks();
   await repo.write("syncs/servers.toml", serversToml(options.addresses));

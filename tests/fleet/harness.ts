@@ -15,12 +15,20 @@ import {
   tempDir,
   waitFor,
 } from "@tugboat/testkit";
-import { type FleetStack, REACHABLE, UNREACHABLE } from "./fleet-repo.js";
+import { type AgentEndpoint, type FleetStack, REACHABLE, UNREACHABLE } from "./fleet-repo.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
-const TUG = [process.execPath, "--conditions=source", "--import", "tsx", BIN];
+const TUG = [process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN];
 /** Agents run with the flags their systemd unit uses (lite mode: no WebAssembly, so no fetch). */
-const TUG_AGENT = [process.execPath, ...AGENT_NODE_FLAGS, "--conditions=source", "--import", "tsx", BIN, "agent"];
+const TUG_AGENT = [
+  process.execPath,
+  ...AGENT_NODE_FLAGS,
+  "--conditions=tugboat-source",
+  "--import",
+  "tsx",
+  BIN,
+  "agent",
+];
 const PASSKEY = "fleet-passkey";
 const SECRET = "fleet-hook";
 const ADMIN = { username: "admin", password: "fleet admin password" };
@@ -50,7 +58,7 @@ export type FleetHarness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(options: {
   daemons: PrivateDockerd[];
   repo: GitRepo;
-  writeFleet: (addresses: Record<string, string>) => Promise<FleetStack[]>;
+  writeFleet: (addresses: Record<string, AgentEndpoint>) => Promise<FleetStack[]>;
 }) {
   const dirs: TempDir[] = [];
   const startAgentProcess = (agent: Omit<Agent, "service">) =>
@@ -64,7 +72,8 @@ export async function startHarness(options: {
         TUG_AGENT_PASSKEY: PASSKEY,
         DOCKER_HOST: agent.daemon.dockerHost,
       },
-      ready: /listening on https:\/\/127\.0\.0\.1:\d+/,
+      // Printed right after it listens: the certificate core is told to trust.
+      ready: /certificate fingerprint \(SHA-256\): ([0-9A-F:]+)/,
     });
   const agents: Agent[] = [];
   for (const [i, server] of REACHABLE.entries()) {
@@ -74,10 +83,12 @@ export async function startHarness(options: {
     const spec = { server, port: await freePort(), root, daemon };
     agents.push({ ...spec, service: await startAgentProcess(spec) });
   }
-  const addresses: Record<string, string> = {};
-  for (const agent of agents) addresses[agent.server] = `https://127.0.0.1:${agent.port}`;
+  const addresses: Record<string, AgentEndpoint> = {};
+  for (const agent of agents)
+    addresses[agent.server] = { address: `https://127.0.0.1:${agent.port}`, fingerprint: agent.service.ready[1] ?? "" };
   // Nothing listens on these: the servers are down.
-  for (const server of UNREACHABLE) addresses[server] = `https://127.0.0.1:${await freePort()}`;
+  for (const server of UNREACHABLE)
+    addresses[server] = { address: `https://127.0.0.1:${await freePort()}`, fingerprint: "" };
   const stacks = await options.writeFleet(addresses);
   const firstCommit = await options.repo.git(["rev-parse", "HEAD"]);
 

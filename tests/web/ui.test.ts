@@ -80,10 +80,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     repo = await gitRepo();
     await repo.write(
       "syncs/servers.toml",
-      `[[server]]\nname = "alpha"\ntags = ["nas"]\n[server.config]\naddress = "${agent.url}"\nenabled = true\nregion = "home"\n`,
+      `[[server]]\nname = "alpha"\ntags = ["nas"]\n[server.config]\naddress = "${agent.url}"\nfingerprint = "${agent.fingerprint}"\nenabled = true\nregion = "home"\n`,
     );
     const stack = (name: string) =>
-      `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nauto_pull = false\nenvironment = """\nGREETING=hi\n"""\n\n`;
+      `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nenvironment = """\nGREETING=hi\n"""\n\n`;
     await repo.write("syncs/stacks.toml", stack("hello") + stack("broken"));
     await repo.write("stacks/hello/compose.yaml", steady);
     await repo.write("stacks/broken/compose.yaml", broken);
