@@ -52,3 +52,4 @@ export {
 export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";
+export { envFilePathProblem, isHostPath } from "./stack-paths.js";

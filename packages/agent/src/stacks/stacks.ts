@@ -1,8 +1,6 @@
 // Stack operations on this host: deploy, pull, start, stop, restart, down,
 // status and logs. Everything a request names is validated before anything
 // touches the disk; one action per stack at a time.
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   type ActionRequestParsed,
   type DeployRequestParsed,
@@ -18,8 +16,9 @@ import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import { ExecError, exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
-import { readInside, requireInside, requireNoEscapingLinks, writeInside } from "../safety/checkout-paths.js";
+import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
 import { invalidName, type NameKind, pathInside } from "../safety/names.js";
+import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
 import { evaluateDeploy } from "./health.js";
 import type { StackLocks } from "./locks.js";
 import { ActionRun, type Emit } from "./run.js";
@@ -62,8 +61,8 @@ export class Stacks {
     // Paths are checked against a placeholder root now, and against the real checkout later.
     const probe = "/tugboat-path-check";
     const runDir = inside(probe, request.runDirectory, "run directory");
-    for (const file of [...request.composeFiles, request.envFilePath, ...request.additionalEnvFiles])
-      inside(runDir, file, "path");
+    for (const file of request.composeFiles) inside(runDir, file, "compose file");
+    planEnvFiles({ ...request, inside: (path, what) => inside(runDir, path, what) });
     const release = this.deps.locks.acquire(stack, "deploy");
     return async (emit) => {
       const run = new ActionRun(emit, "deploy", stack, [
@@ -94,29 +93,22 @@ export class Stacks {
     );
     const cwd = inside(worktree, request.runDirectory, "run directory");
     const runner = await this.deps.compose();
-    const envFile = inside(cwd, request.envFilePath, "env_file_path");
-    const extraEnvFiles = request.additionalEnvFiles.map((f) => inside(cwd, f, "additional env file"));
+    const envPlan = planEnvFiles({ ...request, inside: (path, what) => inside(cwd, path, what) });
     const files = request.composeFiles.map((f) => inside(cwd, f, "compose file"));
     // The repository decides what is a symlink: nothing used here may lead out of the checkout.
     await requireInside(worktree, cwd, "run directory");
     await requireNoEscapingLinks(worktree, request.runDirectory);
     for (const file of files) await requireInside(worktree, file, "compose file");
-    await run.task("write env file", async () => {
-      await mkdir(dirname(envFile), { recursive: true });
-      let content = request.environment;
-      if (runner.kind === "standalone" && extraEnvFiles.length > 0) {
-        // docker-compose v1 reads one --env-file: append the others after ours (later wins).
-        for (const file of extraEnvFiles) content += `\n${await readInside(worktree, file, "additional env file")}`;
-      } else for (const file of extraEnvFiles) await requireInside(worktree, file, "additional env file");
-      await writeInside(worktree, envFile, content.endsWith("\n") || content === "" ? content : `${content}\n`);
-    });
+    const envFiles = await run.task("write env file", () =>
+      prepareEnvFiles({ worktree, plan: envPlan, environment: request.environment, runner }),
+    );
     const target: StackRecord = {
       stack,
       commit: request.commit,
       cwd,
       project: request.projectName,
       files,
-      envFiles: runner.kind === "standalone" ? [envFile] : [envFile, ...extraEnvFiles],
+      envFiles,
       ignoreServices: request.ignoreServices,
     };
     await this.deps.records.write(target);
