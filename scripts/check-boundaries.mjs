@@ -1,12 +1,12 @@
 // Enforces the package dependency rule: cli → core/agent → config/protocol,
-// config → git (a leaf every package may use), web → protocol, testkit → nothing; nothing imports cli; no deep imports into
+// config → protocol (the wire rules validation mirrors), git (a leaf every package may use), web → protocol, testkit → nothing; nothing imports cli; no deep imports into
 // another package, no relative paths that leave a package.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 
 const ALLOWED = {
   git: [],
-  config: ["git"],
+  config: ["git", "protocol"],
   protocol: [],
   testkit: [],
   agent: ["config", "git", "protocol"],

@@ -10,7 +10,7 @@ export type {
   FleetStack,
   FleetSync,
   FleetVariable,
-  StackDependency,
+  StackInput,
   StackSource,
 } from "./fleet/model.js";
 export {
@@ -21,7 +21,7 @@ export {
   type ValueDigest,
 } from "./plan/fingerprint.js";
 export { type Plan, type PlannedDeploy, type PlanOptions, planFleet, type ResourceAction } from "./plan/plan.js";
-export { EMPTY_STATE, FleetState, LegacyFleetState } from "./plan/state.js";
+export { EMPTY_STATE, FingerprintPartsSchema, FleetState, LegacyFleetState } from "./plan/state.js";
 export { AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
 export { repositoryUrl } from "./resources/repo.js";
 export { MaintenanceWindow, ServerConfig } from "./resources/server.js";

@@ -2,7 +2,7 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { tempDir } from "@tugboat/testkit";
-import { type LoadFleetResult, loadFleet, WorkingTreeSource } from "../src/index.js";
+import { type LoadFleetOptions, type LoadFleetResult, loadFleet, WorkingTreeSource } from "../src/index.js";
 
 export const SERVERS = `
 [[server]]
@@ -50,6 +50,7 @@ export async function writeTree(root: string, files: Record<string, string>): Pr
 export async function loadFiles(
   files: Record<string, string>,
   links: Record<string, string> = {},
+  options: LoadFleetOptions = {},
 ): Promise<LoadFleetResult> {
   const dir = await tempDir("tug-fleet-");
   try {
@@ -59,7 +60,7 @@ export async function loadFiles(
       await symlink(target, join(dir.path, path));
     }
     const source = await WorkingTreeSource.open(dir.path);
-    return await loadFleet(source);
+    return await loadFleet(source, options);
   } finally {
     await dir.cleanup();
   }

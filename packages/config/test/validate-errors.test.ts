@@ -52,20 +52,6 @@ describe("validation errors", () => {
     expect(error?.message).toBe('unknown server "apolo" (did you mean "apollo"?)');
   });
 
-  it("unknown variable, at its line inside the environment block", async () => {
-    const toml = stackToml("app", "", 'environment = """\nA=1\nTOKEN=[[MISSING_TOKEN]]\n"""');
-    const error = await only(repo({ "syncs/stacks.toml": toml }), "E_UNKNOWN_VARIABLE");
-    expect(error).toMatchObject({ file: "syncs/stacks.toml", line: 9, column: 7 });
-    expect(error?.message).toContain("unknown variable [[MISSING_TOKEN]] in environment");
-  });
-
-  it("unknown variable in another string field", async () => {
-    const toml = stackToml("app", "", 'extra_args = ["--wait-timeout", "[[TIMEOUT]]"]');
-    const error = await only(repo({ "syncs/stacks.toml": toml }), "E_UNKNOWN_VARIABLE");
-    expect(error).toMatchObject({ file: "syncs/stacks.toml", line: 7 });
-    expect(error?.message).toContain("[[TIMEOUT]] in extra_args.1");
-  });
-
   it("unknown variable in a server's passkey", async () => {
     const servers = SERVERS.replace(
       "enabled = true\n\n[[server]]",

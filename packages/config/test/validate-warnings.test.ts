@@ -3,6 +3,39 @@ import { describe, expect, it } from "vitest";
 import { GOOD_COMPOSE, loadFiles, repo, SERVERS, stackToml } from "./fixture.js";
 
 describe("validation warnings", () => {
+  // Issue 21: in Komodo, variables live in core's database or a periphery's [secrets]; the repository only names them.
+  it("an undeclared [[VARIABLE]] of a stack is one warning per name, at its first use", async () => {
+    const toml = [
+      stackToml("app", "", 'environment = """\nA=1\n  TOKEN = [[MISSING_TOKEN]]\n"""'),
+      stackToml("web", "", 'extra_args = ["--wait-timeout", "[[TIMEOUT]]"]\nenvironment = "T=[[MISSING_TOKEN]]"'),
+    ].join("");
+    const files = repo({ "syncs/stacks.toml": toml, "stacks/web/compose.yaml": GOOD_COMPOSE });
+    const { errors, warnings, fleet } = await loadFiles(files);
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => [w.code, w.line, w.column, w.message])).toEqual([
+      [
+        "W_UNKNOWN_VARIABLE",
+        9,
+        11,
+        "[[MISSING_TOKEN]] is not declared in this repository (2 stacks: app, web): it must be set in core or in the server agent's [secrets], or each deploy fails",
+      ],
+      [
+        "W_UNKNOWN_VARIABLE",
+        17,
+        33,
+        "[[TIMEOUT]] is not declared in this repository (stack \"web\"): it must be set in core or in the server agent's [secrets], or that stack's deploy fails",
+      ],
+    ]);
+    expect(fleet.stacks.map((s) => [s.name, s.unresolvedVariables])).toEqual([
+      ["app", ["MISSING_TOKEN"]],
+      ["web", ["MISSING_TOKEN", "TIMEOUT"]],
+    ]);
+    expect(fleet.stacks[0]?.environment.map((e) => [e.name, e.value])).toEqual([
+      ["A", "1"],
+      ["TOKEN", "[[MISSING_TOKEN]]"],
+    ]);
+  });
+
   it("names the closest known field for an unknown one", async () => {
     const toml = stackToml("app").replace("run_directory", 'run_directory = "stacks/app"\nrun_dirctory');
     const { errors, warnings } = await loadFiles(repo({ "syncs/stacks.toml": toml }));

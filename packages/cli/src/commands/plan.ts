@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { EMPTY_STATE, FleetState, formatDiagnostic, loadFleet, type Plan, planFleet } from "@tugboat/config";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { UsageError } from "../usage-error.js";
-import { openSource } from "./source.js";
+import { checkoutIdentity, openSource } from "./source.js";
 
 export interface PlanCommandOptions {
   resources?: string[];
@@ -38,6 +38,7 @@ export async function planCommand(dir: string, options: PlanCommandOptions): Pro
   const source = await openSource(dir, options.commit);
   try {
     const { fleet, errors, warnings } = await loadFleet(source, {
+      ...(await checkoutIdentity(dir, options.commit)),
       ...(options.resources ? { resourcePaths: options.resources } : {}),
     });
     if (errors.length > 0) {

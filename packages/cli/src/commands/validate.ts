@@ -1,7 +1,7 @@
 // `tug validate [DIR]`: checks a fleet repository; exit 0 clean or warnings only, 1 errors.
 import { formatDiagnostic, loadFleet } from "@tugboat/config";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
-import { openSource } from "./source.js";
+import { checkoutIdentity, openSource } from "./source.js";
 
 export interface ValidateOptions {
   resources?: string[];
@@ -13,6 +13,7 @@ export async function validateCommand(dir: string, options: ValidateOptions): Pr
   const source = await openSource(dir, options.commit);
   try {
     const { errors, warnings, fleet } = await loadFleet(source, {
+      ...(await checkoutIdentity(dir, options.commit)),
       ...(options.resources ? { resourcePaths: options.resources } : {}),
     });
     if (options.json) {

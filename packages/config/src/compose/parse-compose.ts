@@ -29,7 +29,7 @@ function composeValidator(): ValidateFunction {
 }
 
 /**
- * Parses and schema-checks one compose file; problems go to `diagnostics`.
+ * Parses one compose file; problems go to `diagnostics`.
  * Values come from js-yaml, which is several times faster than a
  * position-keeping parse; the positional parse (yaml's Document) is built
  * only when a problem needs a line number.
@@ -76,9 +76,7 @@ export function parseCompose(file: string, text: string, diagnostics: Diagnostic
     }
     return { file, line: 1, column: 1 };
   };
-  const compose: ComposeDocument = { file, value: value as Record<string, unknown>, locate };
-  checkSchema(compose, diagnostics);
-  return compose;
+  return { file, value: value as Record<string, unknown>, locate };
 }
 
 function positional(file: string, text: string) {
@@ -93,9 +91,19 @@ function positional(file: string, text: string) {
   return { doc, at };
 }
 
-function checkSchema(compose: ComposeDocument, diagnostics: Diagnostics) {
+/**
+ * Checks a compose file against the Compose Specification. With `service`,
+ * only that service (a file another one `extends` is a fragment: Compose
+ * merges the one service and never reads the rest).
+ */
+export function checkComposeSchema(compose: ComposeDocument, diagnostics: Diagnostics, service?: string) {
   const validate = composeValidator();
-  if (validate(compose.value)) return;
+  const services = compose.value.services;
+  const checked =
+    service === undefined
+      ? compose.value
+      : { services: { [service]: (services as Record<string, unknown> | undefined)?.[service] } };
+  if (validate(checked)) return;
   // oneOf/anyOf failures repeat what their branches said; report one problem per place.
   const seen = new Set<string>();
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");

@@ -26,6 +26,8 @@ export interface ComposeReference {
   readOnly: boolean;
   /** A file that must exist: env_file with required=false and rw bind mounts may be absent. */
   required: boolean;
+  /** For `extends`: the service of the other file this one extends. */
+  target?: string;
   /** Where it is written; computed only when a problem is reported. */
   locate: () => Location;
 }
@@ -46,6 +48,18 @@ export function interpolateComposeString(text: string, env: ReadonlyMap<string, 
   return missing ? undefined : result.replaceAll("\u0000", "$");
 }
 
+/** The variables `text` uses that `env` does not set (and that have no default). */
+export function unsetVariables(text: string, env: ReadonlyMap<string, string>): string[] {
+  const names = new Set<string>();
+  for (const match of text.replace(/\$\$/g, "").matchAll(VAR)) {
+    const [, braced, op, , bare] = match;
+    const name = (braced ?? bare) as string;
+    if (op === ":-" || op === "-") continue;
+    if (!env.has(name)) names.add(name);
+  }
+  return [...names];
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -60,17 +74,20 @@ export function composeReferences(options: {
   compose: ComposeDocument;
   baseDir: string;
   env: ReadonlyMap<string, string>;
+  /** Only these services' references (a file another one `extends`: only the extended service counts). */
+  onlyService?: string;
 }): ComposeReference[] {
-  const { compose, baseDir, env } = options;
+  const { compose, baseDir, env, onlyService } = options;
   const found: ComposeReference[] = [];
   const add = (
     kind: ReferenceKind,
     written: unknown,
     where: YamlPath,
-    extra: { service?: string; readOnly?: boolean; required?: boolean } = {},
+    extra: { service?: string; readOnly?: boolean; required?: boolean; target?: string } = {},
   ) => {
     if (typeof written !== "string" || written === "") return;
     found.push({
+      ...(extra.target ? { target: extra.target } : {}),
       kind,
       written,
       path: interpolateComposeString(written, env),
@@ -83,7 +100,7 @@ export function composeReferences(options: {
   };
   const doc = compose.value;
 
-  const includes = Array.isArray(doc.include) ? doc.include : [];
+  const includes = Array.isArray(doc.include) && onlyService === undefined ? doc.include : [];
   includes.forEach((item, i) => {
     if (typeof item === "string") add("include", item, ["include", i]);
     else if (isObject(item)) {
@@ -96,7 +113,7 @@ export function composeReferences(options: {
     }
   });
 
-  for (const section of ["configs", "secrets"] as const) {
+  for (const section of onlyService === undefined ? (["configs", "secrets"] as const) : []) {
     const entries = isObject(doc[section]) ? doc[section] : {};
     for (const [name, entry] of Object.entries(entries)) {
       if (isObject(entry)) add(section === "configs" ? "config" : "secret", entry.file, [section, name, "file"]);
@@ -105,7 +122,7 @@ export function composeReferences(options: {
 
   const services = isObject(doc.services) ? doc.services : {};
   for (const [service, definition] of Object.entries(services)) {
-    if (!isObject(definition)) continue;
+    if (!isObject(definition) || (onlyService !== undefined && service !== onlyService)) continue;
     const s = { service };
     const envFiles = definition.env_file;
     if (typeof envFiles === "string") add("env_file", envFiles, ["services", service, "env_file"], s);
@@ -121,10 +138,11 @@ export function composeReferences(options: {
       const where: YamlPath = ["services", service, "volumes", i];
       if (typeof volume === "string") {
         const [source, , mode] = splitVolume(volume);
-        if (
-          source &&
-          (source.startsWith(".") || source.startsWith("/") || source.startsWith("~") || source.startsWith("$"))
-        ) {
+        if (source === undefined) return;
+        // What the source is (a path or a volume name) is known only once `${VAR:-default}` is applied.
+        const resolved = interpolateComposeString(source, env);
+        const path = resolved ?? source;
+        if (resolved === undefined || path.startsWith(".") || path.startsWith("/") || path.startsWith("~")) {
           const readOnly = (mode ?? "").split(",").includes("ro");
           add("bind mount", source, where, { ...s, readOnly, required: readOnly });
         }
@@ -143,14 +161,27 @@ export function composeReferences(options: {
       }
     }
     const extendsDef = definition.extends;
-    if (isObject(extendsDef)) add("extends", extendsDef.file, ["services", service, "extends", "file"], s);
+    if (isObject(extendsDef) && typeof extendsDef.service === "string")
+      add("extends", extendsDef.file, ["services", service, "extends", "file"], { ...s, target: extendsDef.service });
   }
   return found;
 }
 
-/** Splits `src:dst[:mode]`, leaving Windows-style drive letters alone. */
-function splitVolume(volume: string): [string | undefined, string | undefined, string | undefined] {
-  const parts = volume.split(":");
+/** Splits `src:dst[:mode]` on the colons outside `${…}` (`${DIR:-./data}:/data:ro` has two). */
+export function splitVolume(volume: string): [string | undefined, string | undefined, string | undefined] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (let i = 0; i < volume.length; i += 1) {
+    const char = volume[i] ?? "";
+    if (char === "$" && volume[i + 1] === "{") depth += 1;
+    else if (char === "}" && depth > 0) depth -= 1;
+    if (char === ":" && depth === 0) {
+      parts.push(current);
+      current = "";
+    } else current += char;
+  }
+  parts.push(current);
   if (parts.length === 1) return [undefined, parts[0], undefined];
   return [parts[0], parts[1], parts[2]];
 }

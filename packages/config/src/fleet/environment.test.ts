@@ -21,8 +21,8 @@ describe("renderEnvironment", () => {
   it("interpolates variables and marks only the entries using a secret", () => {
     const { entries } = renderEnvironment("URL=https://[[DOMAIN]]/\nAUTH=Bearer [[TOKEN]]", variables);
     expect(entries).toEqual([
-      { name: "URL", value: "https://example.net/", secret: false, secrets: [], lineOffset: 0 },
-      { name: "AUTH", value: "Bearer s3cr3t", secret: true, secrets: ["s3cr3t"], lineOffset: 1 },
+      { name: "URL", value: "https://example.net/", secret: false, secrets: [], unresolved: [], lineOffset: 0 },
+      { name: "AUTH", value: "Bearer s3cr3t", secret: true, secrets: ["s3cr3t"], unresolved: [], lineOffset: 1 },
     ]);
     expect(maskedEnvironment(entries)).toBe("URL=https://example.net/\nAUTH=***\n");
   });

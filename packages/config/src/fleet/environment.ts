@@ -12,6 +12,8 @@ export interface EnvironmentEntry {
   secret: boolean;
   /** The secret values inside it (masked wherever they appear, also alone). */
   secrets: string[];
+  /** `[[NAME]]`s no variable here sets: left as written, for core and the agent to resolve at deploy. */
+  unresolved: string[];
   /** 0-based line within the environment text. */
   lineOffset: number;
 }
@@ -80,6 +82,7 @@ export function renderEnvironment(
       value: result.text,
       secret: result.secret,
       secrets: result.secrets,
+      unresolved: [...new Set(result.unknown.map((u) => u.name))],
       lineOffset,
     });
   });

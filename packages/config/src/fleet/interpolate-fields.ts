@@ -15,6 +15,8 @@ export function interpolateFields(options: {
   kind: string;
   /** Top-level config fields handled elsewhere (a stack's environment). */
   skip?: readonly string[];
+  /** Receives each unknown name instead of an error (a stack's, resolved at deploy). */
+  onUnknown?: (name: string, at: Location) => void;
 }): string[] {
   const secrets: string[] = [];
   const { variables, diagnostics, locate, resource, kind } = options;
@@ -26,6 +28,10 @@ export function interpolateFields(options: {
         const result = interpolate(item, variables);
         const dotted = [...keyPath, field].join(".");
         for (const unknown of result.unknown) {
+          if (options.onUnknown) {
+            options.onUnknown(unknown.name, locate(...keyPath, field));
+            continue;
+          }
           diagnostics.error(
             "E_UNKNOWN_VARIABLE",
             `${resource}: unknown variable [[${unknown.name}]] in ${dotted}${didYouMean(unknown.name, variables.keys())}`,

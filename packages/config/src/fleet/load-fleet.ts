@@ -3,7 +3,7 @@
 import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { AlerterResource } from "../resources/alerter.js";
 import { type ReadResource, readResources } from "../resources/read-resources.js";
-import type { RepoResource } from "../resources/repo.js";
+import { type RepoConfig, type RepoResource, repositoryUrl } from "../resources/repo.js";
 import type { ResourceSyncResource } from "../resources/resource-sync.js";
 import type { ServerResource } from "../resources/server.js";
 import type { StackResource } from "../resources/stack.js";
@@ -16,6 +16,7 @@ import type { Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, Fleet, FleetSync } from "./model.js";
 import { checkRemotes } from "./remotes.js";
+import { SelfRepository } from "./self-repo.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
 import { resolveStacks } from "./stacks.js";
 
@@ -26,6 +27,14 @@ export interface LoadFleetOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Servers core knows from other syncs (name → enabled): stacks here may target them. */
   knownServers?: ReadonlyMap<string, boolean>;
+  /**
+   * Addresses of this repository (core: the sync's URL; offline: the
+   * checkout's remotes). Stacks naming it by `repo` or through a [[repo]]
+   * read their files here.
+   */
+  selfRepositories?: readonly string[];
+  /** The branch being read, when known: a stack naming this repository on another branch is external. */
+  selfBranch?: string;
 }
 
 export interface LoadFleetResult {
@@ -90,21 +99,34 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,
   }));
-  const syncs: FleetSync[] = (byKind.get("resource_sync") ?? []).map((r) => {
+  const selfRepo = new SelfRepository(options.selfRepositories ?? [], options.selfBranch);
+  const syncs: Array<FleetSync & { named: RepoConfig | ResourceSyncResource["config"] | undefined }> = (
+    byKind.get("resource_sync") ?? []
+  ).map((r) => {
     const value = r.value as ResourceSyncResource;
     const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
-    // The sync reading these files: same paths, and no other repository named
-    // (a linked_repo with no [[repo]] here is the sync's own, as in Komodo's UI).
-    const otherRepo = value.config.repo !== "" || repos.some((repo) => repo.name === value.config.linked_repo);
-    const self = !otherRepo && sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
-    return { ...declared(r, value), config: value.config, self };
+    // The sync reading these files: same paths, and the repository it names (by `repo`, or a
+    // [[repo]] its linked_repo names) is this one, or not known to be another. A linked_repo
+    // with no [[repo]] here is defined in the UI: as in Komodo's, the sync's own.
+    const linked = repos.find((repo) => repo.name === value.config.linked_repo)?.config;
+    const named = value.config.repo !== "" ? value.config : linked;
+    const samePaths = sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
+    const self = samePaths && (named === undefined || !selfRepo.known || selfRepo.matches(named));
+    return { ...declared(r, value), config: value.config, self, named };
   });
+  // What the self sync names is this repository, on the branch it reads.
+  for (const sync of syncs) {
+    if (!sync.self || !sync.named) continue;
+    selfRepo.branch ??= sync.named.branch;
+    selfRepo.add(repositoryUrl(sync.named));
+  }
 
   const stacks = await resolveStacks({
     resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
     servers,
     repos,
     syncs,
+    selfRepo,
     variables,
     settings,
     source,
@@ -116,7 +138,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const fleet: Fleet = {
     servers,
     stacks,
-    syncs,
+    syncs: syncs.map(({ named: _named, ...sync }) => sync),
     variables: (byKind.get("variable") ?? []).map((r) => {
       const value = r.value as VariableResource;
       return {

@@ -23,12 +23,13 @@ export interface FleetServer extends Declared {
 /** Where a stack's files come from. */
 export type StackSource = { kind: "sync" } | { kind: "repo"; url: string; branch: string; name?: string };
 
-/** A file outside a stack's run directory that its compose files use. */
-export interface StackDependency {
+/** A repository file or folder a stack's deploy reads. */
+export interface StackInput {
+  /** Repository-relative ("" is the root, when the whole repository is read). */
   path: string;
   /** Git blob id (file) or tree id (folder). */
   oid: string;
-  /** Human terms: "bind-mounted by service traefik", "env_file of service web". */
+  /** Human terms: "compose file", "bind-mounted by service traefik", "env_file of service web". */
   via: string;
 }
 
@@ -50,11 +51,14 @@ export interface FleetStack extends Declared {
   deploy: boolean;
   source: StackSource;
   config: StackConfig;
-  /** Git tree id of the run directory; "" when the files live in another repository. */
-  runDirectoryTree: string;
-  /** Every file under the run directory, with its blob id. */
-  files: Record<string, string>;
-  dependencies: StackDependency[];
+  /**
+   * Exactly what its deploy reads from the repository, sorted by path: compose
+   * files, env files, bind-mounted files and folders, build contexts, included
+   * and extended files, file configs and secrets. When a path is not known
+   * offline (an unset variable), the whole run directory. Empty when the files
+   * live in another repository.
+   */
+  inputs: StackInput[];
   /**
    * Single files its services bind-mount. A checkout replaces a changed file with a new inode
    * and a running container keeps the old one, so such a service must be recreated.
@@ -62,6 +66,8 @@ export interface FleetStack extends Declared {
   fileMounts: FileMount[];
   /** Secret values this stack's environment and fields use: masked in everything its deploys report. */
   secretValues: string[];
+  /** `[[NAME]]`s no variable here declares, left as written: core and then the agent resolve them at deploy. */
+  unresolvedVariables: string[];
 }
 
 export interface FleetSync extends Declared {

@@ -1,5 +1,7 @@
 // Resolves each [[stack]]: its server, source repository, environment, run
 // directory, compose files and the repository files those depend on.
+
+import { envFilePathProblem, isHostPath } from "@tugboat/protocol";
 import { composeReferences } from "../compose/references.js";
 import { COMPOSE_FILE_NAMES } from "../compose-files.js";
 import type { Diagnostics, Location } from "../diagnostics.js";
@@ -8,10 +10,18 @@ import type { RepoConfig } from "../resources/repo.js";
 import { repositoryUrl } from "../resources/repo.js";
 import type { StackResource } from "../resources/stack.js";
 import { joinRepoPath, normalizeRepoPath, type RepoSource, symlinkOnPath } from "../source/repo-source.js";
-import { type ComposeCache, checkReference, folderOf, loadComposeFile } from "./compose-files.js";
+import {
+  type ComposeCache,
+  checkReference,
+  folderOf,
+  loadComposeFile,
+  type StackReads,
+  type UnsetVariables,
+} from "./compose-files.js";
 import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
-import type { Declared, FleetServer, FleetStack, FleetSync, StackDependency, StackSource } from "./model.js";
+import type { Declared, FleetServer, FleetStack, FleetSync, StackSource } from "./model.js";
+import type { SelfRepository } from "./self-repo.js";
 import type { RepoSettings } from "./settings.js";
 import { didYouMean } from "./suggest.js";
 
@@ -22,6 +32,8 @@ export interface ResolveStacksOptions {
   servers: FleetServer[];
   repos: Array<Declared & { config: RepoConfig }>;
   syncs: FleetSync[];
+  /** This repository: stacks that name it read their files here. */
+  selfRepo: SelfRepository;
   variables: ReadonlyMap<string, Variable>;
   settings: RepoSettings;
   source: RepoSource;
@@ -40,13 +52,23 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
   const repoByName = new Map(repos.map((repo) => [repo.name, repo]));
   const warnedLinkedRepos = new Set<string>();
   const composeCache: ComposeCache = new Map();
+  const unset: UnsetVariables = new Map();
+  // `[[NAME]]`s no [[variable]] here declares: in Komodo they live in core's database or a periphery's [secrets].
+  const undeclared = new Map<string, { stacks: Set<string>; at: Location }>();
   // Stacks resolve concurrently: their file reads share one `git cat-file` pipe.
-  return Promise.all(
+  const stacks = await Promise.all(
     resources.map(async (resource) => {
       const { value, toml, path } = resource;
       const config = structuredClone(value.config);
       const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
+      const unresolved = new Set<string>();
+      const onUnknown = (name: string, at: Location) => {
+        unresolved.add(name);
+        const seen = undeclared.get(name) ?? { stacks: new Set<string>(), at };
+        seen.stacks.add(value.name);
+        undeclared.set(name, seen);
+      };
       const fieldSecrets = interpolateFields({
         config,
         variables,
@@ -55,18 +77,17 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         resource: `stack "${value.name}"`,
         kind: "stack",
         skip: ["environment"],
+        onUnknown,
       });
 
       const rendered = renderEnvironment(config.environment, variables);
       const envAt = toml.locateValue([...path, "config", "environment"]);
-      for (const unknown of rendered.unknown) {
-        diagnostics.error(
-          "E_UNKNOWN_VARIABLE",
-          `stack "${value.name}": unknown variable [[${unknown.name}]] in environment${didYouMean(unknown.name, variables.keys())}`,
-          { file: toml.file, line: envAt.contentLine + unknown.lineOffset, column: unknown.column + 1 },
-          "stack.config.environment",
-        );
-      }
+      for (const unknown of rendered.unknown)
+        onUnknown(unknown.name, {
+          file: toml.file,
+          line: envAt.contentLine + unknown.lineOffset,
+          column: unknown.column + 1,
+        });
       for (const invalid of rendered.invalid) {
         diagnostics.error(
           "E_INVALID_ENVIRONMENT",
@@ -110,7 +131,15 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         );
       }
 
-      const stackSource = resolveSource({ config, repoByName, syncs, warnedLinkedRepos, diagnostics, locate });
+      const stackSource = resolveSource({
+        config,
+        repoByName,
+        syncs,
+        selfRepo: options.selfRepo,
+        warnedLinkedRepos,
+        diagnostics,
+        locate,
+      });
       const stack: FleetStack = {
         name: value.name,
         at: resource.at,
@@ -125,43 +154,70 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         deploy: value.deploy,
         source: stackSource,
         config,
-        runDirectoryTree: "",
-        files: {},
-        dependencies: [],
+        inputs: [],
         fileMounts: [],
         secretValues: [...new Set([...fieldSecrets, ...rendered.entries.flatMap((e) => e.secrets)])],
+        unresolvedVariables: [...unresolved].sort(),
       };
       if (stackSource.kind === "sync") {
-        await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate });
+        await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate, unset });
       }
       return stack;
     }),
   );
+  for (const [name, { stacks: users, at }] of [...undeclared].sort(([a], [b]) => a.localeCompare(b))) {
+    diagnostics.warning(
+      "W_UNKNOWN_VARIABLE",
+      `[[${name}]] is not declared in this repository (${listStacks(users)}): it must be set in core or in the server agent's [secrets], or ${users.size === 1 ? "that stack's" : "each"} deploy fails${didYouMean(name, variables.keys())}`,
+      at,
+    );
+  }
+  for (const [name, { stacks: users, paths, locate }] of [...unset].sort(([a], [b]) => a.localeCompare(b))) {
+    diagnostics.warning(
+      "W_UNRESOLVED_PATH",
+      `\${${name}} is not set in the environment (${listStacks(users)}): ${paths === 1 ? "a path that uses it is" : `${paths} paths that use it are`} not checked, and ${users.size === 1 ? "its run directory counts" : "their run directories count"} whole for redeploys`,
+      locate(),
+    );
+  }
+  return stacks;
+}
+
+/** `stack "a"`, `3 stacks: a, b, c`, `5 stacks: a, b, c and 2 more`. */
+function listStacks(names: ReadonlySet<string>): string {
+  const sorted = [...names].sort();
+  if (sorted.length === 1) return `stack "${sorted[0]}"`;
+  const shown =
+    sorted.length > 3 ? `${sorted.slice(0, 3).join(", ")} and ${sorted.length - 3} more` : sorted.join(", ");
+  return `${sorted.length} stacks: ${shown}`;
 }
 
 function resolveSource(options: {
   config: StackResource["config"];
   repoByName: Map<string, Declared & { config: RepoConfig }>;
   syncs: FleetSync[];
+  selfRepo: SelfRepository;
   warnedLinkedRepos: Set<string>;
   diagnostics: Diagnostics;
   locate: (...field: string[]) => { file: string; line: number; column: number };
 }): StackSource {
-  const { config, repoByName, syncs, warnedLinkedRepos, diagnostics, locate } = options;
+  const { config, repoByName, syncs, selfRepo, warnedLinkedRepos, diagnostics, locate } = options;
   if (config.repo) {
+    if (selfRepo.matches(config)) return { kind: "sync" };
     return { kind: "repo", url: repositoryUrl(config), branch: config.branch };
   }
   if (!config.linked_repo) return { kind: "sync" };
   const repo = repoByName.get(config.linked_repo);
   if (repo) {
+    if (selfRepo.matches(repo.config)) return { kind: "sync" };
     return { kind: "repo", url: repositoryUrl(repo.config), branch: repo.config.branch, name: repo.name };
   }
-  const namedBySelf = syncs.some((sync) => sync.self && sync.config.linked_repo === config.linked_repo);
+  // The self sync names the same repository (defined in the UI): this one, nothing to warn about.
+  if (syncs.some((sync) => sync.self && sync.config.linked_repo === config.linked_repo)) return { kind: "sync" };
   if (!warnedLinkedRepos.has(config.linked_repo)) {
     warnedLinkedRepos.add(config.linked_repo);
     diagnostics.warning(
       "W_LINKED_REPO_UNDEFINED",
-      `linked_repo "${config.linked_repo}" has no [[repo]] in these files${namedBySelf ? " (the sync's own repository)" : ""}; stacks naming it deploy from the repository of this sync`,
+      `linked_repo "${config.linked_repo}" has no [[repo]] in these files; stacks naming it deploy from the repository of this sync`,
       locate("linked_repo"),
       "stack.config.linked_repo",
     );
@@ -176,8 +232,9 @@ async function resolveFiles(options: {
   composeCache: ComposeCache;
   diagnostics: Diagnostics;
   locate: (...field: string[]) => { file: string; line: number; column: number };
+  unset: UnsetVariables;
 }) {
-  const { stack, source, settings, composeCache, diagnostics, locate } = options;
+  const { stack, source, settings, composeCache, diagnostics, locate, unset } = options;
   const { config } = stack;
   const runDirectory = normalizeRepoPath(config.run_directory);
   if (runDirectory === undefined) {
@@ -220,8 +277,6 @@ async function resolveFiles(options: {
     );
     return;
   }
-  stack.runDirectoryTree = runEntry.oid;
-  stack.files = Object.fromEntries(await source.files(runDirectory));
 
   const names = config.file_paths.length > 0 ? config.file_paths : await defaultComposeFile(source, runDirectory);
   if (names.length === 0) {
@@ -234,7 +289,7 @@ async function resolveFiles(options: {
     return;
   }
   const env = new Map(stack.environment.map((entry) => [entry.name, entry.value]));
-  const dependencies = new Map<string, StackDependency>();
+  const reads: StackReads = { inputs: new Map(), fileMounts: [], unresolved: false };
   for (const [index, name] of names.entries()) {
     const file = joinRepoPath(runDirectory, name);
     const at = config.file_paths.length > 0 ? locate("file_paths", String(index)) : stack.at;
@@ -259,41 +314,40 @@ async function resolveFiles(options: {
       continue;
     }
     stack.composeFiles.push(file);
+    reads.inputs.set(file, { path: file, oid: entry.oid, via: "compose file" });
     const compose = await loadComposeFile({ file, source, settings, cache: composeCache, diagnostics });
     if (!compose) continue;
     // Compose resolves relative paths against the project directory: the folder of the first compose file.
     const projectDir = folderOf(stack.composeFiles[0] ?? file);
     const references = composeReferences({ compose, baseDir: projectDir, env });
     for (const reference of references) {
-      const resolved = await checkReference({
-        reference,
-        stack,
-        source,
-        diagnostics,
-        composeCache,
-        settings,
-        env,
-        onFileMount: (mount) => {
-          if (!stack.fileMounts.some((m) => m.service === mount.service && m.path === mount.path))
-            stack.fileMounts.push(mount);
-        },
-      });
-      for (const dependency of resolved) {
-        if (!dependencies.has(dependency.path)) dependencies.set(dependency.path, dependency);
-      }
+      await checkReference({ reference, stack, source, diagnostics, composeCache, settings, env, reads, unset });
     }
   }
-  const envFile = joinRepoPath(runDirectory, config.env_file_path);
-  if (envFile !== undefined)
-    await symlinked(
-      envFile,
-      "env_file_path",
-      config.env_file_path !== ".env" ? locate("env_file_path") : stack.at,
-      "stack.config.env_file_path",
+  const hostFile = (what: string, path: string, at: Location, field: string) =>
+    diagnostics.warning(
+      "W_HOST_FILE",
+      `stack "${stack.name}": ${what} "${path}" is a file on the server, read there at deploy; not checked here`,
+      at,
+      field,
     );
+  const envAt = config.env_file_path !== ".env" ? locate("env_file_path") : stack.at;
+  const envProblem = envFilePathProblem(config.env_file_path, stack.environment.length > 0 ? "set" : "");
+  if (envProblem)
+    diagnostics.error("E_INVALID_VALUE", `stack "${stack.name}": ${envProblem}`, envAt, "stack.config.env_file_path");
+  else if (isHostPath(config.env_file_path))
+    hostFile("env_file_path", config.env_file_path, envAt, "stack.config.env_file_path");
+  else {
+    const envFile = joinRepoPath(runDirectory, config.env_file_path);
+    if (envFile !== undefined) await symlinked(envFile, "env_file_path", envAt, "stack.config.env_file_path");
+  }
   for (const [index, name] of config.additional_env_files.entries()) {
-    const file = joinRepoPath(runDirectory, name);
     const at = locate("additional_env_files", String(index));
+    if (isHostPath(name)) {
+      hostFile("additional env file", name, at, "stack.config.additional_env_files");
+      continue;
+    }
+    const file = joinRepoPath(runDirectory, name);
     if (file !== undefined && (await symlinked(file, "additional env file", at, "stack.config.additional_env_files")))
       continue;
     const entry = file === undefined ? undefined : await source.entry(file);
@@ -304,15 +358,30 @@ async function resolveFiles(options: {
         at,
         "stack.config.additional_env_files",
       );
-    } else if (file !== undefined && !isInside(file, runDirectory)) {
-      dependencies.set(file, { path: file, oid: entry.oid, via: "additional env file" });
+    } else if (file !== undefined) {
+      reads.inputs.set(file, { path: file, oid: entry.oid, via: "additional env file" });
     }
   }
-  stack.dependencies = [...dependencies.values()].sort((a, b) => a.path.localeCompare(b.path));
-}
-
-export function isInside(path: string, folder: string): boolean {
-  return folder === "" || path === folder || path.startsWith(`${folder}/`);
+  // Compose reads the project folder's `.env` for `${VAR}`, and the deploy uses a committed env_file_path as it is.
+  const projectEnv = joinRepoPath(folderOf(stack.composeFiles[0] ?? ""), ".env");
+  const ownEnv = isHostPath(config.env_file_path) ? undefined : joinRepoPath(runDirectory, config.env_file_path);
+  for (const [path, via] of [
+    [projectEnv, "the project's .env"],
+    [stack.environment.length === 0 ? ownEnv : undefined, "env_file_path"],
+  ] as const) {
+    const entry = path === undefined ? undefined : await source.entry(path);
+    if (path !== undefined && entry?.type === "blob" && !entry.symlink && !reads.inputs.has(path))
+      reads.inputs.set(path, { path, oid: entry.oid, via });
+  }
+  // A path that is not known offline could be any file: the whole run directory counts.
+  if (reads.unresolved)
+    reads.inputs.set(runDirectory, {
+      path: runDirectory,
+      oid: runEntry.oid,
+      via: "run directory, read whole: a path uses a variable the environment does not set",
+    });
+  stack.inputs = [...reads.inputs.values()].sort((a, b) => a.path.localeCompare(b.path));
+  stack.fileMounts = reads.fileMounts;
 }
 
 async function defaultComposeFile(source: RepoSource, runDirectory: string): Promise<string[]> {

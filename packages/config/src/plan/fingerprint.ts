@@ -18,11 +18,8 @@ export interface FingerprintParts {
   projectName: string;
   source: string;
   runDirectory: string;
-  runDirectoryTree: string;
-  /** Files under the run directory → blob id. */
-  files: Record<string, string>;
-  /** Files outside the run directory → { oid, via }. */
-  dependencies: Record<string, { oid: string; via: string }>;
+  /** What the deploy reads from the repository: path → { Git id, why }. */
+  inputs: Record<string, { oid: string; via: string }>;
   /** Environment variable → digest of its value (values are never stored). */
   environment: Record<string, string>;
   /** Config fields that change the compose invocation → digest of each one's value. */
@@ -62,9 +59,7 @@ export function fingerprintStack(stack: FleetStack, digest: ValueDigest = OFFLIN
     projectName: stack.projectName,
     source: stack.source.kind === "sync" ? "sync" : `${stack.source.url}#${stack.source.branch}`,
     runDirectory: stack.runDirectory,
-    runDirectoryTree: stack.runDirectoryTree,
-    files: stack.files,
-    dependencies: Object.fromEntries(stack.dependencies.map((d) => [d.path, { oid: d.oid, via: d.via }])),
+    inputs: Object.fromEntries(stack.inputs.map((input) => [input.path, { oid: input.oid, via: input.via }])),
     environment: Object.fromEntries(stack.environment.map((e) => [e.name, digest(`env\u0000${e.name}=${e.value}`)])),
     invocation: Object.fromEntries(
       Object.entries(invocation).map(([field, value]) => [
@@ -73,13 +68,8 @@ export function fingerprintStack(stack: FleetStack, digest: ValueDigest = OFFLIN
       ]),
     ),
   };
-  // The hash covers what is deployed, not how it is explained: `via` and the
-  // file map (already summarised by the run directory's tree id) stay out.
-  const hashed = {
-    ...parts,
-    files: undefined,
-    dependencies: Object.fromEntries(stack.dependencies.map((d) => [d.path, d.oid])),
-  };
+  // The hash covers what is deployed, not how it is explained: `via` stays out.
+  const hashed = { ...parts, inputs: Object.fromEntries(stack.inputs.map((input) => [input.path, input.oid])) };
   return { fingerprint: sha256(canonicalJson(hashed)), parts };
 }
 
@@ -94,7 +84,7 @@ export function servicesToRecreate(
   mounts: ReadonlyArray<{ service: string; path: string }>,
 ): string[] {
   if (!before) return [];
-  const oid = (parts: FingerprintParts, path: string) => parts.files[path] ?? parts.dependencies[path]?.oid;
+  const oid = (parts: FingerprintParts, path: string) => parts.inputs[path]?.oid;
   const services = mounts.filter(
     (m) => oid(before, m.path) !== undefined && oid(before, m.path) !== oid(after, m.path),
   );
@@ -109,27 +99,28 @@ export function fingerprintReasons(before: FingerprintParts | undefined, after: 
   if (before.projectName !== after.projectName)
     reasons.push(`project name changed ${before.projectName} → ${after.projectName}`);
   if (before.source !== after.source) reasons.push(`source repository changed`);
-  if (before.runDirectory !== after.runDirectory) {
+  if (before.runDirectory !== after.runDirectory)
     reasons.push(`run directory changed ${before.runDirectory || "."} → ${after.runDirectory || "."}`);
-  } else if (before.runDirectoryTree !== after.runDirectoryTree) {
-    const relative = (path: string) => (after.runDirectory ? path.slice(after.runDirectory.length + 1) : path);
-    const changed = new Set([...Object.keys(before.files), ...Object.keys(after.files)]);
-    const details: string[] = [];
-    for (const path of [...changed].sort()) {
-      const was = before.files[path];
-      const now = after.files[path];
-      if (was === now) continue;
-      details.push(`${relative(path)} ${was === undefined ? "added" : now === undefined ? "removed" : "changed"}`);
-    }
-    reasons.push(...(details.length > 0 ? details : [`files in ${after.runDirectory || "."} changed`]));
-  }
-  const dependencyPaths = new Set([...Object.keys(before.dependencies), ...Object.keys(after.dependencies)]);
-  for (const path of [...dependencyPaths].sort()) {
-    const was = before.dependencies[path];
-    const now = after.dependencies[path];
+  // Inside the run directory, paths read relative to it ("compose.yaml changed").
+  const inRun = (path: string) =>
+    after.runDirectory === ""
+      ? path
+      : path.startsWith(`${after.runDirectory}/`)
+        ? path.slice(after.runDirectory.length + 1)
+        : undefined;
+  const paths = new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)]);
+  for (const path of [...paths].sort()) {
+    const was = before.inputs[path];
+    const now = after.inputs[path];
     if (was?.oid === now?.oid) continue;
-    if (!now) reasons.push(`${path} no longer used`);
-    else reasons.push(`${path} ${was ? "changed" : "now used"}, ${now.via}`);
+    const short = inRun(path);
+    const what = path === after.runDirectory ? `files in ${path || "."}` : (short ?? path);
+    if (!now) reasons.push(`${what} no longer used`);
+    else if (was)
+      reasons.push(
+        short !== undefined || path === after.runDirectory ? `${what} changed` : `${what} changed, ${now.via}`,
+      );
+    else reasons.push(`${what} now used, ${now.via}`);
   }
   const names = new Set([...Object.keys(before.environment), ...Object.keys(after.environment)]);
   const changedNames = [...names].filter((name) => before.environment[name] !== after.environment[name]).sort();

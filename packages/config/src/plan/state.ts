@@ -8,15 +8,17 @@ export const FingerprintPartsSchema = z.object({
   projectName: z.string(),
   source: z.string(),
   runDirectory: z.string(),
-  runDirectoryTree: z.string(),
-  files: z.record(z.string(), z.string()),
-  dependencies: z.record(z.string(), z.object({ oid: z.string(), via: z.string() })),
+  inputs: z.record(z.string(), z.object({ oid: z.string(), via: z.string() })),
   environment: z.record(z.string(), z.string()),
   invocation: z.record(z.string(), z.string()),
 });
 
-/** The version of fingerprints and state this Tugboat writes. Version 1 (before 0.2) kept unkeyed hashes. */
-export const STATE_VERSION = 2;
+/**
+ * The version of fingerprints and state this Tugboat writes. Version 1
+ * (before 0.2) kept unkeyed hashes; version 2 hashed a stack's whole run
+ * directory, version 3 exactly the files its deploy reads.
+ */
+export const STATE_VERSION = 3;
 
 export const FleetState = z.object({
   version: z.literal(STATE_VERSION),
@@ -36,7 +38,7 @@ export const EMPTY_STATE: FleetState = { version: STATE_VERSION, resources: {}, 
  * the state by reading the applied commit again (no surprise redeploys).
  */
 export const LegacyFleetState = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   commit: z.string().optional(),
   resources: z.record(z.string(), z.string()),
   stacks: z.record(z.string(), z.unknown()),

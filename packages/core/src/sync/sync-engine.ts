@@ -4,7 +4,7 @@
 // check never rejects: every failure ends up in the sync's status.
 import {
   EMPTY_STATE,
-  type FingerprintParts,
+  FingerprintPartsSchema,
   type Fleet,
   type FleetState,
   fingerprintStack,
@@ -201,6 +201,8 @@ export class SyncEngine {
     try {
       const loaded = await loadFleet(source, {
         resourcePaths: sync.paths,
+        selfRepositories: [sync.repoUrl],
+        selfBranch: sync.branch,
         secrets: this.deps.secrets(sync.name),
         knownServers: await this.knownServers(),
       });
@@ -272,7 +274,8 @@ export class SyncEngine {
       stack.source.kind === "sync" ? commit : await this.deps.mirrors.remoteHead(url, stack.source.branch);
     const { fingerprint, parts } = fingerprintStack(stack, this.deps.digest);
     await this.deps.stacks.setStopped(stackName, false);
-    const deployed = row.deployedParts as FingerprintParts | null;
+    // Parts an older Tugboat stored have another shape: then nothing is known to have changed.
+    const deployed = FingerprintPartsSchema.safeParse(row.deployedParts).data;
     const started = await this.deps.deployer.start(
       {
         stack,
@@ -281,7 +284,7 @@ export class SyncEngine {
         fingerprint,
         parts,
         reasons: ["manual deploy"],
-        recreate: servicesToRecreate(deployed ?? undefined, parts, stack.fileMounts),
+        recreate: servicesToRecreate(deployed, parts, stack.fileMounts),
         wave: 1,
       },
       trigger,

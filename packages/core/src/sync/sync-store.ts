@@ -108,12 +108,12 @@ export class SyncStore {
       .execute();
   }
 
-  /** What the sync last applied; an older Tugboat's state comes back as it was written (version 1). */
+  /** What the sync last applied; an older Tugboat's state comes back as it was written (an older version). */
   async appliedState(name: string): Promise<FleetState | LegacyFleetState> {
     const row = await this.db.selectFrom("syncs").select("applied_state").where("name", "=", name).executeTakeFirst();
     if (!row?.applied_state) return EMPTY_STATE;
     const json = JSON.parse(row.applied_state) as { version?: unknown };
-    return json.version === 1 ? LegacyFleetState.parse(json) : FleetState.parse(json);
+    return json.version === EMPTY_STATE.version ? FleetState.parse(json) : LegacyFleetState.parse(json);
   }
 
   async saveAppliedState(name: string, state: FleetState, commit: string) {
