@@ -75,7 +75,13 @@ export async function fleetFixture(agents: {
 }
 
 /** An agent on loopback for `dockerHost`, keeping its state (and certificate) in `root`. */
-export function startTestAgent(options: { dockerHost: string; root: string; port?: number }): Promise<RunningAgent> {
+export function startTestAgent(options: {
+  dockerHost: string;
+  root: string;
+  port?: number;
+  /** The `[secrets]` of its agent.toml. */
+  secrets?: Record<string, string>;
+}): Promise<RunningAgent> {
   return startAgent(
     {
       ...AgentConfig.parse({
@@ -83,6 +89,7 @@ export function startTestAgent(options: { dockerHost: string; root: string; port
         host: "127.0.0.1",
         root: options.root,
         docker_host: options.dockerHost,
+        secrets: options.secrets ?? {},
       }),
       passkey: PASSKEY,
     },

@@ -63,6 +63,7 @@ export async function startAgent(
     compose: requireCompose,
     // Compose sees the agent's environment without its TUG_* settings (the passkey among them).
     env: childEnv({ DOCKER_HOST: engine.dockerHost }),
+    secrets: config.secrets,
   });
   const server = buildServer({
     version: AGENT_VERSION,

@@ -28,7 +28,7 @@ export interface TestAgent extends RunningAgent {
 
 export async function startTestAgent(
   dockerHost: string,
-  options: { root?: string; passkey?: string; allowedIps?: string[] } = {},
+  options: { root?: string; passkey?: string; allowedIps?: string[]; secrets?: Record<string, string> } = {},
 ): Promise<TestAgent> {
   const dir = options.root ? undefined : await tempDir("tug-agent-");
   const root = options.root ?? dir?.path ?? "";
@@ -41,6 +41,7 @@ export async function startTestAgent(
     docker_host: dockerHost,
     stats_interval_seconds: 60,
     allowed_ips: options.allowedIps ?? [],
+    secrets: options.secrets ?? {},
   });
   const agent = await startAgent({ ...config, passkey }, { log: (line) => logs.push(line) });
 

@@ -51,7 +51,7 @@ describe.skipIf(daemons.skipReason !== "")("env files as Komodo reads them", () 
 
   beforeAll(async () => {
     host = daemonHost(daemons, 0);
-    agent = await startTestAgent(host);
+    agent = await startTestAgent(host, { secrets: { DB_PASSWORD: "agent-held-s3cret" } });
     onHost = await tempDir("tug-host-env-");
     await writeFile(join(onHost.path, "app.env"), "FROM_ENV=from-the-host\n");
     repo = await gitRepo();
@@ -59,6 +59,7 @@ describe.skipIf(daemons.skipReason !== "")("env files as Komodo reads them", () 
     await repo.write("stacks/committed/compose.yaml", PRINTER);
     await repo.write("stacks/committed/.env", "FROM_ENV=committed\n");
     await repo.write("stacks/stale/compose.yaml", PRINTER);
+    await repo.write("stacks/secret/compose.yaml", PRINTER);
     commit = await repo.commitAndPush("env files");
   });
 
@@ -103,5 +104,26 @@ describe.skipIf(daemons.skipReason !== "")("env files as Komodo reads them", () 
     expect(await containerEnv("stale")).toContain("FROM_ENV=first");
     expect((await deploy("stale", { environment: "" })).result?.ok).toBe(true);
     expect(await containerEnv("stale")).toContain("FROM_ENV=unset");
+  });
+
+  it("fills a [[VARIABLE]] core left from the agent's [secrets], masked in what it reports", async () => {
+    const { result, events } = await deploy("secret", {
+      environment: "FROM_ENV=pw:[[DB_PASSWORD]]\n",
+      variables: ["DB_PASSWORD"],
+    });
+    expect(result?.ok, JSON.stringify(events.slice(-3))).toBe(true);
+    expect(await containerEnv("secret")).toContain("FROM_ENV=pw:agent-held-s3cret");
+    expect(JSON.stringify(events)).not.toContain("agent-held-s3cret");
+  });
+
+  it("refuses a deploy whose [[VARIABLE]] is set nowhere, naming it and where it looked", async () => {
+    const refused = await deploy("secret", { environment: "FROM_ENV=[[NOPE]]\n", variables: ["NOPE"] });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused)).toContain("E_UNRESOLVED_VARIABLE");
+    expect(JSON.stringify(refused)).toContain(
+      "[[NOPE]] is set nowhere: looked in core's variables and secrets and in this agent's [secrets]",
+    );
+    // The running container is the last good one.
+    expect(await containerEnv("secret")).toContain("FROM_ENV=pw:agent-held-s3cret");
   });
 });

@@ -139,6 +139,28 @@ export function buildProgram(): Command {
     .action(async (name: string, options) => {
       outcome.exitCode = await (await remote()).syncRunCommand(name, options);
     });
+  const variable = program.command("variable").description("variables and secrets core holds for [[NAME]]s");
+  const variables = () => import("./commands/variables.js");
+  core(variable.command("ls"))
+    .description("list them (a secret without its value)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      outcome.exitCode = await (await variables()).variableListCommand(options);
+    });
+  core(variable.command("set"))
+    .description("set one; the value is read from standard input")
+    .argument("<name>")
+    .option("--secret", "never show the value again; mask it in every record and log")
+    .option("--description <text>", "what it is for")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await variables()).variableSetCommand(name, options);
+    });
+  core(variable.command("rm"))
+    .description("remove one")
+    .argument("<name>")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await variables()).variableRemoveCommand(name, options);
+    });
   core(program.command("updates"))
     .description("list update records")
     .option("--target <name>", "only this stack or sync")

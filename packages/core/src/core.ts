@@ -23,6 +23,7 @@ import { StatusPoller } from "./monitor/status-poller.js";
 import { backgroundRunner } from "./process/background.js";
 import { CoreKey } from "./secrets/core-key.js";
 import { SecretMasker } from "./secrets/masker.js";
+import { VariableStore } from "./secrets/variable-store.js";
 import { RepoMirrors } from "./sync/repo-mirror.js";
 import { SyncEngine } from "./sync/sync-engine.js";
 import { SyncStore } from "./sync/sync-store.js";
@@ -77,6 +78,8 @@ export async function startCore(
   const stacks = new StackStore(db);
   const syncs = new SyncStore(db, key);
   const updates = new UpdateStore(db);
+  const variables = new VariableStore(db, key);
+  masker.set("variables", Object.values((await variables.values()).secrets));
 
   const interrupted = await updates.failInterrupted("core stopped while this was running");
   const reset = await stacks.resetDeploying();
@@ -128,7 +131,11 @@ export async function startCore(
     deployer,
     agents,
     masker,
-    secrets: (sync) => secretsFor(config, sync),
+    held: async (sync) => {
+      const held = await variables.values();
+      masker.set("variables", Object.values(held.secrets));
+      return { variables: held.variables, secrets: { ...held.secrets, ...secretsFor(config, sync) } };
+    },
     digest: (text) => key.hmac("fingerprint", text),
     background,
     ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
@@ -194,6 +201,7 @@ export async function startCore(
     servers,
     stacks,
     syncs,
+    variables,
     log: updateLog,
     deployer,
     engine,

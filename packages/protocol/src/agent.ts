@@ -44,6 +44,12 @@ export const DeployRequest = z.object({
   environment: z.string().default(""),
   /** Values to mask in every line streamed back. */
   secrets: z.array(z.string()).default([]),
+  /**
+   * `[[NAME]]`s core could not resolve, left as written in `environment` and
+   * `extraArgs`: the agent fills them from its own `[secrets]` (as Komodo's
+   * periphery does), or refuses the deploy with E_UNRESOLVED_VARIABLE.
+   */
+  variables: z.array(z.string().regex(/^[A-Za-z0-9_]+$/)).default([]),
   additionalEnvFiles: z.array(z.string()).default([]),
   pull: z.boolean().default(false),
   /** Deploy only these services; default all. */

@@ -50,6 +50,7 @@ export {
   StatsView,
 } from "./core/observability.js";
 export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
+export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";
 export { envFilePathProblem, isHostPath } from "./stack-paths.js";

@@ -27,6 +27,8 @@ export const AgentConfig = z.object({
   insecure_http: z.union([z.boolean(), z.string().transform((v) => v === "true" || v === "1")]).default(false),
   docker_host: z.string().default(""),
   stats_interval_seconds: z.coerce.number().positive().default(5),
+  /** `[secrets]` of agent.toml: values for `[[NAME]]`s core does not hold (kept on this host, masked in every report). */
+  secrets: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string()).default({}),
 });
 export type AgentConfig = z.output<typeof AgentConfig> & { passkey: string };
 

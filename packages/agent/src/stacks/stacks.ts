@@ -32,6 +32,8 @@ export interface StacksDeps {
   compose: () => Promise<ComposeRunner>;
   /** Environment for compose commands: DOCKER_HOST points them at the agent's daemon. */
   env: NodeJS.ProcessEnv;
+  /** The `[secrets]` of agent.toml. */
+  secrets: Readonly<Record<string, string>>;
 }
 
 /** A validated, locked action, ready to stream. */
@@ -48,13 +50,37 @@ function inside(root: string, path: string, what: string): string {
   return full;
 }
 
+/** Fills the `[[NAME]]`s core left from this host's `[secrets]`; refuses the deploy if one is set nowhere. */
+function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<string, string>>): DeployRequestParsed {
+  if (request.variables.length === 0) return request;
+  const missing = request.variables.filter((name) => !Object.hasOwn(secrets, name));
+  if (missing.length > 0)
+    throw new TugError(
+      "E_UNRESOLVED_VARIABLE",
+      `${missing.map((name) => `[[${name}]]`).join(", ")} ${missing.length === 1 ? "is" : "are"} set nowhere: looked in core's variables and secrets and in this agent's [secrets] (agent.toml); set ${missing.length === 1 ? "it" : "them"} in one of those`,
+    );
+  const wanted = new Set(request.variables);
+  const values = request.variables.map((name) => secrets[name] ?? "").filter((value) => value !== "");
+  const fill = (text: string) =>
+    text.replace(/\[\[([A-Za-z0-9_]+)\]\]/g, (match, name: string) =>
+      wanted.has(name) ? (secrets[name] ?? match) : match,
+    );
+  return {
+    ...request,
+    environment: fill(request.environment),
+    extraArgs: request.extraArgs.map(fill),
+    secrets: [...request.secrets, ...values],
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Stacks {
   constructor(private readonly deps: StacksDeps) {}
 
-  prepareDeploy(stack: string, request: DeployRequestParsed): PreparedAction {
+  prepareDeploy(stack: string, asked: DeployRequestParsed): PreparedAction {
     checkName("stack", stack);
+    const request = fillVariables(asked, this.deps.secrets);
     checkName("project", request.projectName);
     for (const service of [...request.services, ...request.ignoreServices, ...request.recreate])
       checkName("service", service);

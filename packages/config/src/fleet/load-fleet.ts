@@ -25,6 +25,8 @@ export interface LoadFleetOptions {
   resourcePaths?: readonly string[];
   /** Secret values held outside the repository (by core), by variable name. */
   secrets?: Readonly<Record<string, string>>;
+  /** Plain variables held outside the repository (by core): for names no [[variable]] here declares. */
+  variables?: Readonly<Record<string, string>>;
   /** Servers core knows from other syncs (name → enabled): stacks here may target them. */
   knownServers?: ReadonlyMap<string, boolean>;
   /**
@@ -78,7 +80,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const resources = readResources(files, diagnostics);
   checkRemotes(resources, diagnostics);
   const byKind = groupByKind(resources, diagnostics);
-  const variables = resolveVariables(byKind.get("variable") ?? [], options.secrets ?? {});
+  const variables = resolveVariables(byKind.get("variable") ?? [], options.variables ?? {}, options.secrets ?? {});
 
   // `[[NAME]]` in string config fields: a server's passkey, an alerter's URL, token or SMTP password.
   const withVariables = <T extends { name: string; config: object }>(r: ReadResource<unknown>, kind: string) => {
@@ -217,8 +219,14 @@ function groupByKind(resources: ReadResource[], diagnostics: Diagnostics): Map<s
   return byKind;
 }
 
-function resolveVariables(resources: ReadResource[], secrets: Readonly<Record<string, string>>): Map<string, Variable> {
-  const variables = new Map<string, Variable>();
+function resolveVariables(
+  resources: ReadResource[],
+  held: Readonly<Record<string, string>>,
+  secrets: Readonly<Record<string, string>>,
+): Map<string, Variable> {
+  const variables = new Map<string, Variable>(
+    Object.entries(held).map(([name, value]): [string, Variable] => [name, { value, secret: false }]),
+  );
   for (const resource of resources) {
     const value = resource.value as VariableResource;
     // A value that came from a secret is a secret, whatever the [[variable]] says.

@@ -63,7 +63,10 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
       const unresolved = new Set<string>();
+      // skip_secret_interp: `[[NAME]]` stays as written, for the containers to see.
+      const known = config.skip_secret_interp ? new Map<string, Variable>() : variables;
       const onUnknown = (name: string, at: Location) => {
+        if (config.skip_secret_interp) return;
         unresolved.add(name);
         const seen = undeclared.get(name) ?? { stacks: new Set<string>(), at };
         seen.stacks.add(value.name);
@@ -71,7 +74,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       };
       const fieldSecrets = interpolateFields({
         config,
-        variables,
+        variables: known,
         diagnostics,
         locate,
         resource: `stack "${value.name}"`,
@@ -80,7 +83,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         onUnknown,
       });
 
-      const rendered = renderEnvironment(config.environment, variables);
+      const rendered = renderEnvironment(config.environment, known);
       const envAt = toml.locateValue([...path, "config", "environment"]);
       for (const unknown of rendered.unknown)
         onUnknown(unknown.name, {

@@ -49,6 +49,8 @@ const stackConfigShape = {
   post_deploy: SystemCommand.default({ path: "", command: "" }),
   destroy_before_deploy: z.boolean().default(false),
   send_alerts: z.boolean().default(true),
+  /** Leave `[[NAME]]` as written in the environment and fields (Komodo's skip_secret_interp). */
+  skip_secret_interp: z.boolean().default(false),
 };
 
 export const StackConfig = z.object(stackConfigShape);
@@ -76,7 +78,6 @@ export const stackKind: KindSpec = {
     "build_extra_args",
     "auto_update_all_services",
     "auto_update_skip_services",
-    "skip_secret_interp",
     "git_account",
     "commit",
     "clone_path",

@@ -183,6 +183,20 @@ const ownership: Migration = {
   },
 };
 
+/** Variables and secrets core holds for the repositories' `[[NAME]]`s. */
+const heldVariables: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("variables")
+      .addColumn("name", "text", (c) => c.primaryKey())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addColumn("secret", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -190,6 +204,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "002_observability": observability(dialect),
     "003_tags_and_deploy_time": tagsAndDeployTime,
     "004_ownership": ownership,
+    "005_held_variables": heldVariables,
   };
 }
 

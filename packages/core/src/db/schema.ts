@@ -181,6 +181,15 @@ export interface AlertDeliveriesTable {
   sent_at: string | null;
 }
 
+/** Variables and secrets core holds (`[[NAME]]`s the repository only names); values sealed with core's key. */
+export interface VariablesTable {
+  name: string;
+  value: string;
+  secret: number;
+  description: string;
+  updated_at: string;
+}
+
 export interface Database {
   syncs: SyncsTable;
   servers: ServersTable;
@@ -195,4 +204,5 @@ export interface Database {
   metric_rollups: MetricRollupsTable;
   alerts: AlertsTable;
   alert_deliveries: AlertDeliveriesTable;
+  variables: VariablesTable;
 }

@@ -58,6 +58,8 @@ export function deployRequest(job: DeployJob): DeployRequest {
     // The secret values themselves, and every value holding one: masked in all the agent reports.
     secrets: [...new Set([...stack.secretValues, ...stack.environment.filter((e) => e.secret).map((e) => e.value)])],
     recreate: job.recreate,
+    // Set nowhere core looked: the agent fills them from its [secrets] or refuses the deploy.
+    variables: stack.unresolvedVariables,
     additionalEnvFiles: stack.config.additional_env_files,
     pull: stack.config.auto_pull,
     ignoreServices: stack.config.ignore_services,

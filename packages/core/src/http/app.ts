@@ -22,6 +22,7 @@ import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
+import { variableRoutes } from "./routes/variables.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { serveUi } from "./static-ui.js";
 
@@ -120,6 +121,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await authRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
+  await variableRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await stackDetailRoutes(app, ctx);
   await webhookRoutes(app, ctx);

@@ -13,6 +13,7 @@ import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import type { CoreKey } from "../secrets/core-key.js";
 import type { SecretMasker } from "../secrets/masker.js";
+import type { VariableStore } from "../secrets/variable-store.js";
 import type { RepoMirrors } from "../sync/repo-mirror.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
@@ -25,6 +26,7 @@ export interface CoreContext {
   servers: ServerStore;
   stacks: StackStore;
   syncs: SyncStore;
+  variables: VariableStore;
   log: UpdateLog;
   deployer: Deployer;
   engine: SyncEngine;

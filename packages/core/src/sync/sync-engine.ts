@@ -37,8 +37,8 @@ export interface SyncEngineDeps {
   deployer: Deployer;
   agents: AgentPool;
   masker: SecretMasker;
-  /** Secret variable values held by core (TUG_SECRET_<NAME>), and the syncs each is for. */
-  secrets: (sync: string) => Readonly<Record<string, string>>;
+  /** Variables and secrets core holds for a sync's `[[NAME]]`s (its own table, then TUG_SECRET_*). */
+  held: (sync: string) => Promise<{ variables: Record<string, string>; secrets: Record<string, string> }>;
   /** Digest of values in fingerprints: an HMAC with core's key. */
   digest: (text: string) => string;
   background: Background;
@@ -197,13 +197,15 @@ export class SyncEngine {
 
   private async load(sync: SyncRow, commit: string) {
     const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
+    const held = await this.deps.held(sync.name);
     const source = await GitCommitSource.open({ repository: mirror, revision: commit });
     try {
       const loaded = await loadFleet(source, {
         resourcePaths: sync.paths,
         selfRepositories: [sync.repoUrl],
         selfBranch: sync.branch,
-        secrets: this.deps.secrets(sync.name),
+        secrets: held.secrets,
+        variables: held.variables,
         knownServers: await this.knownServers(),
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
