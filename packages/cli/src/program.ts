@@ -27,7 +27,13 @@ export function buildProgram(): Command {
       collect,
     )
     .option("--commit <rev>", "read this commit of DIR's Git repository instead of the working tree")
-    .option("--json", "print { errors, warnings } as JSON")
+    .option("--lint", "report every hardening lint (they are off unless tugboat.toml turns them on)")
+    .option(
+      "--server <name>",
+      "a server another repository declares (repeatable; or [servers] external in tugboat.toml)",
+      collect,
+    )
+    .option("--json", "print { errors, warnings, suppressedLints } as JSON")
     .action(async (dir: string, options) => {
       const { validateCommand } = await import("./commands/validate.js");
       outcome.exitCode = await validateCommand(dir, options);
@@ -38,6 +44,11 @@ export function buildProgram(): Command {
     .description("show what applying the repository would change and which stacks would deploy, and why")
     .argument("[dir]", "repository folder", ".")
     .option("--resources <path>", "resource file or folder to read (repeatable)", collect)
+    .option(
+      "--server <name>",
+      "a server another repository declares (repeatable; or [servers] external in tugboat.toml)",
+      collect,
+    )
     .option("--commit <rev>", "plan this commit of DIR's Git repository instead of the working tree")
     .option("--state <file>", "current state (JSON, as written by --write-state); default: nothing deployed")
     .option("--write-state <file>", "write the state after this plan is applied")

@@ -54,7 +54,16 @@ describe("tug validate", () => {
         field: "stack.config.server",
       },
     ]);
-    expect(json.warnings.length).toBeGreaterThan(0);
+    expect(json.warnings).toEqual([]);
+    // Hardening lints are off unless asked for: counted, and listed with --lint.
+    const counted = JSON.parse(result.stdout) as { suppressedLints: Record<string, number> };
+    expect(Object.keys(counted.suppressedLints).length).toBeGreaterThan(0);
+    const linted = JSON.parse((await tug(["validate", broken, "--json", "--lint"])).stdout) as { warnings: object[] };
+    expect(linted.warnings.length).toBeGreaterThan(0);
+    const text = await tug(["validate", broken]);
+    expect(text.stdout).toMatch(
+      /^lints off: \d+ finding\(s\) \(no_healthcheck \d+, no_new_privileges \d+\); show them with --lint/m,
+    );
   });
 
   it("exits 2 for usage and I/O problems", async () => {

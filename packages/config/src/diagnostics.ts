@@ -23,6 +23,12 @@ export interface Diagnostic extends Location {
 
 export class Diagnostics {
   readonly items: Diagnostic[] = [];
+  /** Findings of lints that are off, by lint: summarised, not listed. */
+  readonly suppressed = new Map<string, number>();
+
+  suppress(lint: string): void {
+    this.suppressed.set(lint, (this.suppressed.get(lint) ?? 0) + 1);
+  }
 
   error(code: string, message: string, at: Location, field?: string): void {
     this.items.push({ severity: "error", code, message, ...pick(at), ...(field ? { field } : {}) });

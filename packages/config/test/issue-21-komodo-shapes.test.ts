@@ -216,3 +216,27 @@ describe("plans between real commits", () => {
     ]);
   });
 });
+
+describe("servers another repository declares", () => {
+  const onNas = () => {
+    const files = linkedShape();
+    files["syncs/stacks.toml"] = (files["syncs/stacks.toml"] ?? "").replace(
+      'server = "apollo"\nproject_name = "beszel-agent"',
+      'server = "nas"\nproject_name = "beszel-agent"',
+    );
+    return files;
+  };
+
+  it("are unknown unless said so: by tugboat.toml [servers] external, or by --server", async () => {
+    expect(codes((await loadFiles(onNas())).errors)).toEqual([["E_UNKNOWN_SERVER", "syncs/stacks.toml", 19]]);
+    const declared = await loadFiles({ ...onNas(), "tugboat.toml": '[servers]\nexternal = ["nas"]\n' });
+    expect(declared.errors).toEqual([]);
+    expect((await loadFiles(onNas(), {}, { externalServers: ["nas"] })).errors).toEqual([]);
+  });
+
+  it("are checked against the servers core really knows, whatever tugboat.toml says", async () => {
+    const files = { ...onNas(), "tugboat.toml": '[servers]\nexternal = ["nas"]\n' };
+    const atCore = await loadFiles(files, {}, { knownServers: new Map([["nas2", true]]) });
+    expect(codes(atCore.errors)).toEqual([["E_UNKNOWN_SERVER", "syncs/stacks.toml", 19]]);
+  });
+});

@@ -59,9 +59,11 @@ describe("validation warnings", () => {
     expect(warnings.map((w) => [w.code, w.file, w.line])).toEqual([["W_SERVER_DISABLED", "syncs/stacks.toml", 5]]);
   });
 
-  it("flags :latest and untagged images, and each hardening lint", async () => {
+  it("flags :latest and untagged images, and each hardening lint, when tugboat.toml turns them on", async () => {
     const compose = "services:\n  web:\n    image: nginx:latest\n  db:\n    image: postgres\n";
-    const { warnings } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    const { warnings } = await loadFiles(
+      repo({ "stacks/app/compose.yaml": compose, "tugboat.toml": "[lint]\nall = true\n" }),
+    );
     expect(warnings.map((w) => [w.code, w.line])).toEqual(
       [
         ["W_IMAGE_LATEST", 3],
@@ -78,15 +80,32 @@ describe("validation warnings", () => {
     );
   });
 
-  it("switches lints off in tugboat.toml", async () => {
+  // Issue 21: on real repositories lints were 78% of all warnings. Off by default, counted for one summary line.
+  it("keeps lints off unless asked, counting what they would say", async () => {
     const compose = "services:\n  web:\n    image: nginx:latest\n";
-    const { warnings } = await loadFiles(
+    const { warnings, suppressedLints } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    expect(warnings).toEqual([]);
+    expect(suppressedLints).toEqual({
+      latest_image: 1,
+      no_healthcheck: 1,
+      no_memory_limit: 1,
+      no_new_privileges: 1,
+      no_restart_policy: 1,
+    });
+    const asked = await loadFiles(repo({ "stacks/app/compose.yaml": compose }), {}, { lint: true });
+    expect(asked.warnings).toHaveLength(5);
+  });
+
+  it("turns lints on in tugboat.toml, all or one by one", async () => {
+    const compose = "services:\n  web:\n    image: nginx:latest\n";
+    const { warnings, suppressedLints } = await loadFiles(
       repo({
         "stacks/app/compose.yaml": compose,
-        "tugboat.toml": "[lint]\nlatest_image = false\nno_healthcheck = false\nno_memory_limit = false\n",
+        "tugboat.toml": "[lint]\nlatest_image = false\nall = true\nno_healthcheck = false\nno_memory_limit = false\n",
       }),
     );
     expect(warnings.map((w) => w.code).sort()).toEqual(["W_NO_NEW_PRIVILEGES", "W_NO_RESTART_POLICY"]);
+    expect(suppressedLints).toEqual({ latest_image: 1, no_healthcheck: 1, no_memory_limit: 1 });
   });
 
   it("does not ask one-shot init services for healthchecks or restart policies", async () => {
@@ -97,7 +116,7 @@ describe("validation warnings", () => {
     image: local/busybox:1
     command: ["true"]
 `;
-    const { warnings, errors } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }));
+    const { warnings, errors } = await loadFiles(repo({ "stacks/app/compose.yaml": compose }), {}, { lint: true });
     expect(errors).toEqual([]);
     expect(warnings).toEqual([]);
   });

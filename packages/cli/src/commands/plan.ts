@@ -12,6 +12,7 @@ export interface PlanCommandOptions {
   state?: string;
   writeState?: string;
   json?: boolean;
+  server?: string[];
 }
 
 async function readState(file: string | undefined): Promise<FleetState> {
@@ -40,6 +41,7 @@ export async function planCommand(dir: string, options: PlanCommandOptions): Pro
     const { fleet, errors, warnings } = await loadFleet(source, {
       ...(await checkoutIdentity(dir, options.commit)),
       ...(options.resources ? { resourcePaths: options.resources } : {}),
+      ...(options.server ? { externalServers: options.server } : {}),
     });
     if (errors.length > 0) {
       if (options.json) process.stdout.write(`${JSON.stringify({ errors, warnings }, null, 2)}\n`);
@@ -49,7 +51,9 @@ export async function planCommand(dir: string, options: PlanCommandOptions): Pro
       }
       return EXIT_FAILED;
     }
-    const plan = planFleet(fleet, current);
+    // Servers other repositories declare are known (and enabled) only by name, offline.
+    const external = [...fleet.settings.externalServers, ...(options.server ?? [])];
+    const plan = planFleet(fleet, current, { knownServers: new Map(external.map((name) => [name, true])) });
     if (options.writeState) await writeFile(options.writeState, `${JSON.stringify(plan.state, null, 2)}\n`);
     if (options.json) {
       const { state: _state, ...rest } = plan;

@@ -7,22 +7,36 @@ export interface ValidateOptions {
   resources?: string[];
   commit?: string;
   json?: boolean;
+  server?: string[];
+  lint?: boolean;
+}
+
+/** `lints off: 12 findings (latest_image 5, no_healthcheck 7); …`, or "" when nothing was held back. */
+export function lintSummary(suppressed: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(suppressed);
+  if (entries.length === 0) return "";
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  const list = entries.map(([lint, n]) => `${lint} ${n}`).join(", ");
+  return `lints off: ${total} finding(s) (${list}); show them with --lint, or turn lints on in tugboat.toml [lint]\n`;
 }
 
 export async function validateCommand(dir: string, options: ValidateOptions): Promise<number> {
   const source = await openSource(dir, options.commit);
   try {
-    const { errors, warnings, fleet } = await loadFleet(source, {
+    const { errors, warnings, fleet, suppressedLints } = await loadFleet(source, {
+      ...(options.lint ? { lint: true } : {}),
       ...(await checkoutIdentity(dir, options.commit)),
       ...(options.resources ? { resourcePaths: options.resources } : {}),
+      ...(options.server ? { externalServers: options.server } : {}),
     });
     if (options.json) {
       const strip = ({ severity: _s, ...item }: (typeof errors)[number]) => item;
       process.stdout.write(
-        `${JSON.stringify({ errors: errors.map(strip), warnings: warnings.map(strip) }, null, 2)}\n`,
+        `${JSON.stringify({ errors: errors.map(strip), warnings: warnings.map(strip), suppressedLints }, null, 2)}\n`,
       );
     } else {
       for (const item of [...errors, ...warnings]) process.stdout.write(`${formatDiagnostic(item)}\n`);
+      process.stdout.write(lintSummary(suppressedLints));
       const counts = `${fleet.servers.length} servers, ${fleet.stacks.length} stacks`;
       process.stdout.write(
         errors.length > 0

@@ -1,5 +1,9 @@
-// Hardening lints on compose services, each switchable in tugboat.toml:
-// pinned image tags, healthchecks, restart policies, memory limits, no-new-privileges.
+// Hardening lints on compose services: pinned image tags, healthchecks,
+// restart policies, memory limits, no-new-privileges. Off unless the
+// repository turns them on in tugboat.toml ([lint] all = true, or one by
+// one) or `tug validate --lint` asks: on a real repository they would be most
+// of the output. A lint that is off still counts its findings, for a
+// one-line summary.
 import type { Diagnostics } from "../diagnostics.js";
 import type { ComposeDocument, YamlPath } from "./parse-compose.js";
 
@@ -15,11 +19,11 @@ export type LintName = keyof typeof LINTS;
 export type LintSettings = Record<LintName, boolean>;
 
 export const DEFAULT_LINTS: LintSettings = {
-  latest_image: true,
-  no_healthcheck: true,
-  no_restart_policy: true,
-  no_memory_limit: true,
-  no_new_privileges: true,
+  latest_image: false,
+  no_healthcheck: false,
+  no_restart_policy: false,
+  no_memory_limit: false,
+  no_new_privileges: false,
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -44,7 +48,10 @@ export function lintCompose(compose: ComposeDocument, settings: LintSettings, di
     if (!isObject(definition)) continue;
     const field = `services.${service}`;
     const warn = (lint: LintName, message: string, path: YamlPath = ["services", service]) => {
-      if (!settings[lint]) return;
+      if (!settings[lint]) {
+        diagnostics.suppress(lint);
+        return;
+      }
       const at = compose.locate(path, { key: path.length === 2 });
       diagnostics.warning(LINTS[lint], `${message} (lint ${lint})`, at, field);
     };

@@ -27,8 +27,14 @@ export interface LoadFleetOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Plain variables held outside the repository (by core): for names no [[variable]] here declares. */
   variables?: Readonly<Record<string, string>>;
-  /** Servers core knows from other syncs (name → enabled): stacks here may target them. */
+  /**
+   * Servers core knows from other syncs (name → enabled): stacks here may
+   * target them. Offline (not given), tugboat.toml's [servers] external and
+   * `externalServers` stand for them.
+   */
   knownServers?: ReadonlyMap<string, boolean>;
+  /** Servers another repository declares (`tug validate --server NAME`): known and enabled, offline. */
+  externalServers?: readonly string[];
   /**
    * Addresses of this repository (core: the sync's URL; offline: the
    * checkout's remotes). Stacks naming it by `repo` or through a [[repo]]
@@ -37,12 +43,16 @@ export interface LoadFleetOptions {
   selfRepositories?: readonly string[];
   /** The branch being read, when known: a stack naming this repository on another branch is external. */
   selfBranch?: string;
+  /** Every hardening lint on, whatever tugboat.toml says (`tug validate --lint`). */
+  lint?: boolean;
 }
 
 export interface LoadFleetResult {
   fleet: Fleet;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** Findings of the lints that are off, by lint name: for a one-line summary. */
+  suppressedLints: Record<string, number>;
 }
 
 const DEFAULT_RESOURCE_PATH = "syncs";
@@ -53,6 +63,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const settings = readSettings(
     settingsEntry?.type === "blob" ? await source.readText(SETTINGS_FILE) : undefined,
     diagnostics,
+    { lintAll: options.lint === true },
   );
   const resourcePaths = options.resourcePaths
     ? options.resourcePaths.map((path) => normalizeRepoPath(path) ?? path)
@@ -133,7 +144,9 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     settings,
     source,
     diagnostics,
-    ...(options.knownServers ? { knownServers: options.knownServers } : {}),
+    knownServers:
+      options.knownServers ??
+      new Map([...settings.externalServers, ...(options.externalServers ?? [])].map((name) => [name, true])),
   });
   checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
 
@@ -166,7 +179,12 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     secretValues: [...variables.values()].filter((v) => v.secret && v.value !== "").map((v) => v.value),
     ...(source.commit ? { commit: source.commit } : {}),
   };
-  return { fleet, errors: diagnostics.errors, warnings: diagnostics.warnings };
+  return {
+    fleet,
+    errors: diagnostics.errors,
+    warnings: diagnostics.warnings,
+    suppressedLints: Object.fromEntries([...diagnostics.suppressed].sort(([a], [b]) => a.localeCompare(b))),
+  };
 }
 
 function declared(resource: ReadResource, value: { name: string; description: string; tags: string[] }): Declared {
