@@ -143,7 +143,7 @@ command = "echo [[API_TOKEN]] > /dev/null"
     );
     await repo.write(
       "syncs/syncs.toml",
-      `[[resource_sync]]\nname = "root"\n[resource_sync.config]\nmanaged = true\nwebhook_secret = "${SECRETS.webhook}"\n\n[[repo]]\nname = "other-repo"\n[repo.config]\nurl = "${otherUrl}"\n\n[[resource_sync]]\nname = "other"\n[resource_sync.config]\nlinked_repo = "other-repo"\n`,
+      `[[resource_sync]]\nname = "root"\n[resource_sync.config]\nmanaged = true\ninclude_variables = true\nwebhook_secret = "${SECRETS.webhook}"\n\n[[repo]]\nname = "other-repo"\n[repo.config]\nurl = "${otherUrl}"\n\n[[resource_sync]]\nname = "other"\n[resource_sync.config]\nlinked_repo = "other-repo"\n`,
     );
     await repo.write("stacks/app/compose.yaml", APP);
     await repo.write("stacks/broken/compose.yaml", BROKEN);

@@ -72,7 +72,8 @@ describe("a linked_repo-to-self repository (the seed's shape)", () => {
 });
 
 describe("a repo-is-self repository with run_directory at the root (zackwag's shape)", () => {
-  const options: LoadFleetOptions = { resourcePaths: ["komodo"], selfRepositories: [SELF_URL] };
+  // No resource paths given: the repository's [[resource_sync]] (in komodo/) says where.
+  const options: LoadFleetOptions = { selfRepositories: [SELF_URL] };
 
   it('recognises `repo = "Alice/Homelab"` on GitHub.com as this repository', async () => {
     const { errors, fleet } = await loadFiles(selfShape(), {}, options);
@@ -161,7 +162,7 @@ describe("plans between real commits", () => {
   }
 
   const deploys = (plan: Plan) => plan.deploys.map((d) => [d.stack, d.reasons, d.recreate]);
-  const selfOptions: LoadFleetOptions = { resourcePaths: ["komodo"], selfRepositories: [SELF_URL] };
+  const selfOptions: LoadFleetOptions = { selfRepositories: [SELF_URL] };
 
   beforeAll(async () => {
     linked = await setUp(linkedShape());
@@ -238,5 +239,76 @@ describe("servers another repository declares", () => {
     const files = { ...onNas(), "tugboat.toml": '[servers]\nexternal = ["nas"]\n' };
     const atCore = await loadFiles(files, {}, { knownServers: new Map([["nas2", true]]) });
     expect(codes(atCore.errors)).toEqual([["E_UNKNOWN_SERVER", "syncs/stacks.toml", 19]]);
+  });
+});
+
+describe("finding the resource files", () => {
+  it("reads what the repository's own [[resource_sync]] reads, wherever it is declared", async () => {
+    const files = { ...selfShape(), "old/legacy.toml": '[[stack]]\nname = "gone"\n', "pyproject.toml": "[tool.x]\n" };
+    const { fleet, warnings } = await loadFiles(files, {}, { selfRepositories: [SELF_URL] });
+    expect(fleet.resourcePaths).toEqual(["komodo"]);
+    expect(fleet.stacks.map((s) => s.name)).toEqual(["jellyfin", "immich", "paperless"]);
+    expect(warnings.filter((w) => w.code === "W_UNREAD_RESOURCES").map((w) => w.message)).toEqual([
+      "old/legacy.toml holds Komodo resources, but no [[resource_sync]] of this repository reads it (they read komodo); not applied",
+    ]);
+  });
+
+  it("reads every sync pointing here, and none naming another repository", async () => {
+    const files = selfShape();
+    files["komodo/syncs.toml"] = `[[resource_sync]]
+name = "media"
+[resource_sync.config]
+git_provider = "github.com"
+repo = "alice/homelab"
+resource_path = ["media-resources"]
+
+[[resource_sync]]
+name = "friend"
+[resource_sync.config]
+repo = "bob/homelab"
+resource_path = ["bob"]
+`;
+    files["media-resources/extra.toml"] = '[[variable]]\nname = "TZ"\nvalue = "Europe/Berlin"\n';
+    files["bob/stacks.toml"] = '[[stack]]\nname = "bobs"\n';
+    const { fleet, warnings } = await loadFiles(files, {}, { selfRepositories: [SELF_URL] });
+    expect(fleet.resourcePaths).toEqual(["komodo", "media-resources"]);
+    expect(fleet.syncs.map((s) => [s.name, s.self])).toEqual([
+      ["homelab", true],
+      ["media", true],
+      ["friend", false],
+    ]);
+    // include_variables is off by default, as in Komodo: the variable is not applied, and [[TZ]] stays unresolved.
+    expect(warnings.map((w) => w.code)).toContain("W_NOT_INCLUDED");
+    expect(fleet.variables).toEqual([]);
+    expect(fleet.stacks.find((s) => s.name === "jellyfin")?.unresolvedVariables).toEqual(["TZ"]);
+  });
+
+  it("applies variables when include_variables = true, and only resources with every match_tag", async () => {
+    const files = selfShape();
+    files["komodo/resources.toml"] = (files["komodo/resources.toml"] ?? "")
+      .replace(
+        'resource_path = ["komodo"]',
+        'resource_path = ["komodo"]\ninclude_variables = true\nmatch_tags = ["media"]',
+      )
+      .replace('name = "jellyfin"', 'name = "jellyfin"\ntags = ["media"]')
+      .replace('name = "hercules"', 'name = "hercules"\ntags = ["media"]');
+    files["komodo/variables.toml"] = '[[variable]]\nname = "TZ"\nvalue = "Europe/Berlin"\n';
+    const { fleet, errors, warnings } = await loadFiles(files, {}, { selfRepositories: [SELF_URL] });
+    expect(errors).toEqual([]);
+    expect(fleet.stacks.map((s) => s.name)).toEqual(["jellyfin"]);
+    expect(fleet.servers.map((s) => s.name)).toEqual(["hercules"]);
+    expect(fleet.stacks[0]?.environment.map((e) => [e.name, e.value])).toEqual([["TZ", "Europe/Berlin"]]);
+    expect(warnings.filter((w) => w.code === "W_NOT_INCLUDED").map((w) => w.message)).toEqual([
+      '1 [[server]] entry is not applied: sync "homelab" has match_tags = [media]',
+      '2 [[stack]] entries are not applied: sync "homelab" has match_tags = [media]',
+    ]);
+  });
+
+  it("with no [[resource_sync]] at all, reads every TOML file holding resources", async () => {
+    const files = selfShape();
+    files["komodo/resources.toml"] = (files["komodo/resources.toml"] ?? "").replace(/\[\[resource_sync\]\][^[]*/, "");
+    files["komodo/servers-extra.toml"] = '[[server]]\nname = "apollo2"\n';
+    const { fleet } = await loadFiles(files, {}, { selfRepositories: [SELF_URL] });
+    expect(fleet.resourcePaths).toEqual(["komodo/resources.toml", "komodo/servers-extra.toml"]);
   });
 });

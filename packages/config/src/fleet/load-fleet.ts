@@ -3,22 +3,23 @@
 import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { AlerterResource } from "../resources/alerter.js";
 import { type ReadResource, readResources } from "../resources/read-resources.js";
-import { type RepoConfig, type RepoResource, repositoryUrl } from "../resources/repo.js";
+import { type RepoResource, repositoryUrl } from "../resources/repo.js";
 import type { ResourceSyncResource } from "../resources/resource-sync.js";
 import type { ServerResource } from "../resources/server.js";
 import type { StackResource } from "../resources/stack.js";
 import type { UserGroupResource } from "../resources/user-group.js";
 import type { VariableResource } from "../resources/variable.js";
 import { normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
-import { parseToml } from "../toml/parse-toml.js";
 import { checkCrossReferences } from "./cross-references.js";
+import { covers, DEFAULT_RESOURCE_PATH, discoverResourcePaths } from "./discover.js";
 import type { Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
-import type { Declared, Fleet, FleetSync } from "./model.js";
+import type { Declared, Fleet } from "./model.js";
 import { checkRemotes } from "./remotes.js";
 import { SelfRepository } from "./self-repo.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
 import { resolveStacks } from "./stacks.js";
+import { applySyncFilters } from "./sync-filters.js";
 
 export interface LoadFleetOptions {
   /** Resource files or folders to read; by default the repository's own resource_sync's, else `syncs`. */
@@ -55,8 +56,6 @@ export interface LoadFleetResult {
   suppressedLints: Record<string, number>;
 }
 
-const DEFAULT_RESOURCE_PATH = "syncs";
-
 export async function loadFleet(source: RepoSource, options: LoadFleetOptions = {}): Promise<LoadFleetResult> {
   const diagnostics = new Diagnostics();
   const settingsEntry = await source.entry(SETTINGS_FILE);
@@ -65,9 +64,11 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     diagnostics,
     { lintAll: options.lint === true },
   );
+  const selfRepo = new SelfRepository(options.selfRepositories ?? [], options.selfBranch);
+  const discovered = options.resourcePaths ? undefined : await discoverResourcePaths(source, selfRepo, diagnostics);
   const resourcePaths = options.resourcePaths
     ? options.resourcePaths.map((path) => normalizeRepoPath(path) ?? path)
-    : await defaultResourcePaths(source);
+    : (discovered?.paths ?? [DEFAULT_RESOURCE_PATH]);
 
   const files: Array<{ path: string; text: string }> = [];
   for (const path of resourcePaths) {
@@ -82,15 +83,41 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     }
     const tomlFiles =
       entry.type === "blob" ? [path] : [...(await source.files(path)).keys()].filter((f) => f.endsWith(".toml"));
-    const texts = await Promise.all(tomlFiles.sort().map((file) => source.readText(file)));
+    const texts = await Promise.all(
+      tomlFiles.sort().map((file) => discovered?.texts.get(file) ?? source.readText(file)),
+    );
     tomlFiles.forEach((file, i) => {
-      files.push({ path: file, text: texts[i] ?? "" });
+      if (!files.some((f) => f.path === file)) files.push({ path: file, text: texts[i] ?? "" });
     });
   }
 
   const resources = readResources(files, diagnostics);
   checkRemotes(resources, diagnostics);
   const byKind = groupByKind(resources, diagnostics);
+  const repoConfigs = (byKind.get("repo") ?? []).map((r) => r.value as RepoResource);
+  const syncs = (byKind.get("resource_sync") ?? []).map((r) => {
+    const value = r.value as ResourceSyncResource;
+    const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
+    // The sync reading these files: its paths were read, and the repository it names (by `repo`,
+    // or a [[repo]] its linked_repo names) is this one, or not known to be another. A linked_repo
+    // with no [[repo]] here is defined in the UI: as in Komodo's, the sync's own.
+    const linked = repoConfigs.find((repo) => repo.name === value.config.linked_repo)?.config;
+    const named = value.config.repo !== "" ? value.config : linked;
+    const read = (paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH]).every((p) => covers(resourcePaths, p));
+    const self = read && (named === undefined || !selfRepo.known || selfRepo.matches(named));
+    return { ...declared(r, value), config: value.config, self, named, paths };
+  });
+  // What the self sync names is this repository, on the branch it reads.
+  for (const sync of syncs) {
+    if (!sync.self || !sync.named) continue;
+    selfRepo.branch ??= sync.named.branch;
+    selfRepo.add(repositoryUrl(sync.named));
+  }
+  applySyncFilters(
+    byKind,
+    syncs.filter((sync) => sync.self),
+    diagnostics,
+  );
   const variables = resolveVariables(byKind.get("variable") ?? [], options.variables ?? {}, options.secrets ?? {});
 
   // `[[NAME]]` in string config fields: a server's passkey, an alerter's URL, token or SMTP password.
@@ -112,28 +139,6 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,
   }));
-  const selfRepo = new SelfRepository(options.selfRepositories ?? [], options.selfBranch);
-  const syncs: Array<FleetSync & { named: RepoConfig | ResourceSyncResource["config"] | undefined }> = (
-    byKind.get("resource_sync") ?? []
-  ).map((r) => {
-    const value = r.value as ResourceSyncResource;
-    const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
-    // The sync reading these files: same paths, and the repository it names (by `repo`, or a
-    // [[repo]] its linked_repo names) is this one, or not known to be another. A linked_repo
-    // with no [[repo]] here is defined in the UI: as in Komodo's, the sync's own.
-    const linked = repos.find((repo) => repo.name === value.config.linked_repo)?.config;
-    const named = value.config.repo !== "" ? value.config : linked;
-    const samePaths = sameSet(paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH], resourcePaths);
-    const self = samePaths && (named === undefined || !selfRepo.known || selfRepo.matches(named));
-    return { ...declared(r, value), config: value.config, self, named };
-  });
-  // What the self sync names is this repository, on the branch it reads.
-  for (const sync of syncs) {
-    if (!sync.self || !sync.named) continue;
-    selfRepo.branch ??= sync.named.branch;
-    selfRepo.add(repositoryUrl(sync.named));
-  }
-
   const stacks = await resolveStacks({
     resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
     servers,
@@ -153,7 +158,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const fleet: Fleet = {
     servers,
     stacks,
-    syncs: syncs.map(({ named: _named, ...sync }) => sync),
+    syncs: syncs.map(({ named: _named, paths: _paths, ...sync }) => sync),
     variables: (byKind.get("variable") ?? []).map((r) => {
       const value = r.value as VariableResource;
       return {
@@ -189,29 +194,6 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
 
 function declared(resource: ReadResource, value: { name: string; description: string; tags: string[] }): Declared {
   return { name: value.name, at: resource.at, description: value.description, tags: value.tags };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item) => b.includes(item));
-}
-
-/** The `resource_path` of a `[[resource_sync]]` under `syncs/` whose paths all exist, else `syncs`. */
-async function defaultResourcePaths(source: RepoSource): Promise<string[]> {
-  const files = [...(await source.files(DEFAULT_RESOURCE_PATH)).keys()].filter((f) => f.endsWith(".toml")).sort();
-  for (const file of files) {
-    const parsed = parseToml(file, await source.readText(file));
-    if (!parsed.ok) continue;
-    const syncs = parsed.toml.value.resource_sync;
-    if (!Array.isArray(syncs)) continue;
-    for (const sync of syncs as Array<{ config?: { resource_path?: unknown } }>) {
-      const paths = sync.config?.resource_path;
-      const list = typeof paths === "string" ? [paths] : Array.isArray(paths) ? paths.map(String) : [];
-      const normal = list.map((p) => normalizeRepoPath(p)).filter((p): p is string => p !== undefined);
-      if (normal.length === 0 || normal.length !== list.length) continue;
-      if ((await Promise.all(normal.map((p) => source.entry(p)))).every(Boolean)) return normal;
-    }
-  }
-  return [DEFAULT_RESOURCE_PATH];
 }
 
 function groupByKind(resources: ReadResource[], diagnostics: Diagnostics): Map<string, ReadResource[]> {

@@ -23,7 +23,8 @@ export const CoreConfig = z.object({
           .filter(Boolean),
       ),
     ])
-    .default(["syncs"]),
+    /** Empty: the repository's own [[resource_sync]] entries say where (see docs/configuration.md). */
+    .default([]),
   sync_name: z.string().default("root"),
   sync_managed: Bool.optional(),
   poll_interval: z.coerce.number().min(5, "the poll interval is at least 5 seconds").default(60),

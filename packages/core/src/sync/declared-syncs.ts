@@ -32,13 +32,16 @@ export async function declareSyncs(options: {
       name: declared.name,
       repoUrl: url,
       branch,
-      paths: config.resource_path.length > 0 ? config.resource_path : ["syncs"],
+      // None declared: that repository's own [[resource_sync]] entries say where.
+      paths: config.resource_path,
       managed: config.managed,
       delete: config.delete,
       webhookSecret: config.webhook_secret,
       declaredBy: owner,
     });
     if (!existing)
-      say(`added sync ${declared.name} (${redactUrl(url)}, ${branch}, ${config.resource_path.join(", ") || "syncs"})`);
+      say(
+        `added sync ${declared.name} (${redactUrl(url)}, ${branch}, ${config.resource_path.join(", ") || "its own resource syncs' paths"})`,
+      );
   }
 }

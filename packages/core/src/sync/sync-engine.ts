@@ -201,7 +201,8 @@ export class SyncEngine {
     const source = await GitCommitSource.open({ repository: mirror, revision: commit });
     try {
       const loaded = await loadFleet(source, {
-        resourcePaths: sync.paths,
+        // None configured: the repository's own [[resource_sync]] entries say where.
+        ...(sync.paths.length > 0 ? { resourcePaths: sync.paths } : {}),
         selfRepositories: [sync.repoUrl],
         selfBranch: sync.branch,
         secrets: held.secrets,

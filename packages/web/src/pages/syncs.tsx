@@ -80,7 +80,7 @@ export function SyncsPage() {
           <dl className="facts">
             <dt>Repository</dt>
             <dd>
-              <code>{sync.repoUrl}</code> ({sync.branch}, {sync.paths.join(", ")})
+              <code>{sync.repoUrl}</code> ({sync.branch}, {sync.paths.join(", ") || "paths its resource syncs name"})
             </dd>
             <dt>Last commit seen</dt>
             <dd>
