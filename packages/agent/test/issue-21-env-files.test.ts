@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { StackStatus } from "@tugboat/protocol";
 import { daemonHost, docker, type GitRepo, gitRepo, sharedDaemons, type TempDir, tempDir } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestAgent, type TestAgent } from "./harness.js";
+import { removeProjects, startTestAgent, type TestAgent } from "./harness.js";
 
 const daemons = sharedDaemons();
 const id = randomBytes(3).toString("hex");
@@ -64,12 +64,7 @@ describe.skipIf(daemons.skipReason !== "")("env files as Komodo reads them", () 
   });
 
   afterAll(async () => {
-    for (const project of projects) {
-      const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
-        .split("\n")
-        .filter(Boolean);
-      if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
-    }
+    await removeProjects(host, projects);
     await agent?.stop();
     await repo?.cleanup();
     await onHost?.cleanup();

@@ -11,20 +11,9 @@
 // Both have stacks reading a file three of them bind-mount, a README, env
 // files, host paths and `${VAR:-default}` volumes.
 
+import { SERVERS } from "./fixture.js";
+
 export const SELF_URL = "https://github.com/alice/homelab.git";
-
-const SERVERS = `[[server]]
-name = "hercules"
-[server.config]
-address = "https://10.2.0.70:8120"
-enabled = true
-
-[[server]]
-name = "apollo"
-[server.config]
-address = "https://100.102.0.11:8120"
-enabled = true
-`;
 
 const compose = (service: string, image: string, extra = "") => `services:
   ${service}:

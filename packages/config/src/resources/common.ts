@@ -33,7 +33,19 @@ export interface KindSpec {
   /** Komodo fields read without error and reported once as "not supported yet". */
   unsupportedTopLevel: readonly string[];
   unsupportedConfig: readonly string[];
+  /**
+   * Config fields read but not acted on yet, each with whether a value is
+   * what Tugboat does anyway: any other value is reported once as "not
+   * supported yet".
+   */
+  ignoredConfig?: Readonly<Record<string, (value: unknown) => boolean>>;
 }
+
+/** For `ignoredConfig`: the one value Tugboat behaves as. */
+export const only =
+  (honoured: unknown) =>
+  (value: unknown): boolean =>
+    value === honoured;
 
 export function keysOf(shape: Record<string, unknown>): string[] {
   return Object.keys(shape);

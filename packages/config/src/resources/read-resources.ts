@@ -152,5 +152,12 @@ function checkKeys(options: {
   const config = raw.config;
   if (spec.configKeys && typeof config === "object" && config !== null && !Array.isArray(config)) {
     check(Object.keys(config), spec.configKeys, spec.unsupportedConfig, [...path, "config"]);
+    for (const [key, honoured] of Object.entries(spec.ignoredConfig ?? {})) {
+      const value = (config as Record<string, unknown>)[key];
+      if (value !== undefined && !honoured(value)) {
+        const shown = typeof value === "object" ? "" : ` = ${JSON.stringify(value)}`;
+        noteUnsupported(`field ${kind}.config.${key}${shown}`, toml.locate([...path, "config", key]));
+      }
+    }
   }
 }

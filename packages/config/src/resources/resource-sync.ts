@@ -1,6 +1,6 @@
 // `[[resource_sync]]`: a set of resource files in a repository that Tugboat applies.
 import { z } from "zod";
-import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 const resourceSyncConfigShape = {
   linked_repo: z.string().default(""),
@@ -38,4 +38,6 @@ export const resourceSyncKind: KindSpec = {
   configKeys: keysOf(resourceSyncConfigShape),
   unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
   unsupportedConfig: ["files_on_host", "file_contents", "git_account", "commit"],
+  // A sync with a webhook secret accepts webhooks; a waiting plan raises no alert yet.
+  ignoredConfig: { webhook_enabled: only(true), pending_alert: only(false) },
 };

@@ -1,6 +1,6 @@
 // `[[server]]`: a Docker host running `tug agent`. Field names and defaults follow Komodo.
 import { z } from "zod";
-import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 const Percent = z.number().min(0).max(100);
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
@@ -99,4 +99,6 @@ export const serverKind: KindSpec = {
   configKeys: keysOf(serverConfigShape),
   unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
   unsupportedConfig: ["links", "cluster_id", "node_name", "auto_rotate_keys", "public_key"],
+  // Core trusts an agent's self-signed certificate by its pinned fingerprint; the agent does not prune images.
+  ignoredConfig: { insecure_tls: only(true), auto_prune: only(false), external_address: only("") },
 };

@@ -1,7 +1,7 @@
 // `[[stack]]`: a Compose project on one server. Field names follow Komodo;
 // defaults too, except `poll_for_updates` and `auto_update` (see docs/configuration.md).
 import { z } from "zod";
-import { type KindSpec, keysOf, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 export const SystemCommand = z.object({
   path: z.string().default(""),
@@ -64,12 +64,25 @@ export const StackResource = z.object({
 });
 export type StackResource = z.infer<typeof StackResource>;
 
+const noCommand = (value: unknown) =>
+  typeof value !== "object" || value === null || !(value as { command?: unknown }).command;
+
 export const stackKind: KindSpec = {
   kind: "stack",
   schema: StackResource,
   topLevelKeys: ["name", "description", "tags", "deploy", "after", "config"],
   configKeys: keysOf(stackConfigShape),
   unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
+  ignoredConfig: {
+    // Stacks deploy through their sync's webhook and poll; there is no per-stack webhook or poll yet.
+    webhook_enabled: only(true),
+    poll_for_updates: only(true),
+    reclone: only(false),
+    send_alerts: only(true),
+    // Part of the fingerprint, but not run yet.
+    pre_deploy: noCommand,
+    post_deploy: noCommand,
+  },
   unsupportedConfig: [
     "swarm",
     "swarm_id",
