@@ -48,6 +48,8 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     ignore_services: "agent: health wait",
     extra_args: "agent: compose up",
     destroy_before_deploy: "agent: compose down",
+    pre_deploy: "agent: before up",
+    post_deploy: "agent: after up",
     skip_secret_interp: "config: interpolation",
   },
   resource_sync: {
@@ -95,7 +97,7 @@ describe("every Komodo field is acted on or reported", () => {
     expect(neither).toEqual([]);
   });
 
-  it("reports an ignored field set to what Tugboat does not do, once, and says nothing for what it does", async () => {
+  it("reports an ignored field set to what Tugboat does not do, once, and says nothing for what it does or acts on", async () => {
     const toml = [
       stackToml("app", "", "webhook_enabled = false\nreclone = false"),
       stackToml("web", "", 'webhook_enabled = false\n[stack.config.pre_deploy]\ncommand = "make config"'),
@@ -105,7 +107,6 @@ describe("every Komodo field is acted on or reported", () => {
     );
     expect(warnings.filter((w) => w.code === "W_NOT_SUPPORTED").map((w) => w.message)).toEqual([
       "field stack.config.webhook_enabled = false: not supported yet, read and ignored (2 places; first here)",
-      "field stack.config.pre_deploy: not supported yet, read and ignored",
     ]);
   });
 });

@@ -26,6 +26,8 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 
 const Sha = z.string().regex(/^[0-9a-f]{40}$/, "a full 40-character commit SHA");
 
+export const StackCommand = z.object({ path: z.string().default(""), command: z.string().max(65_536).default("") });
+
 export const DeployRequest = z.object({
   repository: z.object({
     url: z.string().min(1),
@@ -63,6 +65,13 @@ export const DeployRequest = z.object({
   ignoreServices: z.array(z.string()).default([]),
   extraArgs: z.array(z.string()).default([]),
   destroyBeforeDeploy: z.boolean().default(false),
+  /**
+   * Komodo's pre_deploy / post_deploy: a shell command (lines joined with
+   * `&&`, `#` comments dropped) run in `path` (relative to the run
+   * directory), before `up` / after it. A failing one fails the deploy.
+   */
+  preDeploy: StackCommand.default({ path: "", command: "" }),
+  postDeploy: StackCommand.default({ path: "", command: "" }),
   /** How long services may take to be running and healthy. */
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
   /** Each command (checkout, pull, up, …) is killed after this long. */

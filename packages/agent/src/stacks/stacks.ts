@@ -20,6 +20,7 @@ import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.
 import { invalidName, type NameKind, pathInside } from "../safety/names.js";
 import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
 import { evaluateDeploy } from "./health.js";
+import { hookArgv } from "./hooks.js";
 import type { StackLocks } from "./locks.js";
 import { ActionRun, type Emit } from "./run.js";
 import type { StackRecord, StackRecords } from "./stack-record.js";
@@ -69,6 +70,8 @@ function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<st
     ...request,
     environment: fill(request.environment),
     extraArgs: request.extraArgs.map(fill),
+    preDeploy: { ...request.preDeploy, command: fill(request.preDeploy.command) },
+    postDeploy: { ...request.postDeploy, command: fill(request.postDeploy.command) },
     secrets: [...request.secrets, ...values],
   };
 }
@@ -88,6 +91,7 @@ export class Stacks {
     const probe = "/tugboat-path-check";
     const runDir = inside(probe, request.runDirectory, "run directory");
     for (const file of request.composeFiles) inside(runDir, file, "compose file");
+    for (const hook of [request.preDeploy, request.postDeploy]) inside(runDir, hook.path, "command path");
     planEnvFiles({ ...request, inside: (path, what) => inside(runDir, path, what) });
     const release = this.deps.locks.acquire(stack, "deploy");
     return async (emit) => {
@@ -148,6 +152,15 @@ export class Stacks {
       run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
     }
     const options = { cwd, env: this.deps.env, timeoutMs };
+    const hook = async (step: string, command: { path: string; command: string }) => {
+      const argv = hookArgv(command.command);
+      if (!argv) return;
+      const dir = inside(cwd, command.path, `${step} path`);
+      await requireInside(worktree, dir, `${step} path`);
+      await run.command(step, argv, { ...options, cwd: dir });
+    };
+    // Before anything changes on the host: a failing pre_deploy leaves the running containers as they are.
+    await hook("pre_deploy", request.preDeploy);
     if (request.destroyBeforeDeploy && skipped.size === 0)
       await run.command("down", compose(["down", "--remove-orphans"]), options);
     // A registry that cannot be reached (no DNS, rate limits, a hung mirror) must not block
@@ -181,6 +194,7 @@ export class Stacks {
       run.log("recreate", `recreating ${recreate.join(", ")}: a bind-mounted file changed`);
       await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", "--", ...recreate]), options);
     }
+    await hook("post_deploy", request.postDeploy);
     const expected = (services.length > 0 ? services : await this.configServices(runner, target)).filter(
       (s) => !request.ignoreServices.includes(s),
     );

@@ -64,9 +64,6 @@ export const StackResource = z.object({
 });
 export type StackResource = z.infer<typeof StackResource>;
 
-const noCommand = (value: unknown) =>
-  typeof value !== "object" || value === null || !(value as { command?: unknown }).command;
-
 export const stackKind: KindSpec = {
   kind: "stack",
   schema: StackResource,
@@ -79,9 +76,6 @@ export const stackKind: KindSpec = {
     poll_for_updates: only(true),
     reclone: only(false),
     send_alerts: only(true),
-    // Part of the fingerprint, but not run yet.
-    pre_deploy: noCommand,
-    post_deploy: noCommand,
   },
   unsupportedConfig: [
     "swarm",

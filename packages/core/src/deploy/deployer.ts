@@ -65,6 +65,8 @@ export function deployRequest(job: DeployJob): DeployRequest {
     ignoreServices: stack.config.ignore_services,
     extraArgs: stack.config.extra_args,
     destroyBeforeDeploy: stack.config.destroy_before_deploy,
+    preDeploy: stack.config.pre_deploy,
+    postDeploy: stack.config.post_deploy,
   };
 }
 
