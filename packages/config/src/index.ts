@@ -17,6 +17,7 @@ export {
   type FingerprintParts,
   fingerprintStack,
   type StackFingerprint,
+  servicesToBuild,
   servicesToRecreate,
   type ValueDigest,
 } from "./plan/fingerprint.js";

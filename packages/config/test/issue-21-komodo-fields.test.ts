@@ -49,6 +49,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     extra_args: "agent: compose up",
     destroy_before_deploy: "agent: compose down",
     pre_deploy: "agent: before up",
+    run_build: "agent: compose build",
     post_deploy: "agent: after up",
     skip_secret_interp: "config: interpolation",
   },

@@ -11,7 +11,7 @@ import {
   type Plan,
   planFleet,
 } from "../src/index.js";
-import { loadFiles } from "./fixture.js";
+import { loadFiles, repo } from "./fixture.js";
 import { linkedShape, SELF_URL, selfShape } from "./komodo-shapes.js";
 
 const codes = (items: ReadonlyArray<{ code: string; file: string; line: number }>) =>
@@ -310,5 +310,20 @@ resource_path = ["bob"]
     files["komodo/servers-extra.toml"] = '[[server]]\nname = "apollo2"\n';
     const { fleet } = await loadFiles(files, {}, { selfRepositories: [SELF_URL] });
     expect(fleet.resourcePaths).toEqual(["komodo/resources.toml", "komodo/servers-extra.toml"]);
+  });
+});
+
+describe("a changed build context", () => {
+  const files = (version: string) =>
+    repo({
+      "stacks/app/compose.yaml": "services:\n  app:\n    build: ./src\n  cache:\n    image: local/busybox:1\n",
+      "stacks/app/src/Dockerfile": `FROM local/busybox:1\nRUN echo ${version}\n`,
+    });
+
+  it("redeploys and builds exactly the service whose context changed", async () => {
+    const before = planFleet((await loadFiles(files("v1"))).fleet);
+    const plan = planFleet((await loadFiles(files("v2"))).fleet, before.state);
+    expect(plan.deploys.map((d) => [d.stack, d.reasons, d.build])).toEqual([["app", ["src changed"], ["app"]]]);
+    expect(planFleet((await loadFiles(files("v1"))).fleet, before.state).deploys).toEqual([]);
   });
 });

@@ -122,7 +122,7 @@ describe("validation warnings", () => {
   });
 
   it("reads Komodo kinds and fields it does not support, reporting each once", async () => {
-    const toml = `${stackToml("app", "", 'run_build = true\nauto_update_skip_services = ["x"]')}${stackToml("b", "", "run_build = false")}
+    const toml = `${stackToml("app", "", 'build_extra_args = ["--no-cache"]\nauto_update_skip_services = ["x"]')}${stackToml("b", "", "build_extra_args = []")}
 [[procedure]]
 name = "nightly"
 
@@ -140,7 +140,7 @@ name = "old"
       "[[deployment]] resources: not supported yet, read and ignored",
       "[[procedure]] resources: not supported yet, read and ignored",
       "field stack.config.auto_update_skip_services: not supported yet, read and ignored",
-      "field stack.config.run_build: not supported yet, read and ignored (2 places; first here)",
+      "field stack.config.build_extra_args: not supported yet, read and ignored (2 places; first here)",
     ]);
   });
 

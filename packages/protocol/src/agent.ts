@@ -61,6 +61,10 @@ export const DeployRequest = z.object({
    * file they bind-mount changed (a running container keeps the old file's inode).
    */
   recreate: z.array(z.string()).default([]),
+  /** Services to build before `up`: core found their build context or Dockerfile changed. */
+  build: z.array(z.string()).default([]),
+  /** Build every service before `up` (Komodo's run_build). */
+  buildAll: z.boolean().default(false),
   /** Services not waited for (Komodo's ignore_services). */
   ignoreServices: z.array(z.string()).default([]),
   extraArgs: z.array(z.string()).default([]),

@@ -85,7 +85,7 @@ export class Stacks {
     checkName("stack", stack);
     const request = fillVariables(asked, this.deps.secrets);
     checkName("project", request.projectName);
-    for (const service of [...request.services, ...request.ignoreServices, ...request.recreate])
+    for (const service of [...request.services, ...request.ignoreServices, ...request.recreate, ...request.build])
       checkName("service", service);
     // Paths are checked against a placeholder root now, and against the real checkout later.
     const probe = "/tugboat-path-check";
@@ -174,6 +174,10 @@ export class Stacks {
         run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
       }
     }
+    // `up -d` keeps an image that exists: build what core says changed (or everything, with run_build).
+    const build = request.build.filter((s) => !skipped.has(s));
+    if (request.buildAll || build.length > 0)
+      await run.command("build", compose(["build", ...(request.buildAll ? [] : ["--", ...build])]), options);
     await run.command(
       "up",
       compose([

@@ -80,6 +80,8 @@ export interface StackReads {
   inputs: Map<string, StackInput>;
   /** Single files its services bind-mount (a changed one means recreating the service). */
   fileMounts: FileMount[];
+  /** Build contexts and Dockerfiles of its services (a changed one means building the service). */
+  buildInputs: FileMount[];
   /** A path used a variable the environment does not set: which files it means is unknown. */
   unresolved: boolean;
 }
@@ -173,11 +175,12 @@ export async function checkReference(options: {
     }
     return;
   }
-  if (reference.kind === "bind mount" && entry.type === "blob" && reference.service) {
-    const service = reference.service;
-    if (!reads.fileMounts.some((m) => m.service === service && m.path === path))
-      reads.fileMounts.push({ service, path });
-  }
+  const service = reference.service;
+  const note = (list: FileMount[]) => {
+    if (service && !list.some((m) => m.service === service && m.path === path)) list.push({ service, path });
+  };
+  if (reference.kind === "bind mount" && entry.type === "blob") note(reads.fileMounts);
+  if (reference.kind === "build context" || reference.kind === "dockerfile") note(reads.buildInputs);
   if (!(reference.kind === "env_file" && written) && !reads.inputs.has(path))
     reads.inputs.set(path, { path, oid: entry.oid, via: describeVia(reference) });
   if ((reference.kind === "include" || reference.kind === "extends") && entry.type === "blob" && depth < 8) {

@@ -64,6 +64,8 @@ export interface FleetStack extends Declared {
    * and a running container keeps the old one, so such a service must be recreated.
    */
   fileMounts: FileMount[];
+  /** Build contexts and Dockerfiles of its services: `up -d` does not rebuild an image that exists, so a changed one means a build. */
+  buildInputs: FileMount[];
   /** Secret values this stack's environment and fields use: masked in everything its deploys report. */
   secretValues: string[];
   /** `[[NAME]]`s no variable here declares, left as written: core and then the agent resolve them at deploy. */

@@ -159,6 +159,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         config,
         inputs: [],
         fileMounts: [],
+        buildInputs: [],
         secretValues: [...new Set([...fieldSecrets, ...rendered.entries.flatMap((e) => e.secrets)])],
         unresolvedVariables: [...unresolved].sort(),
       };
@@ -292,7 +293,7 @@ async function resolveFiles(options: {
     return;
   }
   const env = new Map(stack.environment.map((entry) => [entry.name, entry.value]));
-  const reads: StackReads = { inputs: new Map(), fileMounts: [], unresolved: false };
+  const reads: StackReads = { inputs: new Map(), fileMounts: [], buildInputs: [], unresolved: false };
   for (const [index, name] of names.entries()) {
     const file = joinRepoPath(runDirectory, name);
     const at = config.file_paths.length > 0 ? locate("file_paths", String(index)) : stack.at;
@@ -385,6 +386,7 @@ async function resolveFiles(options: {
     });
   stack.inputs = [...reads.inputs.values()].sort((a, b) => a.path.localeCompare(b.path));
   stack.fileMounts = reads.fileMounts;
+  stack.buildInputs = reads.buildInputs;
 }
 
 async function defaultComposeFile(source: RepoSource, runDirectory: string): Promise<string[]> {

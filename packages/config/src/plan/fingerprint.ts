@@ -83,6 +83,26 @@ export function servicesToRecreate(
   after: FingerprintParts,
   mounts: ReadonlyArray<{ service: string; path: string }>,
 ): string[] {
+  return servicesWithChanged(before, after, mounts);
+}
+
+/**
+ * The services to build before `up`: those whose build context or Dockerfile
+ * changed since the deployed parts (`up -d` keeps an image that exists).
+ */
+export function servicesToBuild(
+  before: FingerprintParts | undefined,
+  after: FingerprintParts,
+  builds: ReadonlyArray<{ service: string; path: string }>,
+): string[] {
+  return servicesWithChanged(before, after, builds);
+}
+
+function servicesWithChanged(
+  before: FingerprintParts | undefined,
+  after: FingerprintParts,
+  mounts: ReadonlyArray<{ service: string; path: string }>,
+): string[] {
   if (!before) return [];
   const oid = (parts: FingerprintParts, path: string) => parts.inputs[path]?.oid;
   const services = mounts.filter(

@@ -7,6 +7,7 @@ import {
   fingerprintStack,
   OFFLINE_DIGEST,
   type StackFingerprint,
+  servicesToBuild,
   servicesToRecreate,
   type ValueDigest,
 } from "./fingerprint.js";
@@ -23,6 +24,8 @@ export interface PlannedDeploy {
   fingerprint: string;
   /** Services to recreate although their configuration is unchanged: a bind-mounted file changed. */
   recreate: string[];
+  /** Services to build before `up`: their build context or Dockerfile changed (with `run_build`, the agent builds all). */
+  build: string[];
 }
 
 export interface Plan {
@@ -32,7 +35,7 @@ export interface Plan {
   kept: Array<{ kind: string; name: string }>;
   deploys: PlannedDeploy[];
   /** Changed stacks with `auto_update = false`: they wait for a manual deploy. */
-  pending: Array<Omit<PlannedDeploy, "wave" | "recreate">>;
+  pending: Array<Omit<PlannedDeploy, "wave" | "recreate" | "build">>;
   /** Changed stacks that will not deploy, with why (server disabled, stopped on purpose). */
   skipped: Array<{ stack: string; server: string; reason: string }>;
   /** The state once this plan is applied. */
@@ -124,18 +127,19 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
   const waves = deployWaves(fleet.stacks, deploying);
   const deploys: PlannedDeploy[] = fleet.stacks
     .filter((stack) => deploying.has(stack.name))
-    .map((stack) => ({
-      stack: stack.name,
-      server: stack.server,
-      wave: waves.get(stack.name) ?? 1,
-      reasons: changed.get(stack) ?? [],
-      fingerprint: fingerprints.get(stack.name)?.fingerprint ?? "",
-      recreate: servicesToRecreate(
-        current.stacks[stack.name]?.parts,
-        fingerprints.get(stack.name)?.parts ?? fingerprintStack(stack, digest).parts,
-        stack.fileMounts,
-      ),
-    }))
+    .map((stack) => {
+      const before = current.stacks[stack.name]?.parts;
+      const after = fingerprints.get(stack.name)?.parts ?? fingerprintStack(stack, digest).parts;
+      return {
+        stack: stack.name,
+        server: stack.server,
+        wave: waves.get(stack.name) ?? 1,
+        reasons: changed.get(stack) ?? [],
+        fingerprint: fingerprints.get(stack.name)?.fingerprint ?? "",
+        recreate: servicesToRecreate(before, after, stack.fileMounts),
+        build: servicesToBuild(before, after, stack.buildInputs),
+      };
+    })
     .sort((a, b) => a.wave - b.wave || a.stack.localeCompare(b.stack));
 
   const state: FleetState = {

@@ -49,6 +49,8 @@ const stackConfigShape = {
   post_deploy: SystemCommand.default({ path: "", command: "" }),
   destroy_before_deploy: z.boolean().default(false),
   send_alerts: z.boolean().default(true),
+  /** Build every service with a `build:` before `up` (Komodo's run_build); without it, only changed ones are built. */
+  run_build: z.boolean().default(false),
   /** Leave `[[NAME]]` as written in the environment and fields (Komodo's skip_secret_interp). */
   skip_secret_interp: z.boolean().default(false),
 };
@@ -81,7 +83,6 @@ export const stackKind: KindSpec = {
     "swarm",
     "swarm_id",
     "links",
-    "run_build",
     "build_extra_args",
     "auto_update_all_services",
     "auto_update_skip_services",

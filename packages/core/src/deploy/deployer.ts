@@ -23,6 +23,8 @@ export interface DeployJob {
   reasons: string[];
   /** Services to recreate although their configuration is unchanged (a bind-mounted file changed). */
   recreate: string[];
+  /** Services to build before `up` (their build context changed). */
+  build: string[];
   wave: number;
 }
 
@@ -58,6 +60,8 @@ export function deployRequest(job: DeployJob): DeployRequest {
     // The secret values themselves, and every value holding one: masked in all the agent reports.
     secrets: [...new Set([...stack.secretValues, ...stack.environment.filter((e) => e.secret).map((e) => e.value)])],
     recreate: job.recreate,
+    build: job.build,
+    buildAll: stack.config.run_build,
     // Set nowhere core looked: the agent fills them from its [secrets] or refuses the deploy.
     variables: stack.unresolvedVariables,
     additionalEnvFiles: stack.config.additional_env_files,

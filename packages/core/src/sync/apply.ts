@@ -94,6 +94,7 @@ export async function applyPlan(
       parts: fingerprint.parts,
       reasons: deploy.reasons,
       recreate: deploy.recreate,
+      build: deploy.build,
       wave: deploy.wave,
     });
   }

@@ -12,6 +12,7 @@ import {
   loadFleet,
   type Plan,
   planFleet,
+  servicesToBuild,
   servicesToRecreate,
 } from "@tugboat/config";
 import { TugError } from "@tugboat/protocol";
@@ -288,6 +289,7 @@ export class SyncEngine {
         parts,
         reasons: ["manual deploy"],
         recreate: servicesToRecreate(deployed, parts, stack.fileMounts),
+        build: servicesToBuild(deployed, parts, stack.buildInputs),
         wave: 1,
       },
       trigger,
