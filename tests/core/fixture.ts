@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { docker, type GitRepo, gitRepo } from "@tugboat/testkit";
+import { type GitRepo, gitRepo } from "@tugboat/testkit";
 
 export const PASSKEY = "core-test-passkey";
 export const WEBHOOK_SECRET = "hook-secret";
@@ -155,12 +155,4 @@ export function apiClient(url: () => string, token: () => string) {
   };
 }
 
-/** Removes every container of these Compose projects from a daemon. */
-export async function removeProjects(host: string, projects: readonly string[]): Promise<void> {
-  for (const project of projects) {
-    const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
-      .split("\n")
-      .filter(Boolean);
-    if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
-  }
-}
+export { removeProjects } from "@tugboat/testkit";

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { StreamEvent, StreamResult } from "@tugboat/protocol";
-import { docker, tempDir } from "@tugboat/testkit";
+import { tempDir } from "@tugboat/testkit";
 import { AgentConfig, type RunningAgent, startAgent } from "../src/index.js";
 
 export interface TestAgent extends RunningAgent {
@@ -134,12 +134,4 @@ export const WEB_COMPOSE = (marker: string) => `services:
     command: ["sleep", "2147483647"]
 `;
 
-/** Removes every container of these Compose projects from a daemon. */
-export async function removeProjects(host: string, projects: readonly string[]): Promise<void> {
-  for (const project of projects) {
-    const ids = (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).stdout
-      .split("\n")
-      .filter(Boolean);
-    if (ids.length > 0) await docker(host, ["rm", "-f", ...ids], { allowFailure: true });
-  }
-}
+export { removeProjects } from "@tugboat/testkit";

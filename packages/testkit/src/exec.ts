@@ -67,3 +67,15 @@ export function dockerEnv(dockerHost: string): NodeJS.ProcessEnv {
 export function docker(dockerHost: string, args: readonly string[], options: RunOptions = {}) {
   return run(["docker", ...args], { ...options, env: { ...dockerEnv(dockerHost), ...options.env } });
 }
+
+/** Removes every container of these Compose projects from a daemon. */
+export async function removeProjects(dockerHost: string, projects: readonly string[]): Promise<void> {
+  for (const project of projects) {
+    const ids = (
+      await docker(dockerHost, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])
+    ).stdout
+      .split("\n")
+      .filter(Boolean);
+    if (ids.length > 0) await docker(dockerHost, ["rm", "-f", ...ids], { allowFailure: true });
+  }
+}
