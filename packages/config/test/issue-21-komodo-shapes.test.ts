@@ -46,6 +46,20 @@ describe("a linked_repo-to-self repository (the seed's shape)", () => {
     expect(dozzle?.fileMounts).toEqual([{ service: "dozzle", path: "stacks/shared/hosts.yml" }]);
   });
 
+  it("does not count a committed .env the deploy writes over, and counts one it uses as it is", async () => {
+    const files = {
+      ...linkedShape(),
+      "stacks/monitoring/dozzle-agent/.env": "DOZZLE_HOSTNAME=old\n",
+      "stacks/monitoring/beszel-agent/.env": "KEY=from-git\n",
+    };
+    const { fleet } = await loadFiles(files);
+    const inputs = (name: string) => fleet.stacks.find((s) => s.name === name)?.inputs.map((i) => i.path);
+    // dozzle-agent has an environment: the agent writes its .env, the committed one is never read.
+    expect(inputs("dozzle-agent")).not.toContain("stacks/monitoring/dozzle-agent/.env");
+    // beszel-agent has none: the committed .env is used as it is.
+    expect(inputs("beszel-agent")).toContain("stacks/monitoring/beszel-agent/.env");
+  });
+
   it("a VAR-with-default volume (DATA_DIR:-./data) is a bind mount of ./data, not a volume named after half of it", async () => {
     const { warnings } = await loadFiles(linkedShape());
     const binds = warnings.filter((w) => w.code === "W_MISSING_BIND_SOURCE").map((w) => w.message);

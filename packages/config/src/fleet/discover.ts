@@ -43,6 +43,11 @@ export interface Discovered {
   texts: Map<string, string>;
 }
 
+/** A sync's resource paths; none written means `syncs`. */
+export function syncPaths(paths: readonly string[]): readonly string[] {
+  return paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH];
+}
+
 /** Paths under one of `paths` (a file itself, or inside a folder). */
 export function covers(paths: readonly string[], file: string): boolean {
   return paths.some((path) => path === "" || file === path || file.startsWith(`${path}/`));
@@ -97,13 +102,10 @@ export async function discoverResourcePaths(
   if (syncs.length === 0) return { paths: holding.length > 0 ? holding : [DEFAULT_RESOURCE_PATH], texts };
 
   // A sync points here unless it names a repository known to be another one.
-  const here = syncs.filter((sync) => {
-    const named = sync.repo ? sync.fields : repos.get(sync.linkedRepo);
-    return !named || !selfRepo.known || selfRepo.matches(named);
-  });
+  const here = syncs.filter((sync) => selfRepo.couldBe(sync.repo ? sync.fields : repos.get(sync.linkedRepo)));
   const paths: string[] = [];
   for (const sync of here) {
-    for (const path of sync.paths.length > 0 ? sync.paths : [DEFAULT_RESOURCE_PATH]) {
+    for (const path of syncPaths(sync.paths)) {
       if (!paths.includes(path) && (await source.entry(path))) paths.push(path);
     }
   }

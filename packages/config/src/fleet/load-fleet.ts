@@ -11,7 +11,7 @@ import type { UserGroupResource } from "../resources/user-group.js";
 import type { VariableResource } from "../resources/variable.js";
 import { normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
 import { checkCrossReferences } from "./cross-references.js";
-import { covers, DEFAULT_RESOURCE_PATH, discoverResourcePaths } from "./discover.js";
+import { covers, DEFAULT_RESOURCE_PATH, discoverResourcePaths, syncPaths } from "./discover.js";
 import type { Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, Fleet } from "./model.js";
@@ -71,6 +71,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     : (discovered?.paths ?? [DEFAULT_RESOURCE_PATH]);
 
   const files: Array<{ path: string; text: string }> = [];
+  const seen = new Set<string>();
   for (const path of resourcePaths) {
     const entry = await source.entry(path);
     if (!entry) {
@@ -87,7 +88,9 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
       tomlFiles.sort().map((file) => discovered?.texts.get(file) ?? source.readText(file)),
     );
     tomlFiles.forEach((file, i) => {
-      if (!files.some((f) => f.path === file)) files.push({ path: file, text: texts[i] ?? "" });
+      if (seen.has(file)) return;
+      seen.add(file);
+      files.push({ path: file, text: texts[i] ?? "" });
     });
   }
 
@@ -97,14 +100,13 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   const repoConfigs = (byKind.get("repo") ?? []).map((r) => r.value as RepoResource);
   const syncs = (byKind.get("resource_sync") ?? []).map((r) => {
     const value = r.value as ResourceSyncResource;
-    const paths = value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p);
+    const paths = syncPaths(value.config.resource_path.map((p) => normalizeRepoPath(p) ?? p));
     // The sync reading these files: its paths were read, and the repository it names (by `repo`,
     // or a [[repo]] its linked_repo names) is this one, or not known to be another. A linked_repo
     // with no [[repo]] here is defined in the UI: as in Komodo's, the sync's own.
     const linked = repoConfigs.find((repo) => repo.name === value.config.linked_repo)?.config;
     const named = value.config.repo !== "" ? value.config : linked;
-    const read = (paths.length > 0 ? paths : [DEFAULT_RESOURCE_PATH]).every((p) => covers(resourcePaths, p));
-    const self = read && (named === undefined || !selfRepo.known || selfRepo.matches(named));
+    const self = paths.every((p) => covers(resourcePaths, p)) && selfRepo.couldBe(named);
     return { ...declared(r, value), config: value.config, self, named, paths };
   });
   // What the self sync names is this repository, on the branch it reads.

@@ -54,6 +54,15 @@ export class SelfRepository {
     if (identity) this.identities.add(identity);
   }
 
+  /**
+   * Whether a sync naming `named` (undefined: no repository named, or one
+   * defined only in Komodo's UI) may be reading this repository: it names
+   * none, this one, or one we cannot tell apart offline.
+   */
+  couldBe(named: Parameters<SelfRepository["matches"]>[0] | undefined): boolean {
+    return named === undefined || !this.known || this.matches(named);
+  }
+
   /** Whether a repository given Komodo-style (`repo` + `git_provider`) or by URL is this one, on this branch. */
   matches(config: { url?: string; repo: string; git_provider: string; git_https: boolean; branch: string }): boolean {
     const identity = repositoryIdentity(repositoryUrl(config));

@@ -367,11 +367,13 @@ async function resolveFiles(options: {
     }
   }
   // Compose reads the project folder's `.env` for `${VAR}`, and the deploy uses a committed env_file_path as it is.
-  const projectEnv = joinRepoPath(folderOf(stack.composeFiles[0] ?? ""), ".env");
+  // A committed file the deploy writes over (the stack has an environment) is not read.
   const ownEnv = isHostPath(config.env_file_path) ? undefined : joinRepoPath(runDirectory, config.env_file_path);
+  const written = stack.environment.length > 0 ? ownEnv : undefined;
+  const projectEnv = joinRepoPath(folderOf(stack.composeFiles[0] ?? ""), ".env");
   for (const [path, via] of [
-    [projectEnv, "the project's .env"],
-    [stack.environment.length === 0 ? ownEnv : undefined, "env_file_path"],
+    [projectEnv === written ? undefined : projectEnv, "the project's .env"],
+    [written === undefined ? ownEnv : undefined, "env_file_path"],
   ] as const) {
     const entry = path === undefined ? undefined : await source.entry(path);
     if (path !== undefined && entry?.type === "blob" && !entry.symlink && !reads.inputs.has(path))

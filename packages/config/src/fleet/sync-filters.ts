@@ -7,12 +7,13 @@
 import type { Diagnostics } from "../diagnostics.js";
 import type { ReadResource } from "../resources/read-resources.js";
 import type { ResourceSyncConfig } from "../resources/resource-sync.js";
-import { covers, DEFAULT_RESOURCE_PATH } from "./discover.js";
+import { covers } from "./discover.js";
 
 interface SelfSync {
   name: string;
   config: ResourceSyncConfig;
-  paths: string[];
+  /** The paths it reads (`syncs` when it names none). */
+  paths: readonly string[];
 }
 
 function accepts(sync: SelfSync, resource: ReadResource): boolean {
@@ -40,9 +41,7 @@ export function applySyncFilters(
     byKind.set(
       kind,
       resources.filter((resource) => {
-        const readers = syncs.filter((sync) =>
-          covers(sync.paths.length > 0 ? sync.paths : [DEFAULT_RESOURCE_PATH], resource.at.file),
-        );
+        const readers = syncs.filter((sync) => covers(sync.paths, resource.at.file));
         if (readers.length === 0 || readers.some((sync) => accepts(sync, resource))) return true;
         const sync = readers[0] as SelfSync;
         const key = `${sync.name}\u0000${kind}`;
