@@ -78,8 +78,8 @@ export async function startCore(
   const stacks = new StackStore(db);
   const syncs = new SyncStore(db, key);
   const updates = new UpdateStore(db);
-  const variables = new VariableStore(db, key);
-  masker.set("variables", Object.values((await variables.values()).secrets));
+  const variables = new VariableStore(db, key, masker);
+  await variables.values(); // masks the secrets it holds before anything is logged
 
   const interrupted = await updates.failInterrupted("core stopped while this was running");
   const reset = await stacks.resetDeploying();
@@ -133,7 +133,6 @@ export async function startCore(
     masker,
     held: async (sync) => {
       const held = await variables.values();
-      masker.set("variables", Object.values(held.secrets));
       return { variables: held.variables, secrets: { ...held.secrets, ...secretsFor(config, sync) } };
     },
     digest: (text) => key.hmac("fingerprint", text),

@@ -4,6 +4,7 @@
 // agent that deploys it, and it is masked in everything core reports.
 import type { Db } from "../db/open-database.js";
 import type { CoreKey } from "./core-key.js";
+import type { SecretMasker } from "./masker.js";
 
 export interface HeldVariable {
   name: string;
@@ -22,9 +23,13 @@ export interface HeldValues {
 }
 
 export class VariableStore {
+  /** Every secret value held since start: one changed or removed may still be in a running container's logs. */
+  private readonly masked = new Set<string>();
+
   constructor(
     private readonly db: Db,
     private readonly key: CoreKey,
+    private readonly masker: SecretMasker,
   ) {}
 
   async list(): Promise<HeldVariable[]> {
@@ -38,11 +43,14 @@ export class VariableStore {
     }));
   }
 
-  /** Every value, opened: for reading repositories and masking. */
+  /** Every value, opened, for reading repositories; the secrets among them are masked from now on. */
   async values(): Promise<HeldValues> {
     const rows = await this.db.selectFrom("variables").selectAll().execute();
     const held: HeldValues = { variables: {}, secrets: {} };
     for (const row of rows) held[row.secret === 1 ? "secrets" : "variables"][row.name] = this.key.open(row.value);
+    const before = this.masked.size;
+    for (const value of Object.values(held.secrets)) this.masked.add(value);
+    if (this.masked.size !== before) this.masker.set("variables", [...this.masked]);
     return held;
   }
 
@@ -59,6 +67,10 @@ export class VariableStore {
       .values(row)
       .onConflict((oc) => oc.column("name").doUpdateSet(row))
       .execute();
+    if (input.secret && input.value !== "") {
+      this.masked.add(input.value);
+      this.masker.set("variables", [...this.masked]);
+    }
   }
 
   /** False when there was no such variable. */

@@ -34,7 +34,6 @@ export async function variableRoutes(app: FastifyInstance, ctx: CoreContext): Pr
     async (request) => {
       const { value, secret, description } = request.body;
       await ctx.variables.set({ name: request.params.name, value, secret, description });
-      if (secret) ctx.masker.set("variables", Object.values((await ctx.variables.values()).secrets));
       ctx.say(`variable ${request.params.name} set${secret ? " (secret)" : ""}`);
       return { ok: true as const };
     },
