@@ -19,6 +19,12 @@ export interface Diagnostic extends Location {
   message: string;
   /** The field the problem is about, when there is one (`stack.config.server`). */
   field?: string;
+  /**
+   * Set when the problem was found reading another repository a stack reads
+   * (`url#branch`); `file` is then `url#branch:path` when it is in that one.
+   * It invalidates that repository's commit: core deploys nothing from it.
+   */
+  repository?: string;
 }
 
 export class Diagnostics {

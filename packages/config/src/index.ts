@@ -13,6 +13,8 @@ export type {
   StackInput,
   StackSource,
 } from "./fleet/model.js";
+export { type OpenRepository, type RepositoryRef, repositoryKey } from "./fleet/other-repos.js";
+export { repositoryIdentity } from "./fleet/self-repo.js";
 export {
   type FingerprintParts,
   fingerprintStack,

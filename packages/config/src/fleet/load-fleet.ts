@@ -15,6 +15,7 @@ import { covers, DEFAULT_RESOURCE_PATH, discoverResourcePaths, syncPaths } from 
 import type { Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, Fleet } from "./model.js";
+import { type OpenRepository, OtherRepositories } from "./other-repos.js";
 import { checkRemotes } from "./remotes.js";
 import { SelfRepository } from "./self-repo.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
@@ -46,6 +47,12 @@ export interface LoadFleetOptions {
   selfBranch?: string;
   /** Every hardening lint on, whatever tugboat.toml says (`tug validate --lint`). */
   lint?: boolean;
+  /**
+   * Opens the other repositories stacks read their files from (core: fetched
+   * at their head or at the commit last applied; offline: `--repo`
+   * checkouts). Not given: those stacks' files are not read, and a warning says so.
+   */
+  repositories?: OpenRepository;
 }
 
 export interface LoadFleetResult {
@@ -141,6 +148,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,
   }));
+  const others = new OtherRepositories(options.repositories);
   const stacks = await resolveStacks({
     resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
     servers,
@@ -154,7 +162,8 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     knownServers:
       options.knownServers ??
       new Map([...settings.externalServers, ...(options.externalServers ?? [])].map((name) => [name, true])),
-  });
+    others,
+  }).finally(() => others.close());
   checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
 
   const fleet: Fleet = {

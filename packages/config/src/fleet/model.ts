@@ -21,7 +21,20 @@ export interface FleetServer extends Declared {
 }
 
 /** Where a stack's files come from. */
-export type StackSource = { kind: "sync" } | { kind: "repo"; url: string; branch: string; name?: string };
+export type StackSource = { kind: "sync" } | ExternalSource;
+
+/** Another repository a stack reads its files from (by `repo`, or a [[repo]] its `linked_repo` names). */
+export interface ExternalSource {
+  kind: "repo";
+  url: string;
+  branch: string;
+  /** The [[repo]] named by `linked_repo`. */
+  name?: string;
+  /** The commit its files were read at; unset when they were not read (offline, or `unreadable`). */
+  commit?: string;
+  /** Why its files could not be read (core could not fetch the repository): the stack keeps what it runs. */
+  unreadable?: string;
+}
 
 /** A repository file or folder a stack's deploy reads. */
 export interface StackInput {
@@ -55,8 +68,9 @@ export interface FleetStack extends Declared {
    * Exactly what its deploy reads from the repository, sorted by path: compose
    * files, env files, bind-mounted files and folders, build contexts, included
    * and extended files, file configs and secrets. When a path is not known
-   * offline (an unset variable), the whole run directory. Empty when the files
-   * live in another repository.
+   * offline (an unset variable), the whole run directory. For a stack whose
+   * files live in another repository, paths in that one (empty when it was
+   * not read).
    */
   inputs: StackInput[];
   /**

@@ -21,6 +21,7 @@ import {
 import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, FleetServer, FleetStack, FleetSync, StackSource } from "./model.js";
+import { markUnreadable, type OtherRepositories, repositoryKey } from "./other-repos.js";
 import type { SelfRepository } from "./self-repo.js";
 import type { RepoSettings } from "./settings.js";
 import { didYouMean } from "./suggest.js";
@@ -40,6 +41,8 @@ export interface ResolveStacksOptions {
   diagnostics: Diagnostics;
   /** Servers declared elsewhere (by another sync), name → enabled. */
   knownServers?: ReadonlyMap<string, boolean>;
+  /** The other repositories stacks read their files from, as whoever loads the fleet opens them. */
+  others: OtherRepositories;
 }
 
 export async function resolveStacks(options: ResolveStacksOptions): Promise<FleetStack[]> {
@@ -55,6 +58,8 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
   const unset: UnsetVariables = new Map();
   // `[[NAME]]`s no [[variable]] here declares: in Komodo they live in core's database or a periphery's [secrets].
   const undeclared = new Map<string, { stacks: Set<string>; at: Location }>();
+  // Other repositories not read here (offline, no --repo for them): key → the stacks reading them.
+  const unread = new Map<string, { stacks: Set<string>; at: Location; name?: string }>();
   // Stacks resolve concurrently: their file reads share one `git cat-file` pipe.
   const stacks = await Promise.all(
     resources.map(async (resource) => {
@@ -165,6 +170,31 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       };
       if (stackSource.kind === "sync") {
         await resolveFiles({ stack, source, settings, composeCache, diagnostics, locate, unset });
+        return stack;
+      }
+      const other = await options.others.get(stackSource);
+      if (other === undefined) {
+        const key = repositoryKey(stackSource);
+        const seen = unread.get(key) ?? {
+          stacks: new Set<string>(),
+          at: locate(config.repo ? "repo" : "linked_repo"),
+          ...(stackSource.name ? { name: stackSource.name } : {}),
+        };
+        seen.stacks.add(value.name);
+        unread.set(key, seen);
+      } else if ("problem" in other) {
+        markUnreadable(stack, `cannot read ${repositoryKey(stackSource)}: ${other.problem}`);
+      } else {
+        stack.source = { ...stackSource, ...(other.source.commit ? { commit: other.source.commit } : {}) };
+        await resolveFiles({
+          stack,
+          source: other.source,
+          settings,
+          composeCache: other.composeCache,
+          diagnostics: other.diagnostics,
+          locate,
+          unset,
+        });
       }
       return stack;
     }),
@@ -176,6 +206,14 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
       at,
     );
   }
+  for (const [key, { stacks: users, at, name }] of [...unread].sort(([a], [b]) => a.localeCompare(b))) {
+    diagnostics.warning(
+      "W_OTHER_REPOSITORY",
+      `${listStacks(users)} read ${users.size === 1 ? "its" : "their"} files from another repository, ${key}, not checked here: give --repo ${name ?? "NAME"}=PATH with a checkout of it`,
+      at,
+    );
+  }
+  await options.others.finish(stacks, diagnostics, new Set(resources.map((r) => r.toml.file)));
   for (const [name, { stacks: users, paths, locate }] of [...unset].sort(([a], [b]) => a.localeCompare(b))) {
     diagnostics.warning(
       "W_UNRESOLVED_PATH",

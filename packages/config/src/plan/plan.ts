@@ -1,6 +1,7 @@
 // The plan: which resources a commit creates, updates or deletes, and which
 // stacks deploy, in which wave, and why.
 import type { Fleet, FleetStack } from "../fleet/model.js";
+import { repositoryKey } from "../fleet/other-repos.js";
 import {
   canonicalJson,
   fingerprintReasons,
@@ -36,7 +37,7 @@ export interface Plan {
   deploys: PlannedDeploy[];
   /** Changed stacks with `auto_update = false`: they wait for a manual deploy. */
   pending: Array<Omit<PlannedDeploy, "wave" | "recreate" | "build">>;
-  /** Changed stacks that will not deploy, with why (server disabled, stopped on purpose). */
+  /** Changed stacks that will not deploy, with why (server disabled, stopped on purpose, repository unreadable). */
   skipped: Array<{ stack: string; server: string; reason: string }>;
   /** The state once this plan is applied. */
   state: FleetState;
@@ -102,7 +103,13 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
   }
 
   const changed = new Map<FleetStack, string[]>();
+  const skipped: Plan["skipped"] = [];
   for (const stack of fleet.stacks) {
+    // Its files could not be read at any commit: it keeps what it runs.
+    if (stack.source.kind === "repo" && stack.source.unreadable !== undefined) {
+      skipped.push({ stack: stack.name, server: stack.server, reason: stack.source.unreadable });
+      continue;
+    }
     const { fingerprint, parts } = fingerprints.get(stack.name) ?? fingerprintStack(stack, digest);
     const previous = current.stacks[stack.name];
     if (previous?.fingerprint === fingerprint) continue;
@@ -111,7 +118,6 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
 
   const deploying = new Set<string>();
   const pending: Plan["pending"] = [];
-  const skipped: Plan["skipped"] = [];
   for (const [stack, reasons] of changed) {
     const fingerprint = fingerprints.get(stack.name)?.fingerprint ?? "";
     if (serverEnabled.get(stack.server) !== true) {
@@ -154,6 +160,7 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
         return entry ? [[stack.name, { fingerprint: entry.fingerprint, parts: entry.parts }]] : [];
       }),
     ),
+    ...repositoriesRead(fleet, current),
   };
   return {
     ...(fleet.commit ? { commit: fleet.commit } : {}),
@@ -165,6 +172,18 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
     state,
     fingerprints: Object.fromEntries(fingerprints),
   };
+}
+
+/** The commit each other repository was read at (or, when it could not be read, was last read at). */
+function repositoriesRead(fleet: Fleet, current: FleetState): Pick<FleetState, "repositories"> {
+  const read: Record<string, string> = {};
+  for (const { source } of fleet.stacks) {
+    if (source.kind !== "repo") continue;
+    const key = repositoryKey(source);
+    const commit = source.commit ?? current.repositories?.[key];
+    if (commit !== undefined) read[key] = commit;
+  }
+  return Object.keys(read).length > 0 ? { repositories: read } : {};
 }
 
 function splitKey(key: string): [string, string] {

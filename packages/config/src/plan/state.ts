@@ -16,9 +16,10 @@ export const FingerprintPartsSchema = z.object({
 /**
  * The version of fingerprints and state this Tugboat writes. Version 1
  * (before 0.2) kept unkeyed hashes; version 2 hashed a stack's whole run
- * directory, version 3 exactly the files its deploy reads.
+ * directory, version 3 exactly the files its deploy reads (but none of a
+ * stack's files in another repository), version 4 those too.
  */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 export const FleetState = z.object({
   version: z.literal(STATE_VERSION),
@@ -27,6 +28,11 @@ export const FleetState = z.object({
   resources: z.record(z.string(), z.string()),
   /** Stack name → what was last deployed. */
   stacks: z.record(z.string(), z.object({ fingerprint: z.string(), parts: FingerprintPartsSchema })),
+  /**
+   * Other repositories stacks read (`url#branch`, no credentials) → the
+   * commit last read: a manual deploy, or a restart, reads them there.
+   */
+  repositories: z.record(z.string(), z.string()).optional(),
 });
 export type FleetState = z.infer<typeof FleetState>;
 
@@ -38,7 +44,7 @@ export const EMPTY_STATE: FleetState = { version: STATE_VERSION, resources: {}, 
  * the state by reading the applied commit again (no surprise redeploys).
  */
 export const LegacyFleetState = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   commit: z.string().optional(),
   resources: z.record(z.string(), z.string()),
   stacks: z.record(z.string(), z.unknown()),
