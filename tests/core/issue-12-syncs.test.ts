@@ -85,13 +85,16 @@ describe("declared syncs, isolated and robust", () => {
   });
 
   it("finishes an apply that failed halfway: a server it no longer declares is removed", async () => {
-    // The stack's own repository cannot be reached: the apply stops after recording the servers.
+    // The stack's own repository cannot be reached: the servers are recorded, the stack is held back, the sync fails.
     await child.write(
       "syncs/child.toml",
       `[[server]]\nname = "orphan"\n[server.config]\naddress = "${NOWHERE}"\nenabled = true\n\n[[stack]]\nname = "elsewhere"\n[stack.config]\nserver = "orphan"\nrepo = "owner/app"\ngit_provider = "127.0.0.1:1"\ngit_https = false\n`,
     );
     await child.commitAndPush("a stack in an unreachable repository");
     expect(await check("child")).toMatchObject({ status: "failed" });
+    expect((await core.context.syncs.get("child"))?.lastError).toMatch(
+      /^1 stack\(s\) held back, their repository unreadable: elsewhere \(cannot read http:\/\/127\.0\.0\.1:1\/owner\/app\.git#main: /,
+    );
     expect(await core.context.servers.get("orphan")).toBeDefined();
     await child.write("syncs/child.toml", `[[server]]\nname = "kept"\n[server.config]\naddress = "${NOWHERE}"\n`);
     await child.commitAndPush("drop them");

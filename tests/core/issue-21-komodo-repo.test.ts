@@ -3,8 +3,11 @@
 // the [[repo]] pointing back at the sync's own repository, deploys; a push
 // changing one compose file recreates exactly that stack's containers; a
 // [[VARIABLE]] held by core and one held in the agent's [secrets] both reach
-// their containers, and neither appears in any reply, record or log.
+// their containers, and neither appears in any reply, record or log. A stack
+// whose files are in another repository (a [[repo]] on the same forge)
+// follows that repository: a push there, with none here, recreates it.
 import type { RunningAgent } from "@tugboat/agent";
+import type { FleetState } from "@tugboat/config";
 import type { RunningCore } from "@tugboat/core";
 import {
   daemonHost,
@@ -41,6 +44,7 @@ describe.skipIf(daemons.skipReason !== "")("a Komodo repository as it is, end to
   let agent: RunningAgent;
   let core: RunningCore;
   let repo: GitRepo;
+  let apps: GitRepo;
   let forge: GitHttpServer;
   let data: TempDir;
   let agentDir: TempDir;
@@ -63,6 +67,11 @@ describe.skipIf(daemons.skipReason !== "")("a Komodo repository as it is, end to
     repo = await gitRepo();
     const url = await forge.serve(repo.remote, "homelab");
     const { host: provider, pathname } = new URL(url);
+    apps = await gitRepo();
+    const appsPath = new URL(await forge.serve(apps.remote, "apps")).pathname;
+    await apps.write("README.md", "# apps\n");
+    await apps.write("src/gamma/stack.compose.yaml", compose("GAMMA"));
+    await apps.commitAndPush("apps");
     const stack = (name: string) => `
 [[stack]]
 name = "${name}"
@@ -82,13 +91,32 @@ ${name === "alpha" ? "DB_PASSWORD = [[DB_PASSWORD]]" : "API_TOKEN = [[API_TOKEN]
     await repo.write("syncs/servers.toml", serverToml("solo", agent));
     await repo.write(
       "syncs/repos.toml",
-      `[[repo]]\nname = "Forge-homelab"\n[repo.config]\ngit_provider = "${provider}"\ngit_https = false\nrepo = "${pathname.slice(1).replace(/\.git$/, "")}"\n`,
+      [
+        ["Forge-homelab", pathname],
+        ["Forge-apps", appsPath],
+      ]
+        .map(
+          ([name, path]) =>
+            `[[repo]]\nname = "${name}"\n[repo.config]\ngit_provider = "${provider}"\ngit_https = false\nrepo = "${path?.slice(1).replace(/\.git$/, "")}"\n`,
+        )
+        .join("\n"),
     );
     await repo.write(
       "syncs/resourcesync.toml",
       `[[resource_sync]]\nname = "root"\n[resource_sync.config]\nlinked_repo = "Forge-homelab"\nwebhook_enabled = false\nresource_path = ["syncs"]\nmanaged = true\npending_alert = false\n`,
     );
-    await repo.write("syncs/stacks.toml", stack("alpha") + stack("beta"));
+    const gamma = `
+[[stack]]
+name = "gamma"
+[stack.config]
+server = "solo"
+project_name = "gamma-${suffix}"
+linked_repo = "Forge-apps"
+run_directory = "./src/gamma"
+file_paths = ["stack.compose.yaml"]
+environment = "GAMMA = from-git"
+`;
+    await repo.write("syncs/stacks.toml", stack("alpha") + stack("beta") + gamma);
     await repo.write("stacks/apps/alpha/compose.yaml", compose("DB_PASSWORD"));
     await repo.write("stacks/apps/beta/compose.yaml", compose("API_TOKEN"));
     await repo.commitAndPush("homelab as on GitHub");
@@ -100,9 +128,10 @@ ${name === "alpha" ? "DB_PASSWORD = [[DB_PASSWORD]]" : "API_TOKEN = [[API_TOKEN]
   afterAll(async () => {
     await core?.close();
     await agent?.close();
-    await removeProjects(host, [`alpha-${suffix}`, `beta-${suffix}`]);
+    await removeProjects(host, [`alpha-${suffix}`, `beta-${suffix}`, `gamma-${suffix}`]);
     await forge?.close();
     await repo?.cleanup();
+    await apps?.cleanup();
     await data?.cleanup();
     await agentDir?.cleanup();
   });
@@ -150,6 +179,53 @@ ${name === "alpha" ? "DB_PASSWORD = [[DB_PASSWORD]]" : "API_TOKEN = [[API_TOKEN]
     const recreated = await containerOf(`beta-${suffix}`);
     expect(recreated).not.toBe(beta);
     expect(await envOf(recreated)).toContain("EDITED=yes");
+  });
+
+  it("a stack in another repository follows it: a push there alone recreates exactly that stack", async () => {
+    const sync = await core.context.syncs.get("root");
+    const gamma = await containerOf(`gamma-${suffix}`);
+    expect(await envOf(gamma)).toContain("GAMMA=from-git");
+    const others = [await containerOf(`alpha-${suffix}`), await containerOf(`beta-${suffix}`)];
+    // A README edit there changes nothing anyone reads: the check runs, and deploys nothing.
+    await apps.write("README.md", "# apps, edited\n");
+    await apps.commitAndPush("readme");
+    expect((await core.context.engine.check("root", { trigger: "poll", actor: "poll" })).status).toBe("applied");
+    expect(await containerOf(`gamma-${suffix}`)).toBe(gamma);
+    await apps.write("src/gamma/stack.compose.yaml", compose("GAMMA", "\n      EDITED: 'there'"));
+    const sha = await apps.commitAndPush("edit gamma");
+    // A poll: this repository did not move, the other one did.
+    expect((await core.context.engine.check("root", { trigger: "poll", actor: "poll" })).status).toBe("applied");
+    const recreated = await containerOf(`gamma-${suffix}`);
+    expect(recreated).not.toBe(gamma);
+    expect(await envOf(recreated)).toContain("EDITED=there");
+    expect([await containerOf(`alpha-${suffix}`), await containerOf(`beta-${suffix}`)]).toEqual(others);
+    expect((await core.context.syncs.get("root"))?.appliedCommit).toBe(sync?.appliedCommit);
+    const state = await core.context.syncs.appliedState("root");
+    expect("repositories" in state ? Object.values(state.repositories ?? {}) : []).toEqual([sha]);
+    // Nothing moved anywhere: the poll is a no-op.
+    expect((await core.context.engine.check("root", { trigger: "poll", actor: "poll" })).status).toBe("unchanged");
+  });
+
+  it("an upgrade from a state that fingerprinted none of the other repository's files redeploys nothing", async () => {
+    const containers = async () => Promise.all(["alpha", "beta", "gamma"].map((n) => containerOf(`${n}-${suffix}`)));
+    const before = await containers();
+    const sync = await core.context.syncs.get("root");
+    const current = (await core.context.syncs.appliedState("root")) as FleetState;
+    const gamma = current.stacks.gamma;
+    if (!gamma || !sync?.appliedCommit) throw new Error("gamma was not deployed");
+    // What the previous version (state 3) stored: gamma's fingerprint without any file of the other repository.
+    const { repositories: _read, ...older } = current;
+    const stored = {
+      ...older,
+      version: 3,
+      stacks: { ...older.stacks, gamma: { fingerprint: "0".repeat(64), parts: { ...gamma.parts, inputs: {} } } },
+    };
+    await core.context.syncs.saveAppliedState("root", stored as unknown as FleetState, sync.appliedCommit);
+    const outcome = await core.context.engine.check("root", { trigger: "user", actor: "admin" }, { force: true });
+    expect(outcome.status).toBe("applied");
+    expect(await containers()).toEqual(before);
+    const rebuilt = (await core.context.syncs.appliedState("root")) as FleetState;
+    expect([rebuilt.version, rebuilt.stacks.gamma?.fingerprint]).toEqual([4, gamma.fingerprint]);
   });
 
   it("shows neither value in any reply, record or log", async () => {

@@ -10,14 +10,12 @@ import type { ServerStore } from "../agents/server-store.js";
 import { type Deployer, type DeployJob, sourceUrl, type TriggerInfo } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import { declareSyncs } from "./declared-syncs.js";
-import type { RepoMirrors } from "./repo-mirror.js";
 import type { SyncStore } from "./sync-store.js";
 
 export interface ApplyDeps {
   syncs: SyncStore;
   servers: ServerStore;
   stacks: StackStore;
-  mirrors: RepoMirrors;
   deployer: Deployer;
   agents: AgentPool;
 }
@@ -84,7 +82,9 @@ export async function applyPlan(
     const fingerprint = plan.fingerprints[deploy.stack];
     if (!stack || !fingerprint) continue;
     const url = sourceUrl(stack.source, repoUrl);
-    const commit = stack.source.kind === "sync" ? head : await deps.mirrors.remoteHead(url, stack.source.branch);
+    // The plan skips a stack whose other repository could not be read: it has its commit.
+    const commit = stack.source.kind === "sync" ? head : stack.source.commit;
+    if (commit === undefined) continue;
     say(`${stack.name} → ${stack.server} (wave ${deploy.wave}): ${deploy.reasons.join("; ")}`);
     jobs.push({
       stack,

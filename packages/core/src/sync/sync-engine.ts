@@ -8,6 +8,7 @@ import {
   type Fleet,
   type FleetState,
   fingerprintStack,
+  formatDiagnostic,
   GitCommitSource,
   loadFleet,
   type Plan,
@@ -25,6 +26,7 @@ import { settledWithin } from "../process/settle.js";
 import type { SecretMasker } from "../secrets/masker.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import { applyPlan } from "./apply.js";
+import { appliedRepositories, OtherRepositoryWatch } from "./other-repos.js";
 import { ownershipErrors } from "./ownership.js";
 import type { RepoMirrors } from "./repo-mirror.js";
 import type { SyncRow, SyncStore } from "./sync-store.js";
@@ -65,8 +67,11 @@ interface Waiting {
 export class SyncEngine {
   private readonly running = new Map<string, Promise<CheckOutcome>>();
   private readonly again = new Map<string, Waiting>();
+  private readonly others: OtherRepositoryWatch;
 
-  constructor(private readonly deps: SyncEngineDeps) {}
+  constructor(private readonly deps: SyncEngineDeps) {
+    this.others = new OtherRepositoryWatch(deps.mirrors, deps.masker);
+  }
 
   /** Resolves once no check runs, or after `ms` (core is stopping). */
   idle(ms: number): Promise<void> {
@@ -111,7 +116,8 @@ export class SyncEngine {
       this.deps.onRemote?.(name, message);
       return { commit: sync.headCommit ?? "", status: "failed" };
     }
-    if (!force && head === sync.headCommit && sync.status !== "failed") return { commit: head, status: "unchanged" };
+    if (!force && head === sync.headCommit && sync.status !== "failed" && !(await this.others.moved(name)))
+      return { commit: head, status: "unchanged" };
     const updateId = await this.deps.log.store.create({
       operation: "sync",
       targetKind: "sync",
@@ -123,8 +129,16 @@ export class SyncEngine {
     await this.deps.log.store.start(updateId);
     try {
       const loaded = await this.load(sync, head);
-      const errors =
-        loaded.errors.length > 0 ? loaded.errors : ownershipErrors(name, loaded.fleet, await this.owners());
+      // Errors in another repository's files hold back that repository's stacks (the plan says why), not this commit.
+      const own = loaded.errors.filter((error) => error.repository === undefined);
+      for (const error of loaded.errors.filter((e) => e.repository !== undefined))
+        writer.emit({
+          type: "log",
+          step: "validate",
+          stream: "stderr",
+          line: this.deps.masker.mask(formatDiagnostic(error)),
+        });
+      const errors = own.length > 0 ? own : ownershipErrors(name, loaded.fleet, await this.owners());
       if (errors.length > 0) {
         const masked = this.deps.masker.maskDeep(errors);
         await this.deps.syncs.record(name, { head, status: "invalid", errors: masked });
@@ -161,20 +175,15 @@ export class SyncEngine {
         emit: writer.emit,
         configure: (fleet) => this.configureFleet(name, fleet),
       });
-      const failed = outcomes.filter((o) => !o.ok);
-      await this.deps.syncs.record(name, { head, status: failed.length > 0 ? "failed" : "ok", applied: head });
-      await writer.end(failed.length > 0 ? "failed" : "success", {
-        deploys: outcomes,
-        ...(failed.length > 0
-          ? {
-              error: {
-                code: "E_DEPLOY_FAILED",
-                message: `${failed.length} of ${outcomes.length} deploys failed: ${failed.map((f) => `${f.stack} (${f.error})`).join("; ")}`,
-              },
-            }
-          : {}),
+      const problem = applyProblem(outcomes, loaded.fleet);
+      await this.deps.syncs.record(name, {
+        head,
+        status: problem ? "failed" : "ok",
+        applied: head,
+        ...(problem ? { error: problem.message } : {}),
       });
-      return { commit: head, status: failed.length > 0 ? "failed" : "applied", updateId };
+      await writer.end(problem ? "failed" : "success", { deploys: outcomes, ...(problem ? { error: problem } : {}) });
+      return { commit: head, status: problem ? "failed" : "applied", updateId };
     } catch (error) {
       const message = this.deps.masker.mask((error as Error).message);
       await this.deps.syncs.record(name, { head, status: "failed", errors: [], error: message });
@@ -196,12 +205,19 @@ export class SyncEngine {
     };
   }
 
-  private async load(sync: SyncRow, commit: string) {
+  /**
+   * The fleet of `commit`. Stacks in other repositories are read at `pinned`
+   * commits (`url#branch` → SHA: what was last applied), else at their
+   * branch's head; a repository that cannot be read leaves its stacks as
+   * they run.
+   */
+  private async load(sync: SyncRow, commit: string, pinned: Readonly<Record<string, string>> = {}) {
     const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
     const held = await this.deps.held(sync.name);
     const source = await GitCommitSource.open({ repository: mirror, revision: commit });
     try {
       const loaded = await loadFleet(source, {
+        repositories: this.others.opener(pinned),
         // None configured: the repository's own [[resource_sync]] entries say where.
         ...(sync.paths.length > 0 ? { resourcePaths: sync.paths } : {}),
         selfRepositories: [sync.repoUrl],
@@ -212,6 +228,7 @@ export class SyncEngine {
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
       this.deps.masker.set(`sync:${sync.name}`, loaded.fleet.secretValues);
+      this.others.remember(sync.name, loaded.fleet);
       return loaded;
     } finally {
       await source.close();
@@ -227,7 +244,7 @@ export class SyncEngine {
     const stored = await this.deps.syncs.appliedState(sync.name);
     if (stored.version === EMPTY_STATE.version) return stored;
     if (!sync.appliedCommit) return EMPTY_STATE;
-    const loaded = await this.load(sync, sync.appliedCommit);
+    const loaded = await this.load(sync, sync.appliedCommit, appliedRepositories(stored));
     if (loaded.errors.length > 0) return EMPTY_STATE;
     const rebuilt = (await this.plan(loaded.fleet, EMPTY_STATE, false)).state;
     const kept = <T>(entries: Record<string, T>, names: Record<string, unknown>) =>
@@ -269,13 +286,18 @@ export class SyncEngine {
     const sync = row ? await this.deps.syncs.get(row.sync) : undefined;
     if (!row || !sync) throw new TugError("E_NOT_FOUND", `no stack named "${stackName}"`);
     const commit = sync.appliedCommit ?? (await this.deps.mirrors.remoteHead(sync.repoUrl, sync.branch));
-    const loaded = await this.load(sync, commit);
+    const applied = sync.appliedCommit ? appliedRepositories(await this.deps.syncs.appliedState(sync.name)) : {};
+    const loaded = await this.load(sync, commit, applied);
     const stack = loaded.fleet.stacks.find((s) => s.name === stackName);
     if (!stack) throw new TugError("E_NOT_FOUND", `stack "${stackName}" is not in commit ${commit.slice(0, 7)}`);
+    const stackCommit = stack.source.kind === "sync" ? commit : stack.source.commit;
+    if (stackCommit === undefined)
+      throw new TugError(
+        "E_GIT_FAILED",
+        `stack "${stackName}": ${stack.source.kind === "repo" ? stack.source.unreadable : "its repository was not read"}`,
+      );
     this.configureFleet(sync.name, loaded.fleet);
     const url = sourceUrl(stack.source, sync.repoUrl);
-    const stackCommit =
-      stack.source.kind === "sync" ? commit : await this.deps.mirrors.remoteHead(url, stack.source.branch);
     const { fingerprint, parts } = fingerprintStack(stack, this.deps.digest);
     await this.deps.stacks.setStopped(stackName, false);
     // Parts an older Tugboat stored have another shape: then nothing is known to have changed.
@@ -302,7 +324,8 @@ export class SyncEngine {
   async restoreAll(): Promise<void> {
     for (const sync of await this.deps.syncs.list()) {
       if (!sync.appliedCommit) continue;
-      const loaded = await this.load(sync, sync.appliedCommit).catch(() => undefined);
+      const pinned = appliedRepositories(await this.deps.syncs.appliedState(sync.name));
+      const loaded = await this.load(sync, sync.appliedCommit, pinned).catch(() => undefined);
       if (loaded && loaded.errors.length === 0) this.configureFleet(sync.name, loaded.fleet);
     }
   }
@@ -326,4 +349,31 @@ export class SyncEngine {
     );
     this.deps.masker.set("passkeys", this.deps.agents.passkeys());
   }
+}
+
+/**
+ * Why an applied check still failed: deploys that failed, and stacks held
+ * back because their other repository could not be read (they keep running
+ * as they are; the sync stays failed, so it alerts and the next poll tries again).
+ */
+function applyProblem(
+  outcomes: ReadonlyArray<{ stack: string; ok: boolean; error?: string }>,
+  fleet: Fleet,
+): { code: string; message: string } | undefined {
+  const failed = outcomes.filter((o) => !o.ok);
+  const held = fleet.stacks.flatMap((stack) =>
+    stack.source.kind === "repo" && stack.source.unreadable !== undefined
+      ? [`${stack.name} (${stack.source.unreadable})`]
+      : [],
+  );
+  const parts = [
+    ...(failed.length > 0
+      ? [
+          `${failed.length} of ${outcomes.length} deploys failed: ${failed.map((f) => `${f.stack} (${f.error})`).join("; ")}`,
+        ]
+      : []),
+    ...(held.length > 0 ? [`${held.length} stack(s) held back, their repository unreadable: ${held.join("; ")}`] : []),
+  ];
+  if (parts.length === 0) return undefined;
+  return { code: failed.length > 0 ? "E_DEPLOY_FAILED" : "E_REPOSITORY_UNREADABLE", message: parts.join(". ") };
 }
