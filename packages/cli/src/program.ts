@@ -8,6 +8,9 @@ const { version } = createRequire(import.meta.url)("../package.json") as { versi
 /** Commands set the exit code here; bin.ts exits with it. */
 export const outcome = { exitCode: 0 };
 
+const REPO_HELP =
+  "a checkout of another repository stacks read their files from: NAME is its [[repo]] name or owner/name (repeatable)";
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function buildProgram(): Command {
@@ -33,6 +36,7 @@ export function buildProgram(): Command {
       "a server another repository declares (repeatable; or [servers] external in tugboat.toml)",
       collect,
     )
+    .option("--repo <name=path>", REPO_HELP, collect)
     .option("--json", "print { errors, warnings, suppressedLints } as JSON")
     .action(async (dir: string, options) => {
       const { validateCommand } = await import("./commands/validate.js");
@@ -50,6 +54,7 @@ export function buildProgram(): Command {
       collect,
     )
     .option("--commit <rev>", "plan this commit of DIR's Git repository instead of the working tree")
+    .option("--repo <name=path>", REPO_HELP, collect)
     .option("--state <file>", "current state (JSON, as written by --write-state); default: nothing deployed")
     .option("--write-state <file>", "write the state after this plan is applied")
     .option("--json", "print the plan as JSON")

@@ -1,6 +1,6 @@
 // The CLI contract scripts rely on: exit codes, JSON shapes, compiler-style lines.
-import { cp, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, type TempDir, tempDir } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,13 @@ const tug = (args: string[]) =>
   run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN, ...args], { allowFailure: true });
 
 let work: TempDir;
+
+async function writeTree(root: string, files: Record<string, string>) {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+}
 let broken: string;
 
 beforeAll(async () => {
@@ -119,5 +126,54 @@ describe("tug plan", () => {
     const result = await tug(["plan", HOMELAB, "--state", bad]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("is not a Tugboat state");
+  });
+});
+
+describe("tug validate --repo NAME=PATH", () => {
+  // The komodo-config shape: resources here, compose files in the repository a [[repo]] names.
+  let config: string;
+  let stacks: string;
+  beforeAll(async () => {
+    config = join(work.path, "komodo-config");
+    stacks = join(work.path, "infra-stacks");
+    await writeTree(config, {
+      "komodo/resources.toml": `[[server]]
+name = "nas"
+[server.config]
+address = "https://10.0.0.5:8120"
+enabled = true
+
+[[repo]]
+name = "infra.stacks"
+[repo.config]
+git_provider = "github.com"
+repo = "alice/infra-stacks"
+
+[[stack]]
+name = "sonarr"
+[stack.config]
+server = "nas"
+linked_repo = "infra.stacks"
+run_directory = "./src/media/sonarr"
+file_paths = ["stack.compose.yaml"]
+`,
+    });
+    await writeTree(stacks, { "src/media/sonarr/stack.compose.yaml": "services:\n  sonarr: [\n" });
+  });
+
+  it("without it, says the files were not checked; with it, checks them there (by [[repo]] name or owner/name)", async () => {
+    const offline = await tug(["validate", config]);
+    expect(offline.exitCode).toBe(0);
+    expect(offline.stdout).toContain("not checked here: give --repo infra.stacks=PATH with a checkout of it");
+    for (const name of ["infra.stacks", "alice/infra-stacks"]) {
+      const checked = await tug(["validate", config, "--repo", `${name}=${stacks}`]);
+      expect(checked.exitCode).toBe(1);
+      expect(checked.stdout).toMatch(
+        /^https:\/\/github\.com\/alice\/infra-stacks\.git#main:src\/media\/sonarr\/stack\.compose\.yaml:3:1 error /m,
+      );
+    }
+    const typo = await tug(["validate", config, "--repo", `infra-stack=${stacks}`]);
+    expect(typo.stderr).toContain("note: --repo infra-stack: no stack reads that repository");
+    expect((await tug(["validate", config, "--repo", "infra.stacks"])).exitCode).toBe(2);
   });
 });

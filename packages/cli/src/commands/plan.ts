@@ -4,15 +4,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { EMPTY_STATE, FleetState, formatDiagnostic, loadFleet, type Plan, planFleet } from "@tugboat/config";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
 import { UsageError } from "../usage-error.js";
-import { checkoutIdentity, openSource } from "./source.js";
+import { type FleetReadOptions, fleetOptions, noteUnusedRepos, openSource } from "./source.js";
 
-export interface PlanCommandOptions {
-  resources?: string[];
-  commit?: string;
+export interface PlanCommandOptions extends FleetReadOptions {
   state?: string;
   writeState?: string;
   json?: boolean;
-  server?: string[];
 }
 
 async function readState(file: string | undefined): Promise<FleetState> {
@@ -36,13 +33,11 @@ async function readState(file: string | undefined): Promise<FleetState> {
 
 export async function planCommand(dir: string, options: PlanCommandOptions): Promise<number> {
   const current = await readState(options.state);
+  const { load, unusedRepos } = await fleetOptions(dir, options);
   const source = await openSource(dir, options.commit);
   try {
-    const { fleet, errors, warnings } = await loadFleet(source, {
-      ...(await checkoutIdentity(dir, options.commit)),
-      ...(options.resources ? { resourcePaths: options.resources } : {}),
-      ...(options.server ? { externalServers: options.server } : {}),
-    });
+    const { fleet, errors, warnings } = await loadFleet(source, load);
+    noteUnusedRepos(unusedRepos());
     if (errors.length > 0) {
       if (options.json) process.stdout.write(`${JSON.stringify({ errors, warnings }, null, 2)}\n`);
       else {

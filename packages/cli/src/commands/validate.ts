@@ -1,13 +1,10 @@
 // `tug validate [DIR]`: checks a fleet repository; exit 0 clean or warnings only, 1 errors.
 import { formatDiagnostic, loadFleet } from "@tugboat/config";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
-import { checkoutIdentity, openSource } from "./source.js";
+import { type FleetReadOptions, fleetOptions, noteUnusedRepos, openSource } from "./source.js";
 
-export interface ValidateOptions {
-  resources?: string[];
-  commit?: string;
+export interface ValidateOptions extends FleetReadOptions {
   json?: boolean;
-  server?: string[];
   lint?: boolean;
 }
 
@@ -21,14 +18,14 @@ export function lintSummary(suppressed: Readonly<Record<string, number>>): strin
 }
 
 export async function validateCommand(dir: string, options: ValidateOptions): Promise<number> {
+  const { load, unusedRepos } = await fleetOptions(dir, options);
   const source = await openSource(dir, options.commit);
   try {
     const { errors, warnings, fleet, suppressedLints } = await loadFleet(source, {
+      ...load,
       ...(options.lint ? { lint: true } : {}),
-      ...(await checkoutIdentity(dir, options.commit)),
-      ...(options.resources ? { resourcePaths: options.resources } : {}),
-      ...(options.server ? { externalServers: options.server } : {}),
     });
+    noteUnusedRepos(unusedRepos());
     if (options.json) {
       const strip = ({ severity: _s, ...item }: (typeof errors)[number]) => item;
       process.stdout.write(
