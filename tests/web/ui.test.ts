@@ -210,6 +210,28 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     }
   });
 
+  it("sets a secret and a variable on the Variables page; the secret's value is never shown again", async () => {
+    const secret = `ui-secret-${id}`;
+    await page.getByRole("link", { name: "Variables" }).click();
+    const form = page.getByRole("form", { name: "set a variable" });
+    await form.getByLabel("Name").fill("DB_PASSWORD");
+    await form.getByLabel("Value").fill(secret);
+    await form.getByRole("button", { name: "Set" }).click();
+    await expect.poll(() => page.locator("main").textContent()).toContain("secret, not shown");
+    await form.getByLabel("Name").fill("DOMAIN");
+    await form.getByLabel("Secret").uncheck();
+    await form.getByLabel("Value").fill("example.org");
+    await form.getByRole("button", { name: "Set" }).click();
+    await expect.poll(() => page.locator("main").textContent()).toContain("example.org");
+    expect(await page.content()).not.toContain(secret);
+    const held = await core.context.variables.list();
+    expect(held.map((v) => [v.name, v.secret]).sort()).toEqual([
+      ["DB_PASSWORD", true],
+      ["DOMAIN", false],
+    ]);
+    await shoot("variables");
+  });
+
   it("gives a viewer no action buttons, and a 403 if it calls the API anyway", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
     await logIn(VIEWER);
@@ -220,6 +242,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await page.goto(`${core.url}/syncs`);
     await page.getByRole("region", { name: "sync root" }).waitFor();
     expect(await page.getByRole("button", { name: "Run sync" }).count()).toBe(0);
+    await page.goto(`${core.url}/variables`);
+    await expect.poll(() => page.locator("main").textContent()).toContain("DB_PASSWORD");
+    expect(await page.getByRole("form", { name: "set a variable" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Remove" }).count()).toBe(0);
 
     const status = await page.evaluate(async () => {
       const token = localStorage.getItem("tugboat.token");

@@ -13,6 +13,7 @@ import { StackPage } from "./pages/stack.js";
 import { StacksPage } from "./pages/stacks.js";
 import { SyncsPage } from "./pages/syncs.js";
 import { UpdatePage } from "./pages/update.js";
+import { VariablesPage } from "./pages/variables.js";
 
 const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
 
@@ -30,6 +31,7 @@ function App() {
         <Route path="/syncs">{() => <SyncsPage />}</Route>
         <Route path="/servers">{() => <ServersPage />}</Route>
         <Route path="/servers/:name">{(p) => <ServerPage name={decodeURIComponent(p.name)} />}</Route>
+        <Route path="/variables">{() => <VariablesPage />}</Route>
         <Route path="/alerts">{() => <AlertsPage />}</Route>
         <Route>{() => <p>No such page.</p>}</Route>
       </Switch>

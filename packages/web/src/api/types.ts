@@ -10,9 +10,10 @@ import type {
   StatsView,
   SyncView,
   UpdateView,
+  VariableView,
 } from "@tugboat/protocol";
 
-export type { AlertView, ContainerStatus, ServerView, StackView, StatsView, SyncView, UpdateView };
+export type { AlertView, ContainerStatus, ServerView, StackView, StatsView, SyncView, UpdateView, VariableView };
 
 export type Role = MeView["role"];
 

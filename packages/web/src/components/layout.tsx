@@ -9,6 +9,7 @@ const NAV = [
   ["/stacks", "Stacks"],
   ["/syncs", "Syncs"],
   ["/servers", "Servers"],
+  ["/variables", "Variables"],
   ["/alerts", "Alerts"],
   ["/updates", "Updates"],
 ] as const;
