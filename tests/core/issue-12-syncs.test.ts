@@ -93,7 +93,7 @@ describe("declared syncs, isolated and robust", () => {
     await child.commitAndPush("a stack in an unreachable repository");
     expect(await check("child")).toMatchObject({ status: "failed" });
     expect((await core.context.syncs.get("child"))?.lastError).toMatch(
-      /^1 stack\(s\) held back, their repository unreadable: elsewhere \(cannot read http:\/\/127\.0\.0\.1:1\/owner\/app\.git#main: /,
+      /^1 stack\(s\) held back: elsewhere \(cannot read http:\/\/127\.0\.0\.1:1\/owner\/app\.git#main: /,
     );
     expect(await core.context.servers.get("orphan")).toBeDefined();
     await child.write("syncs/child.toml", `[[server]]\nname = "kept"\n[server.config]\naddress = "${NOWHERE}"\n`);

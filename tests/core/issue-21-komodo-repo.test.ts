@@ -228,6 +228,33 @@ environment = "GAMMA = from-git"
     expect([rebuilt.version, rebuilt.stacks.gamma?.fingerprint]).toEqual([4, gamma.fingerprint]);
   });
 
+  it("a rebuild while the other repository's head is broken holds back only its stacks, redeploying none", async () => {
+    const sync = await core.context.syncs.get("root");
+    const current = (await core.context.syncs.appliedState("root")) as FleetState;
+    if (!sync?.appliedCommit) throw new Error("nothing applied");
+    await apps.write("src/gamma/stack.compose.yaml", "services:\n  app: [\n");
+    await apps.commitAndPush("broken gamma");
+    await core.context.syncs.saveAppliedState(
+      "root",
+      { ...current, version: 3 } as unknown as FleetState,
+      sync.appliedCommit,
+    );
+    const deploys = async () =>
+      (await core.context.log.store.list({ limit: 1000 })).filter((u) => u.operation !== "sync").length;
+    const before = await deploys();
+    const outcome = await core.context.engine.check("root", { trigger: "user", actor: "admin" }, { force: true });
+    expect(outcome.status).toBe("failed");
+    expect(await deploys()).toBe(before);
+    const rebuilt = (await core.context.syncs.appliedState("root")) as FleetState;
+    expect([rebuilt.stacks.alpha?.fingerprint, rebuilt.stacks.beta?.fingerprint]).toEqual([
+      current.stacks.alpha?.fingerprint,
+      current.stacks.beta?.fingerprint,
+    ]);
+    expect((await core.context.syncs.get("root"))?.lastError).toMatch(
+      /^1 stack\(s\) held back: gamma \(http:\/\/.*\/apps\.git \(main\) commit [0-9a-f]{7} has 1 error\(s\) in its files/,
+    );
+  });
+
   it("shows neither value in any reply, record or log", async () => {
     const paths = ["/api/stacks", "/api/syncs", "/api/variables", "/api/updates", "/api/servers"];
     const updates = await api<Array<{ id: string }>>("GET", "/api/updates");

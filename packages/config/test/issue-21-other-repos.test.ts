@@ -24,7 +24,6 @@ name = "komodo-config"
 [resource_sync.config]
 linked_repo = "komodo-config"
 resource_path = ["komodo"]
-managed = true
 
 [[repo]]
 name = "komodo-config"

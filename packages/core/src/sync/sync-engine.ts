@@ -3,6 +3,7 @@
 // plan (not managed). An invalid commit changes nothing and is recorded. A
 // check never rejects: every failure ends up in the sync's status.
 import {
+  type Diagnostic,
   EMPTY_STATE,
   FingerprintPartsSchema,
   type Fleet,
@@ -129,8 +130,9 @@ export class SyncEngine {
     await this.deps.log.store.start(updateId);
     try {
       const loaded = await this.load(sync, head);
+      this.others.remember(name, loaded.fleet);
       // Errors in another repository's files hold back that repository's stacks (the plan says why), not this commit.
-      const own = loaded.errors.filter((error) => error.repository === undefined);
+      const own = ownErrors(loaded.errors);
       for (const error of loaded.errors.filter((e) => e.repository !== undefined))
         writer.emit({
           type: "log",
@@ -228,7 +230,6 @@ export class SyncEngine {
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
       this.deps.masker.set(`sync:${sync.name}`, loaded.fleet.secretValues);
-      this.others.remember(sync.name, loaded.fleet);
       return loaded;
     } finally {
       await source.close();
@@ -245,7 +246,7 @@ export class SyncEngine {
     if (stored.version === EMPTY_STATE.version) return stored;
     if (!sync.appliedCommit) return EMPTY_STATE;
     const loaded = await this.load(sync, sync.appliedCommit, appliedRepositories(stored));
-    if (loaded.errors.length > 0) return EMPTY_STATE;
+    if (ownErrors(loaded.errors).length > 0) return EMPTY_STATE;
     const rebuilt = (await this.plan(loaded.fleet, EMPTY_STATE, false)).state;
     const kept = <T>(entries: Record<string, T>, names: Record<string, unknown>) =>
       Object.fromEntries(Object.entries(entries).filter(([name]) => name in names));
@@ -324,9 +325,14 @@ export class SyncEngine {
   async restoreAll(): Promise<void> {
     for (const sync of await this.deps.syncs.list()) {
       if (!sync.appliedCommit) continue;
-      const pinned = appliedRepositories(await this.deps.syncs.appliedState(sync.name));
-      const loaded = await this.load(sync, sync.appliedCommit, pinned).catch(() => undefined);
-      if (loaded && loaded.errors.length === 0) this.configureFleet(sync.name, loaded.fleet);
+      const applied = sync.appliedCommit;
+      const loaded = await this.deps.syncs
+        .appliedState(sync.name)
+        .then((state) => this.load(sync, applied, appliedRepositories(state)))
+        .catch(() => undefined);
+      if (!loaded || ownErrors(loaded.errors).length > 0) continue;
+      this.others.remember(sync.name, loaded.fleet);
+      this.configureFleet(sync.name, loaded.fleet);
     }
   }
 
@@ -351,10 +357,16 @@ export class SyncEngine {
   }
 }
 
+/** The errors of the sync's own commit: those in another repository's files hold back only its stacks. */
+function ownErrors(errors: readonly Diagnostic[]): Diagnostic[] {
+  return errors.filter((error) => error.repository === undefined);
+}
+
 /**
  * Why an applied check still failed: deploys that failed, and stacks held
- * back because their other repository could not be read (they keep running
- * as they are; the sync stays failed, so it alerts and the next poll tries again).
+ * back because their other repository could not be read or has errors (they
+ * keep running as they are; the sync stays failed, so it alerts and the next
+ * poll tries again).
  */
 function applyProblem(
   outcomes: ReadonlyArray<{ stack: string; ok: boolean; error?: string }>,
@@ -372,8 +384,8 @@ function applyProblem(
           `${failed.length} of ${outcomes.length} deploys failed: ${failed.map((f) => `${f.stack} (${f.error})`).join("; ")}`,
         ]
       : []),
-    ...(held.length > 0 ? [`${held.length} stack(s) held back, their repository unreadable: ${held.join("; ")}`] : []),
+    ...(held.length > 0 ? [`${held.length} stack(s) held back: ${held.join("; ")}`] : []),
   ];
   if (parts.length === 0) return undefined;
-  return { code: failed.length > 0 ? "E_DEPLOY_FAILED" : "E_REPOSITORY_UNREADABLE", message: parts.join(". ") };
+  return { code: failed.length > 0 ? "E_DEPLOY_FAILED" : "E_STACKS_HELD_BACK", message: parts.join(". ") };
 }
