@@ -14,6 +14,7 @@ export type {
   StackSource,
 } from "./fleet/model.js";
 export { type OpenRepository, type RepositoryRef, repositoryKey } from "./fleet/other-repos.js";
+export { RECONCILE_DEFAULTS, type StackReconcile } from "./fleet/reconcile.js";
 export { repositoryIdentity } from "./fleet/self-repo.js";
 export {
   type FingerprintParts,

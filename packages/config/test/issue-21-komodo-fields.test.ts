@@ -52,6 +52,10 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     run_build: "agent: compose build",
     post_deploy: "agent: after up",
     skip_secret_interp: "config: interpolation",
+    self_heal: "core: reconcile",
+    unhealthy_restart_after: "core: reconcile",
+    auto_rollback: "core: deployer rollback",
+    deploy_gate: "core: reconcile",
   },
   resource_sync: {
     linked_repo: "config: self sync; core: declared syncs",

@@ -21,6 +21,7 @@ import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
 import { StatusPoller } from "./monitor/status-poller.js";
 import { backgroundRunner } from "./process/background.js";
+import { Reconciler } from "./reconcile/reconciler.js";
 import { CoreKey } from "./secrets/core-key.js";
 import { SecretMasker } from "./secrets/masker.js";
 import { VariableStore } from "./secrets/variable-store.js";
@@ -175,6 +176,7 @@ export async function startCore(
     agents,
     metrics,
     alerts,
+    reconciler: new Reconciler({ stacks, alerts, deployer, log }),
     coreVersion: CORE_VERSION,
     intervalMs: config.status_interval * 1000,
     log,

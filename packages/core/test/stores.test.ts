@@ -19,7 +19,16 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       spec: { a: 1 },
       fingerprint: "f1",
     });
-    await stacks.markDeployed("web", { fingerprint: "f1", parts: { server: "hercules" }, commit: "c1" });
+    await stacks.setQuarantine("web", { fingerprint: "f0", commit: "c0", reason: "app: unhealthy", at: "now" });
+    const deployed = [{ service: "app", configHash: "h1", imageDigest: "sha256:1", oneShot: false }];
+    await stacks.markDeployed("web", {
+      fingerprint: "f1",
+      parts: { server: "hercules" },
+      commit: "c1",
+      services: deployed,
+    });
+    await stacks.setDrift("web", [{ kind: "missing", service: "app", message: "app: its container is missing" }]);
+    await stacks.setHeals("web", [1, 2], "flapping");
     await stacks.upsertDesired({
       name: "web",
       server: "apollo",
@@ -40,7 +49,15 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       deployedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       state: "deploying",
       stopped: true,
+      deployedServices: deployed,
+      drift: [{ kind: "missing", service: "app", message: "app: its container is missing" }],
+      heals: [1, 2],
+      healHold: "flapping",
+      // A deploy that succeeds ends the quarantine.
+      quarantine: null,
     });
+    await stacks.setDrift("web", []);
+    expect((await stacks.get("web"))?.drift).toBeNull();
     expect(await stacks.resetDeploying()).toBe(1);
     expect((await stacks.get("web"))?.state).toBe("unknown");
     await stacks.remove("web");

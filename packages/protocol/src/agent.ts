@@ -76,6 +76,18 @@ export const DeployRequest = z.object({
    */
   preDeploy: StackCommand.default({ path: "", command: "" }),
   postDeploy: StackCommand.default({ path: "", command: "" }),
+  /**
+   * Bring back this agent's last good deploy of the stack, which must be at
+   * this commit, when this one fails after the checkout (its health gate, `up`,
+   * a hook): in the same stream, so the stack ends running what ran before.
+   */
+  rollback: z
+    .object({
+      commit: Sha,
+      /** Services to recreate on the way back: a file they bind-mount differs between the two commits. */
+      recreate: z.array(z.string()).default([]),
+    })
+    .optional(),
   /** How long services may take to be running and healthy. */
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
   /** Each command (checkout, pull, up, …) is killed after this long. */
@@ -115,6 +127,12 @@ export const ContainerStatus = z.object({
   created: z.string(),
   restartCount: z.number(),
   skip: z.boolean(),
+  /** Compose's `com.docker.compose.config-hash` label: changes when the service is recreated with another config. */
+  configHash: z.string().default(""),
+  /** Consecutive failed healthchecks (Docker's FailingStreak); 0 without a healthcheck. */
+  failingStreak: z.number().default(0),
+  /** The container's `tugboat.check.*` labels: uptime checks declared on the service. */
+  checkLabels: z.record(z.string(), z.string()).default({}),
 });
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
@@ -134,6 +152,10 @@ export const ServiceFailure = z.object({
 });
 export type ServiceFailure = z.infer<typeof ServiceFailure>;
 
+/** `POST /stacks/:name/heal`: redeploy the agent's last good deploy, which must be at this commit. */
+export const HealRequest = z.object({ commit: Sha });
+export type HealRequest = z.input<typeof HealRequest>;
+
 export const StreamEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("step"), step: z.string(), argv: z.array(z.string()).optional(), at: z.string() }),
   z.object({ type: z.literal("log"), step: z.string(), stream: z.enum(["stdout", "stderr"]), line: z.string() }),
@@ -148,6 +170,12 @@ export const StreamEvent = z.discriminatedUnion("type", [
     failures: z.array(ServiceFailure).default([]),
     /** What went wrong without failing the action (a pull that failed while the image is on the host). */
     warnings: z.array(z.string()).default([]),
+    /** A failed deploy that brought back the last good one: from the commit that failed, to the one running now. */
+    rolledBack: z
+      .object({ from: z.string(), to: z.string(), ok: z.boolean(), failures: z.array(ServiceFailure).default([]) })
+      .optional(),
+    /** The stack's containers when a deploy or heal ended: what core records as deployed. */
+    containers: z.array(ContainerStatus).default([]),
     steps: z.array(z.object({ step: z.string(), durationMs: z.number(), exitCode: z.number().nullable() })),
   }),
 ]);

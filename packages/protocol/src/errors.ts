@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   E_NOT_FOUND: 404,
   E_STACK_BUSY: 409,
   E_STACK_NOT_DEPLOYED: 409,
+  /** The agent's last good deploy of a stack is not the one core asked to bring back. */
+  E_DEPLOY_MISMATCH: 409,
   E_UNRESOLVED_VARIABLE: 422,
   E_EXEC_FAILED: 500,
   E_GIT_FAILED: 502,

@@ -7,6 +7,7 @@ export {
   ContainerStatus,
   DeployRequest,
   type DeployRequestParsed,
+  HealRequest,
   HostStats,
   ServiceFailure,
   StackAction,

@@ -23,7 +23,13 @@ export interface ContainerInspect {
   RestartCount: number;
   Image: string;
   Config: { Image: string; Labels: Record<string, string>; Tty: boolean; Healthcheck?: { Test?: string[] } };
-  State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; Health?: { Status: string } };
+  State: {
+    Status: string;
+    Running: boolean;
+    Restarting: boolean;
+    ExitCode: number;
+    Health?: { Status: string; FailingStreak?: number };
+  };
   HostConfig: { RestartPolicy?: { Name: string } };
 }
 

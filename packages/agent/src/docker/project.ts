@@ -4,6 +4,8 @@ import type { ContainerStatus } from "@tugboat/protocol";
 import type { DockerEngine } from "./engine.js";
 
 export const SKIP_LABELS = ["tugboat.skip", "komodo.skip"] as const;
+/** Labels declaring a service's uptime checks: `tugboat.check.http`, `tugboat.check.tcp`, … */
+const CHECK_LABEL = "tugboat.check.";
 
 export interface ProjectContainer extends ContainerStatus {
   restartPolicy: string;
@@ -20,6 +22,7 @@ export async function projectContainers(engine: DockerEngine, project: string): 
         if (!inspect) return undefined;
         const image = await engine.inspectImage(inspect.Image).catch(() => undefined);
         const health = inspect.State.Health?.Status;
+        const labels = inspect.Config.Labels ?? {};
         const container: ProjectContainer = {
           service: summary.Labels["com.docker.compose.service"] ?? "",
           name: inspect.Name.replace(/^\//, ""),
@@ -31,7 +34,10 @@ export async function projectContainers(engine: DockerEngine, project: string): 
           imageDigest: image?.RepoDigests?.[0]?.split("@")[1] ?? image?.Id ?? "",
           created: inspect.Created,
           restartCount: inspect.RestartCount,
-          skip: SKIP_LABELS.some((label) => label in (inspect.Config.Labels ?? {})),
+          skip: SKIP_LABELS.some((label) => label in labels),
+          configHash: labels["com.docker.compose.config-hash"] ?? "",
+          failingStreak: inspect.State.Health?.FailingStreak ?? 0,
+          checkLabels: Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith(CHECK_LABEL))),
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name ?? "",
           tty: inspect.Config.Tty,
         };

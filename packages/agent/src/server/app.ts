@@ -6,6 +6,7 @@ import {
   ActionRequest,
   type AgentHealth,
   DeployRequest,
+  HealRequest,
   AgentLogsQuery as LogsQuery,
   StackAction,
   TugError,
@@ -107,6 +108,10 @@ export function buildServer(options: AppOptions): Server {
     .on("POST", "/stacks/:name/deploy", async (request, res) => {
       const body = parse(DeployRequest, await request.body());
       await stream(res, options.stacks.prepareDeploy(request.params.name ?? "", body));
+    })
+    .on("POST", "/stacks/:name/heal", async (request, res) => {
+      const body = parse(HealRequest, await request.body());
+      await stream(res, await options.stacks.prepareHeal(request.params.name ?? "", body));
     })
     .on("POST", "/stacks/:name/:action", async (request, res) => {
       const action = parse(StackAction, request.params.action);

@@ -1,4 +1,4 @@
-// A small router on node:http for the agent's eight routes. Not fastify (which
+// A small router on node:http for the agent's routes. Not fastify (which
 // core uses): fastify and its schema compiler cost the agent about 17 MB of
 // resident memory, over a quarter of its 60 MB budget.
 import type { IncomingMessage, ServerResponse } from "node:http";

@@ -12,7 +12,9 @@ export class ActionRun {
   private readonly started = Date.now();
   private readonly steps: StreamResult["steps"] = [];
   private readonly warnings: string[] = [];
-  private readonly secrets: string[];
+  private secrets: string[];
+  /** Prefixes step names: "rollback" while bringing back the last good deploy. */
+  private phase = "";
 
   constructor(
     readonly emit: Emit,
@@ -20,8 +22,24 @@ export class ActionRun {
     readonly stack: string,
     secrets: readonly string[],
   ) {
+    this.secrets = [];
+    this.addSecrets(secrets);
+  }
+
+  addSecrets(secrets: readonly string[]): void {
     // Longest first, so a secret containing another is masked whole.
-    this.secrets = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set([...this.secrets, ...secrets.filter((s) => s.length >= 3)])].sort(
+      (a, b) => b.length - a.length,
+    );
+  }
+
+  /** Names the steps that follow `phase: step` ("" ends the phase). */
+  enter(phase: string): void {
+    this.phase = phase;
+  }
+
+  private named(step: string): string {
+    return this.phase ? `${this.phase}: ${step}` : step;
   }
 
   mask(text: string): string {
@@ -31,14 +49,14 @@ export class ActionRun {
   }
 
   log(step: string, line: string, stream: "stdout" | "stderr" = "stdout"): void {
-    this.emit({ type: "log", step, stream, line: this.mask(line) });
+    this.emit({ type: "log", step: this.named(step), stream, line: this.mask(line) });
   }
 
   /** Something the operator should know that did not fail the action (a pull that did not work). */
   warn(step: string, text: string): void {
     const masked = this.mask(text);
     this.warnings.push(masked);
-    this.emit({ type: "log", step, stream: "stderr", line: `warning: ${masked}` });
+    this.emit({ type: "log", step: this.named(step), stream: "stderr", line: `warning: ${masked}` });
   }
 
   /** Runs one command as a named step; throws ExecError when it fails. */
@@ -47,7 +65,8 @@ export class ActionRun {
     argv: readonly string[],
     options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
   ): Promise<void> {
-    this.emit({ type: "step", step, argv: argv.map((a) => this.mask(a)), at: new Date().toISOString() });
+    const name = this.named(step);
+    this.emit({ type: "step", step: name, argv: argv.map((a) => this.mask(a)), at: new Date().toISOString() });
     const begun = Date.now();
     try {
       await exec(argv, {
@@ -56,10 +75,10 @@ export class ActionRun {
         ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
         onLine: (stream, line) => this.log(step, line, stream),
       });
-      this.steps.push({ step, durationMs: Date.now() - begun, exitCode: 0 });
+      this.steps.push({ step: name, durationMs: Date.now() - begun, exitCode: 0 });
     } catch (error) {
       this.steps.push({
-        step,
+        step: name,
         durationMs: Date.now() - begun,
         exitCode: error instanceof ExecError ? error.exitCode : null,
       });
@@ -69,16 +88,23 @@ export class ActionRun {
 
   /** Runs work that is not a command (checkout, waiting) as a named step. */
   async task<T>(step: string, work: () => Promise<T>): Promise<T> {
-    this.emit({ type: "step", step, at: new Date().toISOString() });
+    const name = this.named(step);
+    this.emit({ type: "step", step: name, at: new Date().toISOString() });
     const begun = Date.now();
     try {
       return await work();
     } finally {
-      this.steps.push({ step, durationMs: Date.now() - begun, exitCode: null });
+      this.steps.push({ step: name, durationMs: Date.now() - begun, exitCode: null });
     }
   }
 
-  finish(outcome: { commit: string | null; error?: unknown; failures?: StreamResult["failures"] }): StreamResult {
+  finish(outcome: {
+    commit: string | null;
+    error?: unknown;
+    failures?: StreamResult["failures"];
+    containers?: StreamResult["containers"];
+    rolledBack?: StreamResult["rolledBack"];
+  }): StreamResult {
     const error = outcome.error;
     const result: StreamResult = {
       type: "result",
@@ -90,6 +116,8 @@ export class ActionRun {
       failures: outcome.failures ?? [],
       warnings: this.warnings,
       steps: this.steps,
+      containers: outcome.containers ?? [],
+      ...(outcome.rolledBack ? { rolledBack: outcome.rolledBack } : {}),
       ...(error !== undefined
         ? {
             error: {

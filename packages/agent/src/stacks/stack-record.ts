@@ -1,8 +1,11 @@
 // What the agent remembers about a stack it deployed, so stop/start/down/logs
-// work without core resending the whole deploy: one JSON file per stack.
+// work without core resending the whole deploy: one JSON file per stack; and
+// the request of its last deploy that succeeded, so a heal or a rollback can
+// bring that one back (its commit and environment) without core resending it.
+// Both are mode 0600, like the env file the deploy writes.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TugError } from "@tugboat/protocol";
+import { type DeployRequestParsed, TugError } from "@tugboat/protocol";
 import type { ComposeProject } from "../compose/command.js";
 
 export interface StackRecord extends ComposeProject {
@@ -20,10 +23,25 @@ export class StackRecords {
     this.dir = join(root, "state");
   }
 
-  async write(record: StackRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const file = join(this.dir, `${record.stack}.json`);
-    await writeFile(`${file}.tmp`, JSON.stringify(record, null, 2), { mode: 0o600 });
+  write(record: StackRecord): Promise<void> {
+    return this.save(`${record.stack}.json`, record);
+  }
+
+  /** Keeps the request of a deploy that succeeded; the repository token is never written. */
+  writeLastGood(stack: string, request: DeployRequestParsed): Promise<void> {
+    const { token: _token, ...repository } = request.repository;
+    return this.save(`${stack}.good.json`, { ...request, repository });
+  }
+
+  async readLastGood(stack: string): Promise<DeployRequestParsed | undefined> {
+    const text = await readFile(join(this.dir, `${stack}.good.json`), "utf8").catch(() => undefined);
+    return text === undefined ? undefined : (JSON.parse(text) as DeployRequestParsed);
+  }
+
+  private async save(name: string, value: unknown): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, name);
+    await writeFile(`${file}.tmp`, JSON.stringify(value, null, 2), { mode: 0o600 });
     await rename(`${file}.tmp`, file);
   }
 

@@ -1,26 +1,24 @@
-// Stack operations on this host: deploy, pull, start, stop, restart, down,
-// status and logs. Everything a request names is validated before anything
-// touches the disk; one action per stack at a time.
+// Stack operations on this host: deploy (and the rollback core asks for when
+// it fails), heal, pull, start, stop, restart, down, status and logs.
+// Everything a request names is validated before anything touches the disk;
+// one action per stack at a time.
 import {
   type ActionRequestParsed,
   type DeployRequestParsed,
-  type ServiceFailure,
+  type HealRequest,
   type StackAction,
   type StackStatus,
+  type StreamResult,
   TugError,
 } from "@tugboat/protocol";
-import { type ComposeProject, composeArgv } from "../compose/command.js";
+import { composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
-import { declaredServices } from "../compose/services.js";
 import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
-import { ExecError, exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
-import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
-import { invalidName, type NameKind, pathInside } from "../safety/names.js";
-import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
-import { evaluateDeploy } from "./health.js";
-import { hookArgv } from "./hooks.js";
+import { invalidName, type NameKind } from "../safety/names.js";
+import { configServices, type DeployOutcome, inside, reported, runDeploy, skippedServices } from "./deploy.js";
+import { planEnvFiles } from "./env-files.js";
 import type { StackLocks } from "./locks.js";
 import { ActionRun, type Emit } from "./run.js";
 import type { StackRecord, StackRecords } from "./stack-record.js";
@@ -43,12 +41,6 @@ export type PreparedAction = (emit: Emit) => Promise<void>;
 function checkName(kind: NameKind, name: string): void {
   const problem = invalidName(kind, name);
   if (problem) throw new TugError("E_INVALID_NAME", problem);
-}
-
-function inside(root: string, path: string, what: string): string {
-  const full = pathInside(root, path === "" ? "." : path);
-  if (!full) throw new TugError("E_INVALID_REQUEST", `${what} ${JSON.stringify(path)} leaves the stack's checkout`);
-  return full;
 }
 
 /** Fills the `[[NAME]]`s core left from this host's `[secrets]`; refuses the deploy if one is set nowhere. */
@@ -76,7 +68,11 @@ function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<st
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A deploy brought back as it was: the images on the host, nothing rebuilt. */
+function asBefore(request: DeployRequestParsed, recreate: string[]): DeployRequestParsed {
+  const { rollback: _rollback, ...rest } = request;
+  return { ...rest, pull: false, build: [], buildAll: false, recreate };
+}
 
 export class Stacks {
   constructor(private readonly deps: StacksDeps) {}
@@ -85,7 +81,13 @@ export class Stacks {
     checkName("stack", stack);
     const request = fillVariables(asked, this.deps.secrets);
     checkName("project", request.projectName);
-    for (const service of [...request.services, ...request.ignoreServices, ...request.recreate, ...request.build])
+    for (const service of [
+      ...request.services,
+      ...request.ignoreServices,
+      ...request.recreate,
+      ...request.build,
+      ...(request.rollback?.recreate ?? []),
+    ])
       checkName("service", service);
     // Paths are checked against a placeholder root now, and against the real checkout later.
     const probe = "/tugboat-path-check";
@@ -100,8 +102,28 @@ export class Stacks {
         ...(request.repository.token ? [request.repository.token] : []),
       ]);
       try {
-        const failures = await this.deploy(run, stack, request);
-        run.finish({ commit: request.commit, failures });
+        let outcome: DeployOutcome | undefined;
+        let error: unknown;
+        try {
+          outcome = await runDeploy(this.deps, run, stack, request);
+        } catch (caught) {
+          error = caught;
+        }
+        if (error === undefined && outcome?.failures.length === 0) {
+          await this.deps.records.writeLastGood(stack, request);
+          run.finish({ commit: request.commit, ...outcome });
+          return;
+        }
+        const rolledBack = request.rollback
+          ? await this.rollBack(run, stack, request.commit, request.rollback)
+          : undefined;
+        run.finish({
+          commit: request.commit,
+          ...(error === undefined ? {} : { error }),
+          failures: outcome?.failures ?? [],
+          containers: rolledBack?.containers ?? outcome?.containers ?? [],
+          ...(rolledBack ? { rolledBack: rolledBack.result } : {}),
+        });
       } catch (error) {
         run.finish({ commit: request.commit, error });
       } finally {
@@ -110,159 +132,62 @@ export class Stacks {
     };
   }
 
-  private async deploy(run: ActionRun, stack: string, request: DeployRequestParsed): Promise<ServiceFailure[]> {
-    const timeoutMs = request.commandTimeoutSeconds * 1000;
-    const worktree = await run.task("checkout", () =>
-      this.deps.repos.checkout({
-        stack,
-        url: request.repository.url,
-        commit: request.commit,
-        ...(request.repository.token ? { token: request.repository.token } : {}),
-        onLine: (line) => run.log("checkout", line),
-      }),
-    );
-    const cwd = inside(worktree, request.runDirectory, "run directory");
-    const runner = await this.deps.compose();
-    const envPlan = planEnvFiles({ ...request, inside: (path, what) => inside(cwd, path, what) });
-    const files = request.composeFiles.map((f) => inside(cwd, f, "compose file"));
-    // The repository decides what is a symlink: nothing used here may lead out of the checkout.
-    await requireInside(worktree, cwd, "run directory");
-    await requireNoEscapingLinks(worktree, request.runDirectory);
-    for (const file of files) await requireInside(worktree, file, "compose file");
-    const envFiles = await run.task("write env file", () =>
-      prepareEnvFiles({ worktree, plan: envPlan, environment: request.environment, runner }),
-    );
-    const target: StackRecord = {
-      stack,
-      commit: request.commit,
-      cwd,
-      project: request.projectName,
-      files,
-      envFiles,
-      ignoreServices: request.ignoreServices,
-    };
-    await this.deps.records.write(target);
-    const compose = (command: string[]) => composeArgv(runner, target, command);
-
-    const skipped = await this.skippedServices(target.project);
-    let services = request.services;
-    if (skipped.size > 0) {
-      const all = services.length > 0 ? services : await this.configServices(runner, target);
-      services = all.filter((s) => !skipped.has(s));
-      run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
+  /** After a failed deploy: the last good one again, if it is the one core names. */
+  private async rollBack(
+    run: ActionRun,
+    stack: string,
+    from: string,
+    asked: { commit: string; recreate?: string[] },
+  ): Promise<{ result: NonNullable<StreamResult["rolledBack"]>; containers: DeployOutcome["containers"] } | undefined> {
+    const good = await this.deps.records.readLastGood(stack);
+    if (good?.commit !== asked.commit) {
+      run.log(
+        "rollback",
+        `not rolling back: this agent's last good deploy is ${good ? good.commit.slice(0, 7) : "unknown"}, core asked for ${asked.commit.slice(0, 7)}`,
+        "stderr",
+      );
+      return undefined;
     }
-    const options = { cwd, env: this.deps.env, timeoutMs };
-    const hook = async (step: string, command: { path: string; command: string }) => {
-      const argv = hookArgv(command.command);
-      if (!argv) return;
-      const dir = inside(cwd, command.path, `${step} path`);
-      await requireInside(worktree, dir, `${step} path`);
-      await run.command(step, argv, { ...options, cwd: dir });
-    };
-    // Before anything changes on the host: a failing pre_deploy leaves the running containers as they are.
-    await hook("pre_deploy", request.preDeploy);
-    if (request.destroyBeforeDeploy && skipped.size === 0)
-      await run.command("down", compose(["down", "--remove-orphans"]), options);
-    // A registry that cannot be reached (no DNS, rate limits, a hung mirror) must not block
-    // redeploying a config change with the images already on the host: a failed pull is a
-    // warning, and `up` fails, naming the image, only if one is really missing.
-    if (request.pull) {
+    run.addSecrets(good.secrets);
+    run.log("rollback", `the deploy of ${from.slice(0, 7)} failed: bringing back ${good.commit.slice(0, 7)}`);
+    run.enter("rollback");
+    try {
+      const outcome = await runDeploy(this.deps, run, stack, asBefore(good, asked.recreate ?? []));
+      return {
+        result: { from, to: good.commit, ok: outcome.failures.length === 0, failures: outcome.failures },
+        containers: outcome.containers,
+      };
+    } catch (error) {
+      run.log("rollback", `the rollback failed too: ${(error as Error).message}`, "stderr");
+      const containers = reported(await projectContainers(this.deps.engine, good.projectName).catch(() => []));
+      return { result: { from, to: good.commit, ok: false, failures: [] }, containers };
+    } finally {
+      run.enter("");
+    }
+  }
+
+  /** A heal: the last good deploy again (its commit and environment), as core asks when the stack drifted. */
+  async prepareHeal(stack: string, request: HealRequest): Promise<PreparedAction> {
+    checkName("stack", stack);
+    const good = await this.deps.records.readLastGood(stack);
+    if (!good) throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack}" has no successful deploy on this agent`);
+    if (good.commit !== request.commit)
+      throw new TugError(
+        "E_DEPLOY_MISMATCH",
+        `stack "${stack}": this agent's last good deploy is ${good.commit.slice(0, 7)}, core asked to heal ${request.commit.slice(0, 7)}`,
+      );
+    const release = this.deps.locks.acquire(stack, "heal");
+    return async (emit) => {
+      const run = new ActionRun(emit, "heal", stack, good.secrets);
       try {
-        await run.command("pull", compose(["pull", "--ignore-pull-failures", "--", ...services]), options);
+        const outcome = await runDeploy(this.deps, run, stack, asBefore(good, []));
+        run.finish({ commit: good.commit, ...outcome });
       } catch (error) {
-        if (!(error instanceof ExecError)) throw error;
-        run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
+        run.finish({ commit: good.commit, error });
+      } finally {
+        release();
       }
-    }
-    // `up -d` keeps an image that exists: build what core says changed (or everything, with run_build).
-    const build = request.build.filter((s) => !skipped.has(s));
-    if (request.buildAll || build.length > 0)
-      await run.command("build", compose(["build", ...(request.buildAll ? [] : ["--", ...build])]), options);
-    await run.command(
-      "up",
-      compose([
-        "up",
-        "-d",
-        ...(skipped.size === 0 ? ["--remove-orphans"] : []),
-        ...request.extraArgs,
-        "--",
-        ...services,
-      ]),
-      options,
-    );
-    // Core names the services whose bind-mounted file changed: a running container keeps the old inode.
-    const recreate = request.recreate.filter(
-      (s) => !skipped.has(s) && (request.services.length === 0 || request.services.includes(s)),
-    );
-    if (recreate.length > 0) {
-      run.log("recreate", `recreating ${recreate.join(", ")}: a bind-mounted file changed`);
-      await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", "--", ...recreate]), options);
-    }
-    await hook("post_deploy", request.postDeploy);
-    const expected = (services.length > 0 ? services : await this.configServices(runner, target)).filter(
-      (s) => !request.ignoreServices.includes(s),
-    );
-    return run.task("wait for services", () =>
-      this.waitForServices(run, target.project, expected, request.timeoutSeconds),
-    );
-  }
-
-  private async configServices(runner: ComposeRunner, target: ComposeProject & { cwd: string }): Promise<string[]> {
-    const declared = await declaredServices(target.files);
-    if (declared) return declared;
-    const { stdout } = await exec(composeArgv(runner, target, ["config", "--services"]), {
-      cwd: target.cwd,
-      env: this.deps.env,
-    });
-    return stdout
-      .split("\n")
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-
-  private async skippedServices(project: string): Promise<Set<string>> {
-    const containers = await projectContainers(this.deps.engine, project);
-    return new Set(containers.filter((c) => c.skip).map((c) => c.service));
-  }
-
-  private async waitForServices(run: ActionRun, project: string, expected: string[], timeoutSeconds: number) {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    let reported = "";
-    for (;;) {
-      const containers = await projectContainers(this.deps.engine, project);
-      const verdict = evaluateDeploy(expected, containers);
-      const summary = verdict.waiting.map((w) => `${w.service}: ${w.reason}`).join(", ");
-      if (summary && summary !== reported) run.log("wait for services", `waiting for ${summary}`);
-      reported = summary;
-      const timedOut = Date.now() > deadline;
-      if (verdict.done || timedOut) {
-        const failing = [
-          ...verdict.failing,
-          ...(timedOut
-            ? verdict.waiting.map((w) => ({ service: w.service, reason: `${w.reason} after ${timeoutSeconds} s` }))
-            : []),
-        ];
-        return Promise.all(
-          failing.map(async (f) => ({
-            ...f,
-            logs: await this.lastLines(
-              containers.filter((c) => c.service === f.service),
-              run,
-            ),
-          })),
-        );
-      }
-      await sleep(500);
-    }
-  }
-
-  private async lastLines(containers: Array<{ id: string; tty: boolean }>, run: ActionRun): Promise<string[]> {
-    const lines: string[] = [];
-    for (const container of containers) {
-      for await (const entry of this.deps.engine.logs(container.id, { tail: 20, tty: container.tty }))
-        lines.push(run.mask(entry.line));
-    }
-    return lines.slice(-20);
+    };
   }
 
   async prepareAction(stack: string, action: StackAction, request: ActionRequestParsed): Promise<PreparedAction> {
@@ -294,10 +219,10 @@ export class Stacks {
       await run.command(action, compose([action, ...separator, ...request.services]), options);
       return;
     }
-    const skipped = await this.skippedServices(record.project);
+    const skipped = await skippedServices(this.deps.engine, record.project);
     let services = request.services;
     if (skipped.size > 0) {
-      const all = services.length > 0 ? services : await this.configServices(runner, record);
+      const all = services.length > 0 ? services : await configServices(this.deps, runner, record);
       services = all.filter((s) => !skipped.has(s));
       run.log(action, `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
       if (services.length === 0) return;
@@ -326,7 +251,7 @@ export class Stacks {
       stack,
       project,
       commit: record?.commit ?? null,
-      containers: containers.map(({ restartPolicy: _r, tty: _t, ...c }) => c),
+      containers: reported(containers),
     };
   }
 

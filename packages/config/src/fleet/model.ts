@@ -7,6 +7,7 @@ import type { ServerConfig } from "../resources/server.js";
 import type { StackConfig } from "../resources/stack.js";
 import type { UserGroupResource } from "../resources/user-group.js";
 import type { EnvironmentEntry } from "./environment.js";
+import type { StackReconcile } from "./reconcile.js";
 import type { RepoSettings } from "./settings.js";
 
 export interface Declared {
@@ -64,6 +65,8 @@ export interface FleetStack extends Declared {
   deploy: boolean;
   source: StackSource;
   config: StackConfig;
+  /** Self-heal, rollback and gate settings, tugboat.toml's defaults applied. */
+  reconcile: StackReconcile;
   /**
    * Exactly what its deploy reads from the repository, sorted by path: compose
    * files, env files, bind-mounted files and folders, build contexts, included

@@ -1,9 +1,11 @@
 // tugboat.toml at the repository root: repository-wide settings. [lint]
 // turns hardening lints on (all = true, or by name); they are off by default.
+// [reconcile] sets the self-heal and rollback defaults of every stack.
 
 import { DEFAULT_LINTS, type LintName, type LintSettings } from "../compose/lints.js";
 import type { Diagnostics } from "../diagnostics.js";
 import { parseToml } from "../toml/parse-toml.js";
+import { RECONCILE_DEFAULTS, type ReconcileDefaults, readReconcileDefaults } from "./reconcile.js";
 import { didYouMean } from "./suggest.js";
 
 export const SETTINGS_FILE = "tugboat.toml";
@@ -16,6 +18,7 @@ export interface RepoSettings {
    * core checks against the servers it really knows.
    */
   externalServers: string[];
+  reconcile: ReconcileDefaults;
 }
 
 export function readSettings(
@@ -26,11 +29,12 @@ export function readSettings(
   const lint = { ...DEFAULT_LINTS };
   if (options.lintAll) for (const name of Object.keys(lint)) lint[name as LintName] = true;
   const externalServers: string[] = [];
-  if (text === undefined) return { lint, externalServers };
+  let reconcile = { ...RECONCILE_DEFAULTS };
+  if (text === undefined) return { lint, externalServers, reconcile };
   const parsed = parseToml(SETTINGS_FILE, text);
   if (!parsed.ok) {
     diagnostics.error("E_TOML_SYNTAX", `TOML syntax error: ${parsed.error.message}`, parsed.error);
-    return { lint, externalServers };
+    return { lint, externalServers, reconcile };
   }
   const { toml } = parsed;
   for (const [section, value] of Object.entries(toml.value)) {
@@ -47,10 +51,14 @@ export function readSettings(
         );
       continue;
     }
+    if (section === "reconcile") {
+      reconcile = readReconcileDefaults(value, toml, diagnostics);
+      continue;
+    }
     if (section !== "lint") {
       diagnostics.warning(
         "W_UNKNOWN_FIELD",
-        `unknown section [${section}]${didYouMean(section, ["lint", "servers"])}; ignored`,
+        `unknown section [${section}]${didYouMean(section, ["lint", "reconcile", "servers"])}; ignored`,
         toml.locate([section]),
       );
       continue;
@@ -80,5 +88,5 @@ export function readSettings(
       } else if (!options.lintAll) lint[name as LintName] = enabled;
     }
   }
-  return { lint, externalServers };
+  return { lint, externalServers, reconcile };
 }

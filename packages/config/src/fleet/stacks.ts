@@ -22,6 +22,7 @@ import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
 import type { Declared, FleetServer, FleetStack, FleetSync, StackSource } from "./model.js";
 import { markUnreadable, type OtherRepositories, repositoryKey } from "./other-repos.js";
+import { stackReconcile } from "./reconcile.js";
 import type { SelfRepository } from "./self-repo.js";
 import type { RepoSettings } from "./settings.js";
 import { didYouMean } from "./suggest.js";
@@ -162,6 +163,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         deploy: value.deploy,
         source: stackSource,
         config,
+        reconcile: stackReconcile(config, settings.reconcile),
         inputs: [],
         fileMounts: [],
         buildInputs: [],

@@ -53,6 +53,15 @@ const stackConfigShape = {
   run_build: z.boolean().default(false),
   /** Leave `[[NAME]]` as written in the environment and fields (Komodo's skip_secret_interp). */
   skip_secret_interp: z.boolean().default(false),
+  // Tugboat's own: unset ones take tugboat.toml's [reconcile] defaults.
+  /** Redeploy the recorded version when the stack drifts. */
+  self_heal: z.boolean().optional(),
+  /** Restart a service whose healthcheck failed this many times in a row (0: never). */
+  unhealthy_restart_after: z.number().int().min(0).max(1000).optional(),
+  /** Bring back the last good deploy when a new one fails its health gate. */
+  auto_rollback: z.boolean().optional(),
+  /** What a deploy must pass: containers running and healthy, or also the stack's uptime checks. */
+  deploy_gate: z.enum(["health", "checks"]).default("health"),
 };
 
 export const StackConfig = z.object(stackConfigShape);

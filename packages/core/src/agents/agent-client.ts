@@ -14,6 +14,7 @@ import {
   type DeployRequest,
   ERROR_STATUS,
   type ErrorCode,
+  type HealRequest,
   HostStats,
   type StackAction,
   StackStatus,
@@ -117,6 +118,11 @@ export class AgentClient {
 
   deploy(stack: string, body: DeployRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     return this.stream(`/stacks/${encodeURIComponent(stack)}/deploy`, body, onEvent);
+  }
+
+  /** Redeploys the agent's last good deploy of the stack, which must be at `body.commit`. */
+  heal(stack: string, body: HealRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
+    return this.stream(`/stacks/${encodeURIComponent(stack)}/heal`, body, onEvent);
   }
 
   action(

@@ -84,7 +84,8 @@ export class AlertManager {
     }
   }
 
-  private inMaintenance(server: string | undefined): boolean {
+  /** Whether the server is inside one of its maintenance windows now. */
+  inMaintenance(server: string | undefined): boolean {
     if (!server) return false;
     const at = this.deps.now?.() ?? new Date();
     return activeWindow(this.serverSettings(server).maintenance_windows, at, this.deps.defaultZone) !== undefined;

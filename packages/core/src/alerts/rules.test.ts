@@ -108,6 +108,9 @@ const container = (fields: Partial<ContainerStatus>): ContainerStatus => ({
   created: new Date(0).toISOString(),
   restartCount: 0,
   skip: false,
+  configHash: "",
+  failingStreak: 0,
+  checkLabels: {},
   ...fields,
 });
 

@@ -13,6 +13,10 @@ export const ALERT_TYPES = [
   "ServerCertificateChanged",
   "StackStateChange",
   "StackDeployFailed",
+  "StackDrifted",
+  "StackFlapping",
+  "StackRolledBack",
+  "CheckFailed",
   "ResourceSyncFailed",
   "Test",
 ] as const;

@@ -1,6 +1,7 @@
 // Alerts from finished updates: a failed deploy opens one for its stack (the
-// next successful deploy resolves it); an invalid commit or a sync that could
-// not run opens one for the sync (the next good sync resolves it).
+// next successful deploy resolves it), and one more when it was rolled back;
+// an invalid commit or a sync that could not run opens one for the sync (the
+// next good sync resolves it).
 
 import type { UpdateRecord } from "../updates/update-store.js";
 import type { AlertManager } from "./alert-manager.js";
@@ -35,6 +36,20 @@ export function alertOnUpdates(deps: {
         details: { updateId, ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED" } : {}) },
         openAfter: 1,
       });
+      const rolledBack = failed && shape.error?.code === "E_ROLLED_BACK";
+      if (rolledBack || !failed)
+        await deps.alerts.observe({
+          condition: `rollback:${stack}`,
+          type: "StackRolledBack",
+          target: { kind: "stack", name: stack },
+          ...(await deps.stackServer(stack).then((server) => (server ? { server } : {}))),
+          severity: rolledBack ? "warning" : null,
+          message: rolledBack
+            ? `${stack}: ${shape.error?.message ?? "rolled back"}; the failed version waits for a new push or a person`
+            : `${stack} deployed`,
+          details: { updateId },
+          openAfter: 1,
+        });
     }
     if (update.operation === "sync") {
       const code = shape.error?.code;

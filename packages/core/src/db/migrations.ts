@@ -197,6 +197,18 @@ const heldVariables: Migration = {
   },
 };
 
+/** What a stack ran when deployed, its drift, its self-heals and a quarantined fingerprint. */
+const reconcile: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const column of ["deployed_services", "drift", "heal_hold", "quarantine"])
+      await db.schema.alterTable("stacks").addColumn(column, "text").execute();
+    await db.schema
+      .alterTable("stacks")
+      .addColumn("heals", "text", (c) => c.notNull().defaultTo("[]"))
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -205,6 +217,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "003_tags_and_deploy_time": tagsAndDeployTime,
     "004_ownership": ownership,
     "005_held_variables": heldVariables,
+    "006_reconcile": reconcile,
   };
 }
 

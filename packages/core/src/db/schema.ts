@@ -67,6 +67,16 @@ export interface StacksTable {
   state: string;
   stopped: number;
   updated_at: string;
+  /** JSON DeployedService[]: what each service ran when the deployed version was deployed (drift baseline). */
+  deployed_services: string | null;
+  /** JSON DriftReason[] from the last status round; null when not drifted. */
+  drift: string | null;
+  /** JSON number[]: when self-heals ran (ms), for the restart budget. */
+  heals: string;
+  /** Why self-heal is held for a person (flapping), or null. */
+  heal_hold: string | null;
+  /** JSON Quarantine: the fingerprint whose deploy failed, not retried automatically; or null. */
+  quarantine: string | null;
 }
 
 export interface UpdatesTable {

@@ -1,85 +1,39 @@
 // Applies deploys: waves in `after` order, stacks of a wave in parallel up to
 // a bound per host, one action per stack at a time (queued, never dropped).
-// An unreachable server fails only its own stacks.
-import type { FingerprintParts, FleetStack, StackSource } from "@tugboat/config";
-import type { DeployRequest, StackAction, StreamResult } from "@tugboat/protocol";
+// An unreachable server fails only its own stacks. A deploy of a new version
+// that fails brings back the last good one (the agent does it in the same
+// stream) and quarantines the failed fingerprint; self-heals run here too.
+import type { StackAction, StreamResult } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry from "p-retry";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { Background } from "../process/background.js";
 import { settledWithin } from "../process/settle.js";
+import { deployedServices } from "../reconcile/drift.js";
 import type { UpdateLog } from "../updates/update-log.js";
-import type { Trigger } from "../updates/update-store.js";
-import type { StackStore } from "./stack-store.js";
+import {
+  type DeployJob,
+  deployRequest,
+  describeFailures,
+  type JobOutcome,
+  rollbackMessage,
+  type TriggerInfo,
+} from "./deploy-request.js";
+import type { StackRow, StackStore } from "./stack-store.js";
 
-export interface DeployJob {
-  stack: FleetStack;
-  /** The commit of the repository holding the stack's files. */
-  commit: string;
-  repoUrl: string;
-  fingerprint: string;
-  parts: FingerprintParts;
-  reasons: string[];
-  /** Services to recreate although their configuration is unchanged (a bind-mounted file changed). */
-  recreate: string[];
-  /** Services to build before `up` (their build context changed). */
-  build: string[];
-  wave: number;
-}
+export type { DeployJob, JobOutcome, TriggerInfo } from "./deploy-request.js";
+export { sourceUrl } from "./deploy-request.js";
 
-export interface TriggerInfo {
-  trigger: Trigger;
-  actor: string;
-}
+/** What a self-heal does: the deployed version again, or a restart of services whose healthcheck keeps failing. */
+export type HealAction = { kind: "redeploy" } | { kind: "restart"; services: string[] };
 
-export interface JobOutcome {
-  stack: string;
-  updateId: string;
-  ok: boolean;
-  error?: string;
-  /** The error code, when the deploy did not reach a result (E_AGENT_UNREACHABLE, …). */
-  code?: string;
-}
-
-export function envFileContent(stack: FleetStack): string {
-  return stack.environment.map((entry) => `${entry.name}=${entry.value}\n`).join("");
-}
-
-export function deployRequest(job: DeployJob): DeployRequest {
-  const { stack } = job;
-  const relative = (file: string) => (stack.runDirectory ? file.slice(stack.runDirectory.length + 1) : file);
-  return {
-    repository: { url: job.repoUrl },
-    commit: job.commit,
-    runDirectory: stack.runDirectory,
-    composeFiles: stack.composeFiles.map(relative),
-    projectName: stack.projectName,
-    envFilePath: stack.config.env_file_path,
-    environment: envFileContent(stack),
-    // The secret values themselves, and every value holding one: masked in all the agent reports.
-    secrets: [...new Set([...stack.secretValues, ...stack.environment.filter((e) => e.secret).map((e) => e.value)])],
-    recreate: job.recreate,
-    build: job.build,
-    buildAll: stack.config.run_build,
-    // Set nowhere core looked: the agent fills them from its [secrets] or refuses the deploy.
-    variables: stack.unresolvedVariables,
-    additionalEnvFiles: stack.config.additional_env_files,
-    pull: stack.config.auto_pull,
-    ignoreServices: stack.config.ignore_services,
-    extraArgs: stack.config.extra_args,
-    destroyBeforeDeploy: stack.config.destroy_before_deploy,
-    preDeploy: stack.config.pre_deploy,
-    postDeploy: stack.config.post_deploy,
-  };
-}
-
-export function sourceUrl(source: StackSource, syncUrl: string): string {
-  return source.kind === "sync" ? syncUrl : source.url;
-}
+/** A person acted on the stack: self-heal may try again. */
+const byPerson = (trigger: TriggerInfo) => trigger.trigger === "user" || trigger.trigger === "api_key";
 
 export class Deployer {
   private readonly stackQueues = new Map<string, Promise<unknown>>();
+  private readonly pending = new Map<string, number>();
   private readonly hostLimits = new Map<string, LimitFunction>();
 
   constructor(
@@ -95,9 +49,22 @@ export class Deployer {
   /** Runs `work` after every earlier action on the same stack. */
   private queued<T>(stack: string, work: () => Promise<T>): Promise<T> {
     const previous = this.stackQueues.get(stack) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
+    this.pending.set(stack, (this.pending.get(stack) ?? 0) + 1);
+    const next = previous
+      .catch(() => undefined)
+      .then(work)
+      .finally(() => {
+        const left = (this.pending.get(stack) ?? 1) - 1;
+        if (left > 0) this.pending.set(stack, left);
+        else this.pending.delete(stack);
+      });
     this.stackQueues.set(stack, next);
     return next;
+  }
+
+  /** Whether an action on the stack is queued or running. */
+  busy(stack: string): boolean {
+    return this.pending.has(stack);
   }
 
   /** Resolves once every queued action has ended, or after `ms` (core is stopping). */
@@ -160,6 +127,7 @@ export class Deployer {
   /** Records and queues a deploy; `done` settles when it has run. */
   async start(job: DeployJob, trigger: TriggerInfo): Promise<{ updateId: string; done: Promise<JobOutcome> }> {
     const name = job.stack.name;
+    if (byPerson(trigger)) await this.deps.stacks.setHeals(name, [], null);
     const updateId = await this.deps.log.store.create({
       operation: "deploy",
       targetKind: "stack",
@@ -170,7 +138,7 @@ export class Deployer {
     });
     const done = this.queued(name, () =>
       this.host(job.stack.server)(async () => {
-        const request = deployRequest(job);
+        const request = deployRequest(job, await this.rollbackTo(job));
         const writer = this.deps.log.writer(updateId, request.secrets ?? []);
         await this.deps.log.store.start(updateId);
         await this.deps.stacks.setState(name, "deploying");
@@ -181,17 +149,17 @@ export class Deployer {
             client.deploy(name, request, (event) => writer.emit(event)),
           );
           await this.finishStack(name, result, job);
-          await writer.end(result.ok ? "success" : "failed", result);
+          const error = result.rolledBack ? { code: "E_ROLLED_BACK", message: rollbackMessage(result) } : result.error;
+          await writer.end(result.ok ? "success" : "failed", { ...result, ...(error ? { error } : {}) });
           return {
             stack: name,
             updateId,
             ok: result.ok,
-            ...(result.ok ? {} : { error: result.error?.message ?? describeFailures(result) }),
+            ...(result.ok ? {} : { error: error?.message ?? describeFailures(result) }),
           };
         } catch (error) {
           await this.deps.stacks.setState(name, "unknown");
-          const body =
-            error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } };
+          const body = failureBody(error);
           await writer.end("failed", body);
           return { stack: name, updateId, ok: false, error: body.error.message, code: body.error.code };
         }
@@ -224,15 +192,84 @@ export class Deployer {
     });
   }
 
+  /** The last good commit to bring back if this deploy fails: when there is one and this is another version. */
+  private async rollbackTo(job: DeployJob): Promise<string | undefined> {
+    if (!job.stack.reconcile.auto_rollback) return undefined;
+    const row = await this.deps.stacks.get(job.stack.name);
+    if (!row?.deployedCommit || row.deployedFingerprint === job.fingerprint) return undefined;
+    return row.deployedCommit;
+  }
+
   private async finishStack(name: string, result: StreamResult, job: DeployJob) {
+    const { stacks } = this.deps;
     if (result.ok) {
-      await this.deps.stacks.markDeployed(name, { fingerprint: job.fingerprint, parts: job.parts, commit: job.commit });
-      await this.deps.stacks.setState(name, "running");
-    } else await this.deps.stacks.setState(name, "unhealthy");
+      await stacks.markDeployed(name, {
+        fingerprint: job.fingerprint,
+        parts: job.parts,
+        commit: job.commit,
+        services: deployedServices(result.containers),
+      });
+      await stacks.setState(name, "running");
+      return;
+    }
+    // Not tried again automatically until the fingerprint changes or a person deploys it.
+    await stacks.setQuarantine(name, {
+      fingerprint: job.fingerprint,
+      commit: job.commit,
+      reason: rollbackMessage(result),
+      at: new Date().toISOString(),
+      ...(result.rolledBack?.ok ? { rolledBackTo: result.rolledBack.to } : {}),
+    });
+    await stacks.setState(name, result.rolledBack?.ok ? "running" : "unhealthy");
+  }
+
+  /**
+   * A self-heal, recorded with trigger `self-heal`: the agent redeploys its
+   * last good deploy (the deployed commit and environment, not the head), or
+   * restarts the named services.
+   */
+  async heal(stack: StackRow, action: HealAction, reason: string): Promise<string> {
+    const updateId = await this.deps.log.store.create({
+      operation: action.kind === "redeploy" ? "heal" : "restart",
+      targetKind: "stack",
+      targetName: stack.name,
+      trigger: "self-heal",
+      actor: "core",
+      commit: stack.deployedCommit,
+      reasons: [reason],
+    });
+    const commit = stack.deployedCommit;
+    const done = this.queued(stack.name, () =>
+      this.host(stack.server)(async () => {
+        const writer = this.deps.log.writer(updateId);
+        await this.deps.log.store.start(updateId);
+        try {
+          const client = await this.deps.agents.client(stack.server);
+          if (!client) throw new TugError("E_NOT_FOUND", `server "${stack.server}" is not known to core`);
+          if (commit === null) throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack.name}" was never deployed`);
+          await this.deps.stacks.setState(stack.name, "deploying");
+          const emit = (event: unknown) => writer.emit(event);
+          const result =
+            action.kind === "redeploy"
+              ? await client.heal(stack.name, { commit }, emit)
+              : await client.action(stack.name, "restart", { services: action.services }, emit);
+          if (result.ok && action.kind === "redeploy")
+            await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
+          await this.deps.stacks.setState(stack.name, result.ok ? "running" : "unhealthy");
+          await writer.end(result.ok ? "success" : "failed", result);
+        } catch (error) {
+          await this.deps.stacks.setState(stack.name, "unknown");
+          await writer.end("failed", failureBody(error));
+        }
+      }),
+    );
+    this.deps.background(`self-heal of ${stack.name}`, done);
+    return updateId;
   }
 
   /** A manual stop/start/restart/pull/down, recorded like a deploy. */
   async action(options: { stack: string; server: string; action: StackAction; trigger: TriggerInfo }): Promise<string> {
+    if (byPerson(options.trigger)) await this.deps.stacks.setHeals(options.stack, [], null);
     const updateId = await this.deps.log.store.create({
       operation: options.action,
       targetKind: "stack",
@@ -260,15 +297,12 @@ export class Deployer {
         }
         await writer.end(result.ok ? "success" : "failed", result);
       } catch (error) {
-        await writer.end(
-          "failed",
-          error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } },
-        );
+        await writer.end("failed", failureBody(error));
       }
     });
   }
 }
 
-function describeFailures(result: StreamResult): string {
-  return result.failures.map((f) => `${f.service}: ${f.reason}`).join("; ") || "deploy failed";
+function failureBody(error: unknown) {
+  return error instanceof TugError ? error.toBody() : { error: { code: "E_INTERNAL", message: String(error) } };
 }

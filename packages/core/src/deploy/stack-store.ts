@@ -1,8 +1,22 @@
 // Stacks as core last saw them: desired spec and fingerprint from the sync,
-// what was deployed, the state from the agent, and whether it was stopped on purpose.
+// what was deployed (and what its services ran), the state and drift from the
+// agent, self-heals, a quarantined fingerprint, and whether it was stopped on purpose.
 import type { Selectable } from "kysely";
+import { z } from "zod";
 import type { Db } from "../db/open-database.js";
 import type { StacksTable } from "../db/schema.js";
+import { DeployedService, DriftReason } from "../reconcile/drift.js";
+
+/** A fingerprint whose deploy failed: polls and syncs do not try it again; a new push or a person does. */
+export const Quarantine = z.object({
+  fingerprint: z.string(),
+  commit: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  /** The commit the stack was rolled back to, when it was. */
+  rolledBackTo: z.string().optional(),
+});
+export type Quarantine = z.infer<typeof Quarantine>;
 
 export type StackState = "running" | "deploying" | "unhealthy" | "down" | "stopped" | "unknown";
 
@@ -21,6 +35,15 @@ export interface StackRow {
   state: StackState;
   stopped: boolean;
   updatedAt: string;
+  /** What each service ran when the deployed version was deployed; null before any (or from an older core). */
+  deployedServices: DeployedService[] | null;
+  /** Null when what runs is what was deployed. */
+  drift: DriftReason[] | null;
+  /** When self-heals ran (ms since the epoch). */
+  heals: number[];
+  /** Why self-heal waits for a person, or null. */
+  healHold: string | null;
+  quarantine: Quarantine | null;
 }
 
 const now = () => new Date().toISOString();
@@ -63,11 +86,20 @@ export class StackStore {
           deployed_at: null,
           state: "unknown",
           stopped: 0,
+          deployed_services: null,
+          drift: null,
+          heals: "[]",
+          heal_hold: null,
+          quarantine: null,
         })
         .execute();
   }
 
-  async markDeployed(name: string, deployed: { fingerprint: string; parts: unknown; commit: string | null }) {
+  /** A deploy succeeded: it is the new baseline, nothing is drifted or quarantined any more. */
+  async markDeployed(
+    name: string,
+    deployed: { fingerprint: string; parts: unknown; commit: string | null; services: DeployedService[] },
+  ) {
     await this.db
       .updateTable("stacks")
       .set({
@@ -75,22 +107,46 @@ export class StackStore {
         deployed_parts: JSON.stringify(deployed.parts),
         deployed_commit: deployed.commit,
         deployed_at: now(),
+        deployed_services: JSON.stringify(deployed.services),
+        drift: null,
+        quarantine: null,
         updated_at: now(),
       })
       .where("name", "=", name)
       .execute();
   }
 
+  /** A heal brought the deployed version back: its containers are the baseline now. */
+  async setDeployedServices(name: string, services: DeployedService[]) {
+    await this.set(name, { deployed_services: JSON.stringify(services), drift: null });
+  }
+
+  async setDrift(name: string, drift: DriftReason[] | null) {
+    await this.set(name, { drift: drift && drift.length > 0 ? JSON.stringify(drift) : null });
+  }
+
+  async setHeals(name: string, heals: number[], hold: string | null) {
+    await this.set(name, { heals: JSON.stringify(heals), heal_hold: hold });
+  }
+
+  async setQuarantine(name: string, quarantine: Quarantine | null) {
+    await this.set(name, { quarantine: quarantine ? JSON.stringify(quarantine) : null });
+  }
+
+  private async set(name: string, values: Partial<Omit<StacksTable, "name">>) {
+    await this.db
+      .updateTable("stacks")
+      .set({ ...values, updated_at: now() })
+      .where("name", "=", name)
+      .execute();
+  }
+
   async setState(name: string, state: StackState) {
-    await this.db.updateTable("stacks").set({ state, updated_at: now() }).where("name", "=", name).execute();
+    await this.set(name, { state });
   }
 
   async setStopped(name: string, stopped: boolean) {
-    await this.db
-      .updateTable("stacks")
-      .set({ stopped: stopped ? 1 : 0, updated_at: now() })
-      .where("name", "=", name)
-      .execute();
+    await this.set(name, { stopped: stopped ? 1 : 0 });
   }
 
   /** Stacks left `deploying` by a core that stopped become `unknown` until the next status poll. */
@@ -132,5 +188,20 @@ function toRow(row: Selectable<StacksTable>): StackRow {
     state: row.state as StackState,
     stopped: row.stopped === 1,
     updatedAt: row.updated_at,
+    deployedServices: parsed(z.array(DeployedService), row.deployed_services),
+    drift: parsed(z.array(DriftReason), row.drift),
+    heals: parsed(z.array(z.number()), row.heals) ?? [],
+    healHold: row.heal_hold,
+    quarantine: parsed(Quarantine, row.quarantine),
   };
+}
+
+/** A JSON column; what does not parse (written by another version) counts as unset. */
+function parsed<T>(schema: z.ZodType<T>, text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return schema.safeParse(JSON.parse(text)).data ?? null;
+  } catch {
+    return null;
+  }
 }

@@ -4,6 +4,7 @@ import { redactUrl } from "@tugboat/git";
 import type { ServerView, StackSpecView, StackView, SyncView } from "@tugboat/protocol";
 import type { ServerRow } from "../agents/server-store.js";
 import type { StackRow } from "../deploy/stack-store.js";
+import { specSettings } from "../reconcile/reconciler.js";
 import type { SyncRow } from "../sync/sync-store.js";
 
 export function serverView(row: ServerRow): ServerView {
@@ -14,8 +15,10 @@ export function stackView(row: StackRow): StackView {
   const spec = (row.spec ?? {}) as Partial<StackSpecView>;
   const source =
     spec.source?.kind === "repo" ? { ...spec.source, url: redactUrl(spec.source.url) } : { kind: "sync" as const };
+  const { reconcile } = specSettings(row.spec);
   return {
     ...row,
+    heals: row.heals.map((at) => new Date(at).toISOString()),
     spec: {
       description: spec.description ?? "",
       tags: spec.tags ?? [],
@@ -24,6 +27,14 @@ export function stackView(row: StackRow): StackView {
       environment: spec.environment ?? "",
       source,
       after: spec.after ?? [],
+      reconcile: {
+        selfHeal: reconcile.self_heal,
+        autoRollback: reconcile.auto_rollback,
+        unhealthyRestartAfter: reconcile.unhealthy_restart_after,
+        healBudget: reconcile.heal_budget,
+        healWindowMinutes: reconcile.heal_window_minutes,
+        deployGate: reconcile.deploy_gate,
+      },
     },
   };
 }

@@ -86,6 +86,17 @@ export function prometheusRegistry(deps: {
     },
   });
   new Gauge({
+    name: "tug_stack_drifted",
+    help: "1 when what a stack runs differs from what Tugboat deployed (see its drift reasons)",
+    labelNames: ["stack", "server"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const stack of await deps.stacks.list())
+        if (stack.deployedFingerprint !== null) this.labels(stack.name, stack.server).set(stack.drift ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: "tug_sync_ok",
     help: "1 when the sync's last check succeeded",
     labelNames: ["sync", "status"],

@@ -14,6 +14,9 @@ const c = (state: string, extra: Partial<ContainerStatus> = {}): ContainerStatus
   created: "",
   restartCount: 0,
   skip: false,
+  configHash: "",
+  failingStreak: 0,
+  checkLabels: {},
   ...extra,
 });
 

@@ -1,6 +1,6 @@
 // Every 15 s (by default): asks each agent for its health, host stats and each
 // stack's containers; stores reachability, stack state and a metrics sample,
-// and feeds what it saw to the alert rules. Each server is polled on its own:
+// and feeds what it saw to the alert rules and the reconciler (drift, heals). Each server is polled on its own:
 // one that hangs (every request has a deadline) delays nobody else, and is
 // not polled twice at once.
 import type { HostStats } from "@tugboat/protocol";
@@ -12,6 +12,7 @@ import { type RestartHistory, serverObservations, stackObservation } from "../al
 import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import { seriesOf } from "../metrics/series.js";
+import type { Reconciler } from "../reconcile/reconciler.js";
 import { stackState } from "./stack-state.js";
 
 export interface StatusPollerDeps {
@@ -20,6 +21,8 @@ export interface StatusPollerDeps {
   agents: AgentPool;
   metrics: MetricStore;
   alerts: AlertManager;
+  /** Drift and self-heal, judged from each deployed stack's status. */
+  reconciler: Reconciler;
   coreVersion: string;
   intervalMs: number;
   log: (line: string) => void;
@@ -133,6 +136,7 @@ export class StatusPoller {
       });
       this.restarts.set(stack.name, history);
       await this.deps.alerts.observe(observation);
+      await this.deps.reconciler.observe(stack, status);
     }
   }
 }

@@ -65,6 +65,8 @@ export async function applyPlan(
         environment: maskedEnvironment(stack.environment),
         source: stack.source.kind === "repo" ? { ...stack.source, url: redactUrl(stack.source.url) } : stack.source,
         after: stack.after,
+        reconcile: stack.reconcile,
+        ignoreServices: stack.config.ignore_services,
       },
     });
   }

@@ -6,7 +6,7 @@ import type { Db } from "../db/open-database.js";
 import type { UpdatesTable } from "../db/schema.js";
 
 export type UpdateStatus = "queued" | "running" | "success" | "failed";
-export type Trigger = "user" | "api_key" | "webhook" | "poll" | "system";
+export type Trigger = "user" | "api_key" | "webhook" | "poll" | "system" | "self-heal";
 
 export interface UpdateRecord {
   id: string;

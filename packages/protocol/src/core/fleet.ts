@@ -42,6 +42,15 @@ export const StackSpecView = z.object({
   environment: z.string(),
   source: StackSource,
   after: z.array(z.string()),
+  /** Self-heal and rollback as they apply to this stack (tugboat.toml's defaults filled in). */
+  reconcile: z.object({
+    selfHeal: z.boolean(),
+    autoRollback: z.boolean(),
+    unhealthyRestartAfter: z.number(),
+    healBudget: z.number(),
+    healWindowMinutes: z.number(),
+    deployGate: z.enum(["health", "checks"]),
+  }),
 });
 export type StackSpecView = z.infer<typeof StackSpecView>;
 
@@ -60,6 +69,30 @@ export const StackView = z.object({
   deployedAt: z.string().nullable(),
   spec: StackSpecView,
   updatedAt: z.string(),
+  /** How what runs differs from what Tugboat deployed; null when it does not. */
+  drift: z
+    .array(
+      z.object({
+        kind: z.enum(["missing", "not-running", "recreated", "image", "extra"]),
+        service: z.string(),
+        message: z.string(),
+      }),
+    )
+    .nullable(),
+  /** Self-heals within the restart budget's window. */
+  heals: z.array(z.string()),
+  /** Why self-heal waits for a person (the stack was flapping); null when it does not. */
+  healHold: z.string().nullable(),
+  /** A version whose deploy failed, not retried until a new push or a person deploys it. */
+  quarantine: z
+    .object({
+      fingerprint: z.string(),
+      commit: z.string(),
+      reason: z.string(),
+      at: z.string(),
+      rolledBackTo: z.string().optional(),
+    })
+    .nullable(),
 });
 export type StackView = z.infer<typeof StackView>;
 

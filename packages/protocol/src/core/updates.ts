@@ -8,7 +8,7 @@ export const UpdateView = z.object({
   operation: z.string(),
   targetKind: z.string(),
   targetName: z.string(),
-  trigger: z.enum(["user", "api_key", "webhook", "poll", "system"]),
+  trigger: z.enum(["user", "api_key", "webhook", "poll", "system", "self-heal"]),
   actor: z.string(),
   commit: z.string().nullable(),
   reasons: z.array(z.string()),

@@ -1,0 +1,216 @@
+// One deploy of a stack on this host, as core asked: the checkout at the
+// commit, the env files, the hooks, pull, build, `up`, and the wait until the
+// services are running and healthy. Reports which services failed and what
+// the project runs at the end.
+import type { ContainerStatus, DeployRequestParsed, ServiceFailure } from "@tugboat/protocol";
+import { TugError } from "@tugboat/protocol";
+import { type ComposeProject, composeArgv } from "../compose/command.js";
+import type { ComposeRunner } from "../compose/runner.js";
+import { declaredServices } from "../compose/services.js";
+import type { DockerEngine } from "../docker/engine.js";
+import { type ProjectContainer, projectContainers } from "../docker/project.js";
+import { ExecError, exec } from "../exec/exec.js";
+import type { Repositories } from "../repos/repositories.js";
+import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
+import { pathInside } from "../safety/names.js";
+import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
+import { evaluateDeploy } from "./health.js";
+import { hookArgv } from "./hooks.js";
+import type { ActionRun } from "./run.js";
+import type { StackRecord, StackRecords } from "./stack-record.js";
+
+export interface DeployDeps {
+  engine: DockerEngine;
+  repos: Repositories;
+  records: StackRecords;
+  compose: () => Promise<ComposeRunner>;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface DeployOutcome {
+  failures: ServiceFailure[];
+  /** The project's containers when the deploy ended. */
+  containers: ContainerStatus[];
+}
+
+export function inside(root: string, path: string, what: string): string {
+  const full = pathInside(root, path === "" ? "." : path);
+  if (!full) throw new TugError("E_INVALID_REQUEST", `${what} ${JSON.stringify(path)} leaves the stack's checkout`);
+  return full;
+}
+
+/** What the agent reports of a container: the facts, without its own bookkeeping. */
+export function reported(containers: readonly ProjectContainer[]): ContainerStatus[] {
+  return containers.map(({ restartPolicy: _r, tty: _t, ...c }) => c);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function skippedServices(engine: DockerEngine, project: string): Promise<Set<string>> {
+  const containers = await projectContainers(engine, project);
+  return new Set(containers.filter((c) => c.skip).map((c) => c.service));
+}
+
+export async function configServices(
+  deps: Pick<DeployDeps, "env">,
+  runner: ComposeRunner,
+  target: ComposeProject & { cwd: string },
+): Promise<string[]> {
+  const declared = await declaredServices(target.files);
+  if (declared) return declared;
+  const { stdout } = await exec(composeArgv(runner, target, ["config", "--services"]), {
+    cwd: target.cwd,
+    env: deps.env,
+  });
+  return stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export async function runDeploy(
+  deps: DeployDeps,
+  run: ActionRun,
+  stack: string,
+  request: DeployRequestParsed,
+): Promise<DeployOutcome> {
+  const timeoutMs = request.commandTimeoutSeconds * 1000;
+  const worktree = await run.task("checkout", () =>
+    deps.repos.checkout({
+      stack,
+      url: request.repository.url,
+      commit: request.commit,
+      ...(request.repository.token ? { token: request.repository.token } : {}),
+      onLine: (line) => run.log("checkout", line),
+    }),
+  );
+  const cwd = inside(worktree, request.runDirectory, "run directory");
+  const runner = await deps.compose();
+  const envPlan = planEnvFiles({ ...request, inside: (path, what) => inside(cwd, path, what) });
+  const files = request.composeFiles.map((f) => inside(cwd, f, "compose file"));
+  // The repository decides what is a symlink: nothing used here may lead out of the checkout.
+  await requireInside(worktree, cwd, "run directory");
+  await requireNoEscapingLinks(worktree, request.runDirectory);
+  for (const file of files) await requireInside(worktree, file, "compose file");
+  const envFiles = await run.task("write env file", () =>
+    prepareEnvFiles({ worktree, plan: envPlan, environment: request.environment, runner }),
+  );
+  const target: StackRecord = {
+    stack,
+    commit: request.commit,
+    cwd,
+    project: request.projectName,
+    files,
+    envFiles,
+    ignoreServices: request.ignoreServices,
+  };
+  await deps.records.write(target);
+  const compose = (command: string[]) => composeArgv(runner, target, command);
+
+  const skipped = await skippedServices(deps.engine, target.project);
+  let services = request.services;
+  if (skipped.size > 0) {
+    const all = services.length > 0 ? services : await configServices(deps, runner, target);
+    services = all.filter((s) => !skipped.has(s));
+    run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
+  }
+  const options = { cwd, env: deps.env, timeoutMs };
+  const hook = async (step: string, command: { path: string; command: string }) => {
+    const argv = hookArgv(command.command);
+    if (!argv) return;
+    const dir = inside(cwd, command.path, `${step} path`);
+    await requireInside(worktree, dir, `${step} path`);
+    await run.command(step, argv, { ...options, cwd: dir });
+  };
+  // Before anything changes on the host: a failing pre_deploy leaves the running containers as they are.
+  await hook("pre_deploy", request.preDeploy);
+  if (request.destroyBeforeDeploy && skipped.size === 0)
+    await run.command("down", compose(["down", "--remove-orphans"]), options);
+  // A registry that cannot be reached (no DNS, rate limits, a hung mirror) must not block
+  // redeploying a config change with the images already on the host: a failed pull is a
+  // warning, and `up` fails, naming the image, only if one is really missing.
+  if (request.pull) {
+    try {
+      await run.command("pull", compose(["pull", "--ignore-pull-failures", "--", ...services]), options);
+    } catch (error) {
+      if (!(error instanceof ExecError)) throw error;
+      run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
+    }
+  }
+  // `up -d` keeps an image that exists: build what core says changed (or everything, with run_build).
+  const build = request.build.filter((s) => !skipped.has(s));
+  if (request.buildAll || build.length > 0)
+    await run.command("build", compose(["build", ...(request.buildAll ? [] : ["--", ...build])]), options);
+  await run.command(
+    "up",
+    compose(["up", "-d", ...(skipped.size === 0 ? ["--remove-orphans"] : []), ...request.extraArgs, "--", ...services]),
+    options,
+  );
+  // Core names the services whose bind-mounted file changed: a running container keeps the old inode.
+  const recreate = request.recreate.filter(
+    (s) => !skipped.has(s) && (request.services.length === 0 || request.services.includes(s)),
+  );
+  if (recreate.length > 0) {
+    run.log("recreate", `recreating ${recreate.join(", ")}: a bind-mounted file changed`);
+    await run.command("recreate", compose(["up", "-d", "--no-deps", "--force-recreate", "--", ...recreate]), options);
+  }
+  await hook("post_deploy", request.postDeploy);
+  const expected = (services.length > 0 ? services : await configServices(deps, runner, target)).filter(
+    (s) => !request.ignoreServices.includes(s),
+  );
+  return run.task("wait for services", () =>
+    waitForServices(deps.engine, run, target.project, expected, request.timeoutSeconds),
+  );
+}
+
+async function waitForServices(
+  engine: DockerEngine,
+  run: ActionRun,
+  project: string,
+  expected: string[],
+  timeoutSeconds: number,
+): Promise<DeployOutcome> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let lastSummary = "";
+  for (;;) {
+    const containers = await projectContainers(engine, project);
+    const verdict = evaluateDeploy(expected, containers);
+    const summary = verdict.waiting.map((w) => `${w.service}: ${w.reason}`).join(", ");
+    if (summary && summary !== lastSummary) run.log("wait for services", `waiting for ${summary}`);
+    lastSummary = summary;
+    const timedOut = Date.now() > deadline;
+    if (verdict.done || timedOut) {
+      const failing = [
+        ...verdict.failing,
+        ...(timedOut
+          ? verdict.waiting.map((w) => ({ service: w.service, reason: `${w.reason} after ${timeoutSeconds} s` }))
+          : []),
+      ];
+      const failures = await Promise.all(
+        failing.map(async (f) => ({
+          ...f,
+          logs: await lastLines(
+            engine,
+            containers.filter((c) => c.service === f.service),
+            run,
+          ),
+        })),
+      );
+      return { failures, containers: reported(containers) };
+    }
+    await sleep(500);
+  }
+}
+
+async function lastLines(
+  engine: DockerEngine,
+  containers: Array<{ id: string; tty: boolean }>,
+  run: ActionRun,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const container of containers) {
+    for await (const entry of engine.logs(container.id, { tail: 20, tty: container.tty }))
+      lines.push(run.mask(entry.line));
+  }
+  return lines.slice(-20);
+}

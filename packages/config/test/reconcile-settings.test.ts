@@ -1,0 +1,50 @@
+// Self-heal, rollback and deploy-gate settings: tugboat.toml's [reconcile]
+// gives every stack's defaults, a stack's own fields win, and bad values are
+// errors naming file, line and field.
+import { describe, expect, it } from "vitest";
+import { loadFiles, repo, stackToml } from "./fixture.js";
+
+describe("self-heal and rollback settings", () => {
+  it("defaults: self-heal off, rollback on, 3 heals in 10 minutes, restart after 3 failed healthchecks", async () => {
+    const { fleet, errors } = await loadFiles(repo());
+    expect(errors).toEqual([]);
+    expect(fleet.stacks[0]?.reconcile).toEqual({
+      self_heal: false,
+      unhealthy_restart_after: 3,
+      auto_rollback: true,
+      heal_budget: 3,
+      heal_window_minutes: 10,
+      deploy_gate: "health",
+    });
+  });
+
+  it("takes tugboat.toml's [reconcile] as every stack's default, and a stack's own fields over it", async () => {
+    const { fleet, errors } = await loadFiles(
+      repo({
+        "tugboat.toml": "[reconcile]\nself_heal = true\nheal_budget = 5\n",
+        "syncs/stacks.toml": stackToml("app", "", "auto_rollback = false") + stackToml("api", "", "self_heal = false"),
+        "stacks/api/compose.yaml": "services:\n  api:\n    image: local/busybox:1\n",
+      }),
+    );
+    expect(errors).toEqual([]);
+    const byName = new Map(fleet.stacks.map((s) => [s.name, s.reconcile]));
+    expect(byName.get("app")).toMatchObject({ self_heal: true, heal_budget: 5, auto_rollback: false });
+    expect(byName.get("api")).toMatchObject({ self_heal: false, heal_budget: 5, auto_rollback: true });
+  });
+
+  it("refuses a wrong value with file, line and field, and warns of an unknown one", async () => {
+    const { errors, warnings } = await loadFiles(
+      repo({
+        "tugboat.toml": "[reconcile]\nself_heal = true\nheal_budget = 0\nself_heel = true\n",
+        "syncs/stacks.toml": stackToml("app", "", 'deploy_gate = "uptime"'),
+      }),
+    );
+    expect(errors.map((e) => [e.file, e.line, e.field])).toEqual(
+      expect.arrayContaining([
+        ["tugboat.toml", 3, "reconcile.heal_budget"],
+        ["syncs/stacks.toml", 7, expect.stringContaining("deploy_gate")],
+      ]),
+    );
+    expect(warnings.find((w) => w.field === "reconcile.self_heel")?.message).toContain('did you mean "self_heal"');
+  });
+});

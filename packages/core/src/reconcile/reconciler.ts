@@ -1,0 +1,98 @@
+// Every status round, for each deployed stack: what drifted from the deployed
+// version (stored, alerted), and whether to heal it now; a stack that keeps
+// needing heals is held for a person (alerted as flapping). The decisions are
+// the pure functions next to this file; here they meet the stores.
+import { RECONCILE_DEFAULTS, type StackReconcile } from "@tugboat/config";
+import type { StackStatus } from "@tugboat/protocol";
+import { z } from "zod";
+import type { AlertManager } from "../alerts/alert-manager.js";
+import type { Deployer } from "../deploy/deployer.js";
+import type { StackRow, StackStore } from "../deploy/stack-store.js";
+import { detectDrift } from "./drift.js";
+import { decideHeal, recentHeals } from "./heal.js";
+
+export interface ReconcilerDeps {
+  stacks: StackStore;
+  alerts: AlertManager;
+  deployer: Deployer;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+/** The reconcile settings a sync stored in the stack's spec (an older core stored none: the defaults). */
+const SpecSettings = z.object({
+  reconcile: z
+    .object({
+      self_heal: z.boolean(),
+      unhealthy_restart_after: z.number(),
+      auto_rollback: z.boolean(),
+      heal_budget: z.number(),
+      heal_window_minutes: z.number(),
+      deploy_gate: z.enum(["health", "checks"]),
+    })
+    .default({ ...RECONCILE_DEFAULTS, deploy_gate: "health" }),
+  ignoreServices: z.array(z.string()).default([]),
+});
+
+export function specSettings(spec: unknown): { reconcile: StackReconcile; ignoreServices: string[] } {
+  return SpecSettings.safeParse(spec ?? {}).data ?? SpecSettings.parse({});
+}
+
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** One deployed stack's status from this round (its server is enabled). */
+  async observe(stack: StackRow, status: StackStatus): Promise<void> {
+    const { stacks, alerts, deployer } = this.deps;
+    const { reconcile, ignoreServices } = specSettings(stack.spec);
+    const deployed = stack.deployedServices;
+    const drift =
+      deployed && !stack.stopped ? detectDrift({ deployed, containers: status.containers, ignoreServices }) : [];
+    if (JSON.stringify(drift) !== JSON.stringify(stack.drift ?? [])) await stacks.setDrift(stack.name, drift);
+    const base = { target: { kind: "stack" as const, name: stack.name }, server: stack.server, openAfter: 1 };
+    await alerts.observe({
+      ...base,
+      condition: `drift:${stack.name}`,
+      type: "StackDrifted",
+      severity: drift.length > 0 ? "warning" : null,
+      message:
+        drift.length > 0
+          ? `${stack.name} on ${stack.server} drifted from what Tugboat deployed: ${drift.map((d) => d.message).join("; ")}`
+          : `${stack.name} runs as deployed`,
+      details: drift.length > 0 ? { drift } : {},
+    });
+    const now = this.deps.now?.() ?? Date.now();
+    const decision = decideHeal({
+      settings: reconcile,
+      drift,
+      containers: status.containers,
+      heals: stack.heals,
+      now,
+      held: stack.healHold !== null,
+      stoppedOnPurpose: stack.stopped,
+      inMaintenance: alerts.inMaintenance(stack.server),
+      busy: deployer.busy(stack.name),
+    });
+    let hold = stack.healHold;
+    if (decision.action === "hold") {
+      hold = decision.reason;
+      await stacks.setHeals(stack.name, recentHeals(stack.heals, reconcile, now), hold);
+      this.deps.log(`${stack.name}: ${hold}`);
+    } else if (decision.action !== "none") {
+      await stacks.setHeals(stack.name, [...recentHeals(stack.heals, reconcile, now), now], null);
+      const action =
+        decision.action === "redeploy"
+          ? { kind: "redeploy" as const }
+          : { kind: "restart" as const, services: decision.services };
+      await deployer.heal(stack, action, `self-heal: ${decision.reason}`);
+    }
+    await alerts.observe({
+      ...base,
+      condition: `flapping:${stack.name}`,
+      type: "StackFlapping",
+      severity: hold ? "critical" : null,
+      message: hold ? `${stack.name} on ${stack.server}: ${hold}` : `${stack.name} is no longer held for a person`,
+      details: {},
+    });
+  }
+}
