@@ -4,7 +4,7 @@
 import { createHmac } from "node:crypto";
 import { type RunningAgent, startAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
-import { daemonHost, docker, run, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
+import { daemonHost, docker, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ADMIN,
@@ -14,6 +14,7 @@ import {
   login,
   PASSKEY,
   startTestCore,
+  tugCli,
   WEBHOOK_SECRET,
 } from "./fixture.js";
 
@@ -298,13 +299,7 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
   it("is driven from the tug CLI: login, ls, deploy --follow, updates, remote plan", async () => {
     const config = await tempDir("tug-cli-config-");
     dirs.push(config);
-    const bin = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
-    const tug = (args: string[], input?: string) =>
-      run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", bin, ...args], {
-        env: { ...process.env, XDG_CONFIG_HOME: config.path, TUG_TOKEN: "", TUG_CORE_URL: "" },
-        allowFailure: true,
-        ...(input === undefined ? {} : { input }),
-      });
+    const tug = tugCli(config.path);
     const login = await tug(
       ["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"],
       `${ADMIN.password}\n`,

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { type GitRepo, gitRepo } from "@tugboat/testkit";
+import { type GitRepo, gitRepo, run } from "@tugboat/testkit";
 
 export const PASSKEY = "core-test-passkey";
 export const WEBHOOK_SECRET = "hook-secret";
@@ -153,6 +153,17 @@ export function apiClient(url: () => string, token: () => string) {
     });
     return { status: res.status, body: (await res.json()) as T };
   };
+}
+
+/** Runs the `tug` CLI from source with its own config folder (where `tug login` saves the session). */
+export function tugCli(configDir: string) {
+  const bin = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
+  return (args: string[], input?: string) =>
+    run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", bin, ...args], {
+      env: { ...process.env, XDG_CONFIG_HOME: configDir, TUG_TOKEN: "", TUG_CORE_URL: "" },
+      allowFailure: true,
+      ...(input === undefined ? {} : { input }),
+    });
 }
 
 export { removeProjects } from "@tugboat/testkit";

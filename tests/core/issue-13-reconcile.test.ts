@@ -21,7 +21,16 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, login, removeProjects, serverToml, startTestAgent, startTestCore } from "./fixture.js";
+import {
+  ADMIN,
+  apiClient,
+  login,
+  removeProjects,
+  serverToml,
+  startTestAgent,
+  startTestCore,
+  tugCli,
+} from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -152,6 +161,19 @@ describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () =
     ).text();
     expect(metrics).toMatch(/tug_stack_drifted\{stack="watched",server="solo"\} 1/);
     expect(metrics).toMatch(/tug_stack_drifted\{stack="healer",server="solo"\} 0/);
+    const config = await tempDir("tug-reconcile-cli-");
+    try {
+      const tug = tugCli(config.path);
+      await tug(["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"], `${ADMIN.password}\n`);
+      const ls = await tug(["ls", "stacks"]);
+      expect(ls.stdout, ls.stderr).toMatch(/^watched\s+solo\s+\S+\s+[0-9a-f]{7}\s+drifted$/m);
+      expect(ls.stdout).toMatch(/^healer\s+solo\s+running\s+[0-9a-f]{7}\s+in sync$/m);
+      const status = await tug(["status", "watched"]);
+      expect(status.exitCode).toBe(1);
+      expect(status.stdout).toContain("drifted    app: its container is missing");
+    } finally {
+      await config.cleanup();
+    }
   });
 
   it("heals a removed container at the deployed commit, with one self-heal update", async () => {

@@ -1,7 +1,8 @@
 // The web UI end to end, in Debian's Chromium against a real core, an agent
 // and a private dockerd: log in, the dashboard, a pending plan and "Run
 // sync", a deploy watched live to "success", a failed deploy's error, and a
-// viewer who sees no action buttons and gets 403 from the API anyway.
+// viewer who sees no action buttons and gets 403 from the API anyway; a
+// stack whose container was removed by hand shows as drifted.
 // Screenshots of the main pages at phone and desktop widths go to
 // test-results/screenshots/ for a reviewer.
 import { mkdir } from "node:fs/promises";
@@ -230,6 +231,26 @@ describe.skipIf(skip !== undefined)("web UI", () => {
       ["DOMAIN", false],
     ]);
     await shoot("variables");
+  });
+
+  it("shows drift where an operator looks first: the dashboard totals, the stacks list and the stack page", async () => {
+    const running = await docker(host, [
+      "ps",
+      "-q",
+      "--filter",
+      `label=com.docker.compose.project=${project("hello")}`,
+    ]);
+    await docker(host, ["rm", "-f", running.stdout.trim()]);
+    await core.pollStatus();
+    await page.goto(`${core.url}/`);
+    await expect.poll(() => page.getByLabel("Fleet totals").textContent()).toMatch(/1\s*drifted/);
+    await page.goto(`${core.url}/stacks`);
+    await expect.poll(() => page.locator("main").textContent()).toContain("drifted");
+    await page.goto(`${core.url}/stacks/hello`);
+    const notice = page.getByRole("status").filter({ hasText: "Drifted from what Tugboat deployed" });
+    await expect.poll(() => notice.textContent()).toContain("app: its container is missing");
+    expect(await page.locator("main").textContent()).toContain("Self-heal off · automatic rollback on");
+    await shoot("stack-drifted");
   });
 
   it("gives a viewer no action buttons, and a 403 if it calls the API anyway", async () => {

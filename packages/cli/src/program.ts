@@ -139,6 +139,16 @@ export function buildProgram(): Command {
     .action(async (kind: string, options) => {
       outcome.exitCode = await (await remote()).lsCommand(kind, options);
     });
+  core(program.command("status"))
+    .description(
+      "one stack: state, deployed commit, drift, self-heals, a quarantined version (exit 1 when drifted or held)",
+    )
+    .argument("<stack>")
+    .option("--json", "print JSON")
+    .action(async (stack: string, options) => {
+      const { statusCommand } = await import("./commands/status.js");
+      outcome.exitCode = await statusCommand(stack, options);
+    });
   for (const action of ["deploy", "stop", "start", "restart", "pull"]) {
     core(program.command(action))
       .description(`${action} a stack through core`)

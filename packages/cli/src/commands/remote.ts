@@ -2,6 +2,7 @@
 // plan, updates. Tables for people, --json for scripts.
 import { CoreClient } from "../core-client.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { stackStanding } from "./status.js";
 
 const table = (rows: string[][]) => {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -40,12 +41,13 @@ export async function lsCommand(kind: string, options: { core?: string; json?: b
       ]),
     ],
     stacks: () => [
-      ["NAME", "SERVER", "STATE", "COMMIT"],
+      ["NAME", "SERVER", "STATE", "COMMIT", "GIT"],
       ...rows.map((r) => [
         String(r.name),
         String(r.server),
         `${r.state}${r.stopped ? " (stopped on purpose)" : ""}`,
         short(r.deployedCommit as string | null),
+        stackStanding(r as unknown as Parameters<typeof stackStanding>[0]),
       ]),
     ],
     syncs: () => [

@@ -20,7 +20,11 @@ const c = (service: string, extra: Partial<ContainerStatus> = {}): ContainerStat
   });
 
 describe("drift", () => {
-  const deployed = deployedServices([c("web"), c("migrate", { state: "exited", exitCode: 0 }), c("ignored", { skip: true })]);
+  const deployed = deployedServices([
+    c("web"),
+    c("migrate", { state: "exited", exitCode: 0 }),
+    c("ignored", { skip: true }),
+  ]);
 
   it("records one baseline per service, one-shots marked, skipped ones left out", () => {
     expect(deployed).toEqual([

@@ -64,8 +64,6 @@ describe("self-heal decisions", () => {
     const spent = [now - 9 * minute, now - 5 * minute, now - minute];
     expect(decideHeal({ ...base, heals: spent }).action).toBe("hold");
     // Heals older than the window do not count.
-    expect(decideHeal({ ...base, heals: [now - 11 * minute, now - 5 * minute, now - minute] }).action).toBe(
-      "redeploy",
-    );
+    expect(decideHeal({ ...base, heals: [now - 11 * minute, now - 5 * minute, now - minute] }).action).toBe("redeploy");
   });
 });

@@ -22,7 +22,16 @@ export const DashboardView = z.object({
       stacks: StackCounts,
     }),
   ),
-  totals: z.object({ servers: z.number(), reachable: z.number(), stacks: z.number(), byState: StackCounts }),
+  totals: z.object({
+    servers: z.number(),
+    reachable: z.number(),
+    stacks: z.number(),
+    byState: StackCounts,
+    /** Stacks that need a look: drifted, rolled back (a failed version held back), self-heal held for a person. */
+    drifted: z.number(),
+    rolledBack: z.number(),
+    held: z.number(),
+  }),
   alerts: z.array(AlertView),
   updates: z.array(UpdateView),
 });

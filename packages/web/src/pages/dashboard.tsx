@@ -86,6 +86,20 @@ export function DashboardPage() {
               <Badge value={s} />
             </div>
           ))}
+          {(
+            [
+              ["drifted", "drifted", data.totals.drifted],
+              ["rolled back", "rolled back", data.totals.rolledBack],
+              ["held", "held for a person", data.totals.held],
+            ] as const
+          )
+            .filter(([, , count]) => count > 0)
+            .map(([tone, label, count]) => (
+              <div key={tone}>
+                <strong>{count}</strong>
+                <Badge value={tone} label={label} />
+              </div>
+            ))}
           <div>
             <strong>{data.alerts.length}</strong>
             <span>open alerts</span>

@@ -6,6 +6,7 @@ import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
 import { useCan } from "../auth/session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
 import { LogViewer } from "../components/log-viewer.js";
+import { ReconcileFacts, Standing } from "../components/reconcile.js";
 import { Badge, Commit, ErrorBox, Section } from "../components/status.js";
 import { UpdateList } from "../components/update-list.js";
 
@@ -82,7 +83,9 @@ export function StackPage({ name }: { name: string }) {
               <Commit sha={s.deployedCommit} />
             </dd>
             <dt>In sync with Git</dt>
-            <dd>{s.deployedFingerprint === s.desiredFingerprint ? "yes" : "no: a deploy is due"}</dd>
+            <dd>
+              <Standing stack={s} />
+            </dd>
             <dt>Stopped on purpose</dt>
             <dd>{s.stopped ? "yes" : "no"}</dd>
             {spec.description ? (
@@ -93,6 +96,7 @@ export function StackPage({ name }: { name: string }) {
             ) : null}
           </dl>
         ) : null}
+        {s ? <ReconcileFacts stack={s} /> : null}
       </section>
       <Section title="Containers">
         <ErrorBox error={status.error} />

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Link } from "wouter";
 import { api } from "../api/client.js";
 import type { StackView } from "../api/types.js";
+import { Standing } from "../components/reconcile.js";
 import { age, Badge, Commit, ErrorBox } from "../components/status.js";
 
 type Column = "name" | "server" | "state" | "deployedCommit" | "deployedAt";
@@ -88,7 +89,7 @@ export function StacksPage() {
                 </td>
                 <td>{age(s.deployedAt)}</td>
                 <td>
-                  {s.deployedFingerprint === s.desiredFingerprint ? "yes" : <Badge value="pending" label="changed" />}
+                  <Standing stack={s} />
                 </td>
               </tr>
             ))}
