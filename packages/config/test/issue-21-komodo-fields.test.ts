@@ -56,6 +56,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     unhealthy_restart_after: "core: reconcile",
     auto_rollback: "core: deployer rollback",
     deploy_gate: "core: reconcile",
+    checks: "agent: uptime checks",
   },
   resource_sync: {
     linked_repo: "config: self sync; core: declared syncs",

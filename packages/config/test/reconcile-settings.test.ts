@@ -48,3 +48,66 @@ describe("self-heal and rollback settings", () => {
     expect(warnings.find((w) => w.field === "reconcile.self_heel")?.message).toContain('did you mean "self_heal"');
   });
 });
+
+describe("uptime checks", () => {
+  const labelled = (labels: string) => `services:
+  web:
+    image: local/busybox:1
+    labels:
+${labels}
+`;
+
+  it("reads checks from TOML and from service labels, with their defaults", async () => {
+    const { fleet, errors } = await loadFiles(
+      repo({
+        "syncs/stacks.toml": stackToml(
+          "app",
+          "",
+          '[[stack.config.checks]]\nname = "port"\ntcp = "127.0.0.1:5432"\ninterval = "30s"',
+        ),
+        "stacks/app/compose.yaml": labelled(
+          '      tugboat.check.http: "http://127.0.0.1:8080/health"\n      tugboat.check.expect_status: "200"\n      tugboat.check.failures: "2"',
+        ),
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(fleet.stacks[0]?.checks).toEqual([
+      {
+        name: "port",
+        kind: "tcp",
+        target: "127.0.0.1:5432",
+        intervalSeconds: 30,
+        expectStatus: null,
+        expectBody: "",
+        failures: 3,
+        timeoutSeconds: 5,
+      },
+      {
+        name: "web",
+        service: "web",
+        kind: "http",
+        target: "http://127.0.0.1:8080/health",
+        intervalSeconds: 60,
+        expectStatus: 200,
+        expectBody: "",
+        failures: 2,
+        timeoutSeconds: 5,
+      },
+    ]);
+  });
+
+  it("refuses a target by name (DNS could point it anywhere), with the file and line", async () => {
+    const { errors } = await loadFiles(
+      repo({
+        "syncs/stacks.toml": stackToml("app", "", '[[stack.config.checks]]\nhttp = "http://metadata.internal/"'),
+        "stacks/app/compose.yaml": labelled('      tugboat.check.tcp: "db.lan:5432"\n      tugboat.check.typo: "x"'),
+      }),
+    );
+    const byFile = new Map(errors.map((e) => [e.file, e]));
+    expect(errors.map((e) => e.code)).toEqual(["E_INVALID_CHECK", "E_INVALID_CHECK"]);
+    expect(byFile.get("syncs/stacks.toml")).toMatchObject({ line: 7 });
+    expect(byFile.get("syncs/stacks.toml")?.message).toContain('"metadata.internal" is a name');
+    expect(byFile.get("stacks/app/compose.yaml")).toMatchObject({ line: 5 });
+    expect(byFile.get("stacks/app/compose.yaml")?.message).toContain("unknown label tugboat.check.typo");
+  });
+});

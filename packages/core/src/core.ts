@@ -10,6 +10,7 @@ import { AlertStore } from "./alerts/alert-store.js";
 import { AlertDelivery } from "./alerts/delivery.js";
 import { alertOnUpdates } from "./alerts/update-alerts.js";
 import { UserStore } from "./auth/user-store.js";
+import { UptimeChecks } from "./checks/uptime-checks.js";
 import { type CoreConfig, secretsFor } from "./config/core-config.js";
 import { openDatabase } from "./db/open-database.js";
 import { Deployer } from "./deploy/deployer.js";
@@ -170,6 +171,7 @@ export async function startCore(
   // After restore: alerters are configured again before pending deliveries are retried.
   await delivery.resume();
 
+  const uptimeChecks = new UptimeChecks({ metrics, alerts, log });
   const poller = new StatusPoller({
     servers,
     stacks,
@@ -177,6 +179,7 @@ export async function startCore(
     metrics,
     alerts,
     reconciler: new Reconciler({ stacks, alerts, deployer, log }),
+    checks: uptimeChecks,
     coreVersion: CORE_VERSION,
     intervalMs: config.status_interval * 1000,
     log,
@@ -210,6 +213,7 @@ export async function startCore(
     mirrors,
     masker,
     key,
+    checks: uptimeChecks,
     say: log,
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },

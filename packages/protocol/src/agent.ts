@@ -1,6 +1,7 @@
 // The agent HTTP API: request and reply schemas. Stack operations stream
 // newline-delimited JSON events and end with one `result` event.
 import { z } from "zod";
+import { CheckSpec } from "./checks.js";
 
 export const AgentHealth = z.object({
   status: z.literal("ok"),
@@ -88,6 +89,8 @@ export const DeployRequest = z.object({
       recreate: z.array(z.string()).default([]),
     })
     .optional(),
+  /** `deploy_gate = "checks"`: the deploy succeeds only once each of these checks passes (within timeoutSeconds). */
+  gateChecks: z.array(CheckSpec).max(100).default([]),
   /** How long services may take to be running and healthy. */
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
   /** Each command (checkout, pull, up, …) is killed after this long. */
@@ -131,8 +134,6 @@ export const ContainerStatus = z.object({
   configHash: z.string().default(""),
   /** Consecutive failed healthchecks (Docker's FailingStreak); 0 without a healthcheck. */
   failingStreak: z.number().default(0),
-  /** The container's `tugboat.check.*` labels: uptime checks declared on the service. */
-  checkLabels: z.record(z.string(), z.string()).default({}),
 });
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 

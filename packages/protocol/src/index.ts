@@ -16,6 +16,14 @@ export {
   type StreamResult,
 } from "./agent.js";
 export {
+  CheckResult,
+  CheckSpec,
+  type CheckSpecParsed,
+  ChecksReply,
+  ChecksRequest,
+  type ChecksRequestParsed,
+} from "./checks.js";
+export {
   ApiKeyCreated,
   ApiKeyRequest,
   ApiKeyView,
@@ -24,6 +32,7 @@ export {
   LoginResponse,
   MeView,
 } from "./core/auth.js";
+export { type CheckView, StackChecksView } from "./core/checks.js";
 export { DashboardView } from "./core/dashboard.js";
 export {
   AcceptCertificateRequest,

@@ -14,6 +14,7 @@ export interface ContainerSummary {
   Status: string;
   Created: number;
   Labels: Record<string, string>;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string }> };
 }
 
 export interface ContainerInspect {

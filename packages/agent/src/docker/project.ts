@@ -4,8 +4,6 @@ import type { ContainerStatus } from "@tugboat/protocol";
 import type { DockerEngine } from "./engine.js";
 
 export const SKIP_LABELS = ["tugboat.skip", "komodo.skip"] as const;
-/** Labels declaring a service's uptime checks: `tugboat.check.http`, `tugboat.check.tcp`, … */
-const CHECK_LABEL = "tugboat.check.";
 
 export interface ProjectContainer extends ContainerStatus {
   restartPolicy: string;
@@ -37,7 +35,6 @@ export async function projectContainers(engine: DockerEngine, project: string): 
           skip: SKIP_LABELS.some((label) => label in labels),
           configHash: labels["com.docker.compose.config-hash"] ?? "",
           failingStreak: inspect.State.Health?.FailingStreak ?? 0,
-          checkLabels: Object.fromEntries(Object.entries(labels).filter(([key]) => key.startsWith(CHECK_LABEL))),
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name ?? "",
           tty: inspect.Config.Tty,
         };

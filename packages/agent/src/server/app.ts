@@ -5,12 +5,14 @@ import { createServer as createHttpsServer } from "node:https";
 import {
   ActionRequest,
   type AgentHealth,
+  ChecksRequest,
   DeployRequest,
   HealRequest,
   AgentLogsQuery as LogsQuery,
   StackAction,
   TugError,
 } from "@tugboat/protocol";
+import { runChecks } from "../checks/run-checks.js";
 import type { ComposeRunner } from "../compose/runner.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { hostInfo } from "../host/info.js";
@@ -105,6 +107,9 @@ export function buildServer(options: AppOptions): Server {
       hostInfo({ engine: options.engine, compose: options.compose, agentVersion: options.version }),
     )
     .on("GET", "/stats", async () => options.stats.latest() ?? (await options.stats.collect()))
+    .on("POST", "/checks", async (request) => ({
+      results: await runChecks(options.engine, parse(ChecksRequest, await request.body())),
+    }))
     .on("POST", "/stacks/:name/deploy", async (request, res) => {
       const body = parse(DeployRequest, await request.body());
       await stream(res, options.stacks.prepareDeploy(request.params.name ?? "", body));

@@ -4,6 +4,7 @@
 // the project runs at the end.
 import type { ContainerStatus, DeployRequestParsed, ServiceFailure } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
+import { runChecks } from "../checks/run-checks.js";
 import { type ComposeProject, composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
 import { declaredServices } from "../compose/services.js";
@@ -158,9 +159,57 @@ export async function runDeploy(
   const expected = (services.length > 0 ? services : await configServices(deps, runner, target)).filter(
     (s) => !request.ignoreServices.includes(s),
   );
-  return run.task("wait for services", () =>
+  const outcome = await run.task("wait for services", () =>
     waitForServices(deps.engine, run, target.project, expected, request.timeoutSeconds),
   );
+  if (outcome.failures.length > 0 || request.gateChecks.length === 0) return outcome;
+  const failures = await run.task("wait for checks", () =>
+    waitForChecks(deps.engine, run, request.gateChecks, request.timeoutSeconds),
+  );
+  return { ...outcome, failures };
+}
+
+/**
+ * deploy_gate = "checks": every check must pass once. One fails the deploy
+ * when it has kept failing for its failures × interval (as long as CheckFailed
+ * waits before it opens), or at the deploy's deadline.
+ */
+async function waitForChecks(
+  engine: DockerEngine,
+  run: ActionRun,
+  checks: DeployRequestParsed["gateChecks"],
+  timeoutSeconds: number,
+): Promise<ServiceFailure[]> {
+  const started = Date.now();
+  const deadline = started + timeoutSeconds * 1000;
+  const last = new Map<string, string>();
+  const failed: ServiceFailure[] = [];
+  let pending = checks;
+  for (;;) {
+    const results = await runChecks(engine, { checks: pending });
+    const now = Date.now();
+    const next: typeof pending = [];
+    for (const [index, check] of pending.entries()) {
+      const result = results[index];
+      if (result?.ok) {
+        run.log("wait for checks", `check ${check.name} passed: ${result.detail} in ${result.latencyMs} ms`);
+        continue;
+      }
+      const detail = result?.detail ?? "not run";
+      if (last.get(check.name) !== detail) run.log("wait for checks", `check ${check.name} fails: ${detail}`);
+      last.set(check.name, detail);
+      if (now - started >= check.failures * check.intervalMs || now > deadline)
+        failed.push({
+          service: check.name,
+          reason: `check ${check.name} (${check.target}) failed for ${Math.round((now - started) / 1000)} s: ${detail}`,
+          logs: [],
+        });
+      else next.push(check);
+    }
+    pending = next;
+    if (pending.length === 0) return failed;
+    await sleep(1000);
+  }
 }
 
 async function waitForServices(

@@ -6,6 +6,7 @@ import type { ResourceSyncConfig } from "../resources/resource-sync.js";
 import type { ServerConfig } from "../resources/server.js";
 import type { StackConfig } from "../resources/stack.js";
 import type { UserGroupResource } from "../resources/user-group.js";
+import type { UptimeCheck } from "./checks.js";
 import type { EnvironmentEntry } from "./environment.js";
 import type { StackReconcile } from "./reconcile.js";
 import type { RepoSettings } from "./settings.js";
@@ -67,6 +68,8 @@ export interface FleetStack extends Declared {
   config: StackConfig;
   /** Self-heal, rollback and gate settings, tugboat.toml's defaults applied. */
   reconcile: StackReconcile;
+  /** Uptime checks from `[[stack.config.checks]]` and the services' `tugboat.check.*` labels. */
+  checks: UptimeCheck[];
   /**
    * Exactly what its deploy reads from the repository, sorted by path: compose
    * files, env files, bind-mounted files and folders, build contexts, included

@@ -10,6 +10,7 @@ import type { RepoConfig } from "../resources/repo.js";
 import { repositoryUrl } from "../resources/repo.js";
 import type { StackResource } from "../resources/stack.js";
 import { joinRepoPath, normalizeRepoPath, type RepoSource, symlinkOnPath } from "../source/repo-source.js";
+import { addChecks, labelChecks, tomlChecks } from "./checks.js";
 import {
   type ComposeCache,
   checkReference,
@@ -164,6 +165,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         source: stackSource,
         config,
         reconcile: stackReconcile(config, settings.reconcile),
+        checks: tomlChecks(value.name, config.checks, (index) => locate("checks", index), diagnostics),
         inputs: [],
         fileMounts: [],
         buildInputs: [],
@@ -361,6 +363,7 @@ async function resolveFiles(options: {
     reads.inputs.set(file, { path: file, oid: entry.oid, via: "compose file" });
     const compose = await loadComposeFile({ file, source, settings, cache: composeCache, diagnostics });
     if (!compose) continue;
+    addChecks(stack, labelChecks(stack.name, compose, diagnostics));
     // Compose resolves relative paths against the project directory: the folder of the first compose file.
     const projectDir = folderOf(stack.composeFiles[0] ?? file);
     const references = composeReferences({ compose, baseDir: projectDir, env });

@@ -1,6 +1,7 @@
 // `[[stack]]`: a Compose project on one server. Field names follow Komodo;
 // defaults too, except `poll_for_updates` and `auto_update` (see docs/configuration.md).
 import { z } from "zod";
+import { CheckConfig } from "../fleet/checks.js";
 import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 export const SystemCommand = z.object({
@@ -62,6 +63,8 @@ const stackConfigShape = {
   auto_rollback: z.boolean().optional(),
   /** What a deploy must pass: containers running and healthy, or also the stack's uptime checks. */
   deploy_gate: z.enum(["health", "checks"]).default("health"),
+  /** Uptime checks the agent runs on the host (services may declare more by `tugboat.check.*` labels). */
+  checks: z.array(CheckConfig).default([]),
 };
 
 export const StackConfig = z.object(stackConfigShape);

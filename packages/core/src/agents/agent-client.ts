@@ -11,6 +11,9 @@ import {
   type ActionRequest,
   AgentHealth,
   AgentInfo,
+  type CheckResult,
+  ChecksReply,
+  type ChecksRequest,
   type DeployRequest,
   ERROR_STATUS,
   type ErrorCode,
@@ -118,6 +121,12 @@ export class AgentClient {
 
   deploy(stack: string, body: DeployRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     return this.stream(`/stacks/${encodeURIComponent(stack)}/deploy`, body, onEvent);
+  }
+
+  /** Runs uptime checks on the agent's host now. */
+  async checks(body: ChecksRequest, signal?: AbortSignal): Promise<CheckResult[]> {
+    const reply = await this.call("POST", "/checks", { body, ...(signal ? { signal } : {}) });
+    return ChecksReply.parse(JSON.parse(reply)).results;
   }
 
   /** Redeploys the agent's last good deploy of the stack, which must be at `body.commit`. */

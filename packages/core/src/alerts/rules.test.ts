@@ -110,7 +110,6 @@ const container = (fields: Partial<ContainerStatus>): ContainerStatus => ({
   skip: false,
   configHash: "",
   failingStreak: 0,
-  checkLabels: {},
   ...fields,
 });
 

@@ -3,6 +3,7 @@
 // commit to roll back to when this one fails.
 import type { FingerprintParts, FleetStack, StackSource } from "@tugboat/config";
 import type { DeployRequest, StreamResult } from "@tugboat/protocol";
+import { checkSpec } from "../checks/check-spec.js";
 import type { Trigger } from "../updates/update-store.js";
 
 export interface DeployJob {
@@ -63,6 +64,7 @@ export function deployRequest(job: DeployJob, rollbackTo?: string): DeployReques
     destroyBeforeDeploy: stack.config.destroy_before_deploy,
     preDeploy: stack.config.pre_deploy,
     postDeploy: stack.config.post_deploy,
+    gateChecks: stack.reconcile.deploy_gate === "checks" ? stack.checks.map(checkSpec) : [],
     // The services recreated on the way to the new commit are those to recreate on the way back.
     ...(rollbackTo ? { rollback: { commit: rollbackTo, recreate: job.recreate } } : {}),
   };

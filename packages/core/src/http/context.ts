@@ -6,6 +6,7 @@ import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { AlertDelivery } from "../alerts/delivery.js";
 import type { UserStore } from "../auth/user-store.js";
+import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { CoreConfig } from "../config/core-config.js";
 import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
@@ -35,6 +36,8 @@ export interface CoreContext {
   /** Every secret value core knows; everything core sends passes through it. */
   masker: SecretMasker;
   key: CoreKey;
+  /** Uptime checks' last results. */
+  checks: UptimeChecks;
   /** Core's own log (masked). */
   say(line: string): void;
   /** Starts work nobody waits for; a failure is logged, never an unhandled rejection. */

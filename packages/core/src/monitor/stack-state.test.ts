@@ -16,7 +16,6 @@ const c = (state: string, extra: Partial<ContainerStatus> = {}): ContainerStatus
   skip: false,
   configHash: "",
   failingStreak: 0,
-  checkLabels: {},
   ...extra,
 });
 

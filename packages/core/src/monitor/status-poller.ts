@@ -9,6 +9,7 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerRow, ServerStore } from "../agents/server-store.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import { type RestartHistory, serverObservations, stackObservation } from "../alerts/rules.js";
+import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import { seriesOf } from "../metrics/series.js";
@@ -23,6 +24,7 @@ export interface StatusPollerDeps {
   alerts: AlertManager;
   /** Drift and self-heal, judged from each deployed stack's status. */
   reconciler: Reconciler;
+  checks: UptimeChecks;
   coreVersion: string;
   intervalMs: number;
   log: (line: string) => void;
@@ -116,7 +118,9 @@ export class StatusPoller {
       });
       for (const observation of observations) await alerts.observe(observation);
     }
-    if (reachable) await this.pollStacks(client, server, stacks);
+    if (!reachable) return;
+    await this.pollStacks(client, server, stacks);
+    if (server.enabled) await this.deps.checks.run(client, server.name, stacks, this.abort.signal);
   }
 
   private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[]): Promise<void> {

@@ -67,6 +67,7 @@ export async function applyPlan(
         after: stack.after,
         reconcile: stack.reconcile,
         ignoreServices: stack.config.ignore_services,
+        checks: stack.checks,
       },
     });
   }

@@ -1,10 +1,21 @@
 // What a stack page shows beyond the stack record: its containers now (from
 // the agent), its Compose files, and its container logs (tail, or follow as
 // server-sent events). Log lines are masked like everything else core sends.
-import { LogLineView, LogsQuery, NameParams, StackFilesView, StackStatus, TugError } from "@tugboat/protocol";
+import {
+  LogLineView,
+  LogsQuery,
+  NameParams,
+  StackChecksView,
+  StackFilesView,
+  StackStatus,
+  TugError,
+} from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { storedChecks } from "../../checks/check-spec.js";
+import { uptimePercent } from "../../checks/uptime.js";
+import { checkSeriesOwner } from "../../checks/uptime-checks.js";
 import { readStackFiles } from "../../sync/stack-files.js";
 import type { CoreContext } from "../context.js";
 import { openEventStream } from "../event-stream.js";
@@ -35,6 +46,59 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
     async (request) => {
       const { stack, client } = await stackOf(request.params.name);
       return client.status(stack.name, stack.project);
+    },
+  );
+
+  api.get(
+    "/api/stacks/:name/checks",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "The stack's uptime checks: last result, uptime over 24 h, 7 d and 30 d, latency of the last 24 h",
+        params: NameParams,
+        response: { 200: StackChecksView },
+      },
+    },
+    async (request) => {
+      const stack = await ctx.stacks.get(request.params.name);
+      if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${request.params.name}"`);
+      const now = Math.floor(Date.now() / 1000);
+      const owner = checkSeriesOwner(stack.name);
+      const { metrics, retention } = ctx.observability;
+      const checks = await Promise.all(
+        storedChecks(stack.spec).map(async (check) => {
+          const over = (seconds: number) =>
+            uptimePercent({
+              store: metrics,
+              owner,
+              check: check.name,
+              intervalSeconds: check.intervalSeconds,
+              from: now - seconds,
+              now,
+              retention,
+            });
+          return {
+            name: check.name,
+            ...(check.service ? { service: check.service } : {}),
+            kind: check.kind,
+            target: check.target,
+            intervalSeconds: check.intervalSeconds,
+            failures: check.failures,
+            last: ctx.checks.latest.get(`${stack.name}/${check.name}`) ?? null,
+            uptime: { day: await over(86_400), week: await over(7 * 86_400), month: await over(30 * 86_400) },
+          };
+        }),
+      );
+      const latency = await metrics.columns(owner, "raw", now - 86_400, now + 1, (key) => key.endsWith(".ms"));
+      return {
+        checks,
+        latency: {
+          timestamps: latency.timestamps,
+          series: Object.fromEntries(
+            Object.entries(latency.series).map(([key, columns]) => [key.replace(/\.ms$/, ""), columns.avg]),
+          ),
+        },
+      };
     },
   );
 
