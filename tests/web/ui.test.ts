@@ -12,6 +12,7 @@ import {
   browserUnavailableReason,
   daemonHost,
   docker,
+  freePort,
   type GitRepo,
   gitRepo,
   launchBrowser,
@@ -33,12 +34,17 @@ const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).
 const VIEWER = { username: "viv", password: "viewer password 1" };
 const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 860 } } as const;
 
-const steady = `services:
+const steady = (port: number) => `services:
   app:
     image: local/busybox:1
     init: true
-    command: ["sh", "-c", "echo hello from the app; exec sleep 2147483647"]
+    command: ["sh", "-c", "echo hello from the app; echo ok > /var/www/index.html; httpd -p 8080 -h /var/www; exec sleep 2147483647"]
     restart: unless-stopped
+    ports:
+      - "127.0.0.1:${port}:8080"
+    labels:
+      tugboat.check.http: "http://127.0.0.1:${port}/"
+      tugboat.check.interval: "1s"
 `;
 const broken = `services:
   app:
@@ -86,7 +92,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     const stack = (name: string) =>
       `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nenvironment = """\nGREETING=hi\n"""\n\n`;
     await repo.write("syncs/stacks.toml", stack("hello") + stack("broken"));
-    await repo.write("stacks/hello/compose.yaml", steady);
+    await repo.write("stacks/hello/compose.yaml", steady(await freePort()));
     await repo.write("stacks/broken/compose.yaml", broken);
     await repo.commitAndPush("two stacks");
     const data = await tempDir("tug-ui-core-");
@@ -231,6 +237,15 @@ describe.skipIf(skip !== undefined)("web UI", () => {
       ["DOMAIN", false],
     ]);
     await shoot("variables");
+  });
+
+  it("shows a stack's uptime checks on its page", async () => {
+    await core.pollStatus();
+    await page.goto(`${core.url}/stacks/hello`);
+    const checks = page.getByRole("table", { name: "uptime checks" });
+    await expect.poll(() => checks.textContent()).toContain("200 OK");
+    expect(await checks.textContent()).toContain("100%");
+    await shoot("stack-checks");
   });
 
   it("shows drift where an operator looks first: the dashboard totals, the stacks list and the stack page", async () => {

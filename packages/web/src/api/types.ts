@@ -6,6 +6,7 @@ import type {
   LogLineView,
   MeView,
   ServerView,
+  StackChecksView,
   StackView,
   StatsView,
   SyncView,
@@ -13,7 +14,17 @@ import type {
   VariableView,
 } from "@tugboat/protocol";
 
-export type { AlertView, ContainerStatus, ServerView, StackView, StatsView, SyncView, UpdateView, VariableView };
+export type {
+  AlertView,
+  ContainerStatus,
+  ServerView,
+  StackChecksView,
+  StackView,
+  StatsView,
+  SyncView,
+  UpdateView,
+  VariableView,
+};
 
 export type Role = MeView["role"];
 

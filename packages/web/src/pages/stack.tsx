@@ -1,4 +1,5 @@
-// One stack: actions, containers, Compose files, environment (masked), history and logs.
+// One stack: actions, drift and heals, containers, uptime checks, Compose
+// files, environment (masked), history and logs.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useLocation } from "wouter";
 import { api } from "../api/client.js";
@@ -9,6 +10,7 @@ import { LogViewer } from "../components/log-viewer.js";
 import { ReconcileFacts, Standing } from "../components/reconcile.js";
 import { Badge, Commit, ErrorBox, Section } from "../components/status.js";
 import { UpdateList } from "../components/update-list.js";
+import { UptimeChecks } from "../components/uptime-checks.js";
 
 const ACTIONS = ["deploy", "restart", "stop", "start", "pull"] as const;
 
@@ -138,6 +140,7 @@ export function StackPage({ name }: { name: string }) {
           </table>
         </div>
       </Section>
+      <UptimeChecks stack={name} />
       <div className="columns">
         <Section title="Compose files">
           {files.data?.commit ? (
