@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
+import { benchReconcile } from "./reconcile.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSync } from "./sync.js";
 import { benchUi } from "./ui.js";
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   agent: benchAgent,
   sync: benchSync,
   metrics: benchMetrics,
+  reconcile: benchReconcile,
   ui: benchUi,
   yaml: benchYaml,
 };

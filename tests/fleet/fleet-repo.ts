@@ -34,6 +34,8 @@ const on = (server: string, category: FleetStack["category"], names: string[]): 
 export const SHARED_FILE = "config/shared/ca.pem";
 /** Stacks on three hosts that bind-mount SHARED_FILE. */
 export const MOUNTS_SHARED = ["nextcloud", "gitea", "grafana"];
+/** The stack with self_heal on: the drift-and-heal scenario removes its container. */
+export const SELF_HEALING = "syncthing";
 /** Stacks whose healthcheck takes seconds: long enough to crash something mid-deploy. */
 export const SLOW = ["backup", "scrutiny"];
 
@@ -79,7 +81,22 @@ export function fleetStacks(): FleetStack[] {
   return stacks;
 }
 
-function compose(stack: FleetStack): string {
+/** A compose file whose healthcheck never passes (`healthy = false`): the rollback scenario pushes it. */
+export function compose(stack: FleetStack, options: { healthy?: boolean } = {}): string {
+  if (options.healthy === false)
+    return `services:
+  app:
+    image: local/busybox:1
+    init: true
+    command: ["sleep", "2147483647"]
+    restart: unless-stopped
+    environment:
+      RELEASE: broken
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 1s
+      retries: 1
+`;
   const slow = SLOW.includes(stack.name);
   const shared = MOUNTS_SHARED.includes(stack.name)
     ? `\n    volumes:\n      - ../../../${SHARED_FILE}:/etc/ssl/tug-ca.pem:ro`
@@ -114,7 +131,7 @@ name = "${s.name}"
 tags = ["${s.category}"]
 ${s.after ? `after = [${s.after.map((a) => `"${a}"`).join(", ")}]\n` : ""}[stack.config]
 server = "${s.server}"
-project_name = "${project(s.name)}"
+project_name = "${project(s.name)}"${s.name === SELF_HEALING ? "\nself_heal = true" : ""}
 run_directory = "stacks/${s.dir}"
 environment = """
 ${env}

@@ -3,6 +3,7 @@
 // processes (`tug core`, `tug agent`) so they can be killed mid-deploy.
 // Every scenario asserts on containers, update records and alerts.
 import {
+  docker,
   dockerUnavailableReason,
   ensureImage,
   type GitRepo,
@@ -12,7 +13,16 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MOUNTS_SHARED, REACHABLE, SHARED_FILE, stacksToml, UNREACHABLE, writeFleet } from "./fleet-repo.js";
+import {
+  compose,
+  MOUNTS_SHARED,
+  REACHABLE,
+  SELF_HEALING,
+  SHARED_FILE,
+  stacksToml,
+  UNREACHABLE,
+  writeFleet,
+} from "./fleet-repo.js";
 import { type FleetHarness, startHarness } from "./harness.js";
 
 const skip = dockerUnavailableReason();
@@ -153,6 +163,71 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
     expect((await fleet.alerts("status=open&type=StackStateChange")).map((a) => a.targetName)).not.toContain(
       "jellyfin",
     );
+  });
+
+  it("drift and heal: a container removed by hand is back within two status rounds, at the same commit", async () => {
+    const host = hostOf("calypso");
+    const [before] = await fleet.containers(host, project(SELF_HEALING));
+    const deployed = (await fleet.stack(SELF_HEALING)).deployedCommit;
+    await docker(host, ["rm", "-f", before?.id ?? ""]);
+    // Status rounds are 2 s apart here: a new container within two rounds and the heal's time.
+    const [healed] = await waitFor(
+      async () => {
+        const now = await fleet.containers(host, project(SELF_HEALING));
+        return now[0]?.state === "running" && now[0].id !== before?.id ? now : undefined;
+      },
+      { what: `${SELF_HEALING} healed`, timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(healed).toBeDefined();
+    const heals = (await fleet.updates(SELF_HEALING)).filter((u) => u.trigger === "self-heal");
+    expect(heals.map((u) => [u.operation, u.commit])).toEqual([["heal", deployed]]);
+    await waitFor(async () => ((await fleet.stack(SELF_HEALING)).drift === null ? true : undefined), {
+      what: "the drift cleared",
+      timeoutMs: 10_000,
+    });
+    // A stack without self_heal stays drifted, and says so.
+    const [other] = await fleet.containers(hostOf("calypso"), project("adguard"));
+    await docker(hostOf("calypso"), ["rm", "-f", other?.id ?? ""]);
+    const drift = await waitFor(async () => (await fleet.stack("adguard")).drift ?? undefined, {
+      what: "adguard drifted",
+      timeoutMs: 10_000,
+    });
+    expect(drift).toEqual([{ kind: "missing", service: "app", message: "app: its container is missing" }]);
+    await fleet.api("POST", "/api/stacks/adguard/deploy");
+    await waitFor(async () => ((await fleet.stack("adguard")).drift === null ? true : undefined), {
+      what: "adguard deployed again",
+      timeoutMs: 60_000,
+    });
+  });
+
+  it("rollback: a push whose healthcheck fails is rolled back in its own record and not retried", async () => {
+    const homepage = stacks.find((s) => s.name === "homepage");
+    if (!homepage) throw new Error("no homepage stack");
+    const good = (await fleet.stack("homepage")).deployedCommit;
+    await repo.write(`stacks/${homepage.dir}/compose.yaml`, compose(homepage, { healthy: false }));
+    const bad = (await pushAndSync("homepage: a release whose healthcheck fails")).commit;
+    const [deploy] = await fleet.deploys("homepage");
+    expect(deploy).toMatchObject({ commit: bad, status: "failed", result: { error: { code: "E_ROLLED_BACK" } } });
+    expect(deploy?.result?.error?.message).toMatch(/^rolled back from [0-9a-f]{7} to [0-9a-f]{7}: app: unhealthy/);
+    expect(await fleet.stack("homepage")).toMatchObject({
+      deployedCommit: good,
+      quarantine: { commit: bad, rolledBackTo: good },
+    });
+    const [container] = await fleet.containers(hostOf("concord"), project("homepage"));
+    expect(container?.state).toBe("running");
+    expect(await fleet.env(hostOf("concord"), project("homepage"))).not.toContain("RELEASE=broken");
+    // Another push, and a sync run by hand: homepage's quarantined version is not tried again.
+    const attempts = (await fleet.deploys("homepage")).length;
+    await repo.write("README.md", "# the fleet, with a note\n");
+    await pushAndSync("a note");
+    await fleet.api("POST", "/api/syncs/root/run");
+    expect((await fleet.deploys("homepage")).length).toBe(attempts);
+    expect((await fleet.alerts("status=open&type=StackRolledBack")).map((a) => a.targetName)).toEqual(["homepage"]);
+    // The fix deploys normally and ends the quarantine.
+    await repo.write(`stacks/${homepage.dir}/compose.yaml`, compose(homepage));
+    const fixed = (await pushAndSync("homepage: fixed")).commit;
+    expect(await fleet.stack("homepage")).toMatchObject({ deployedCommit: fixed, quarantine: null });
+    expect((await fleet.alerts("status=open&type=StackRolledBack")).map((a) => a.targetName)).toEqual([]);
   });
 
   it("a webhook storm (50 pushes in 10 s) ends in the last commit's state without duplicate deploys", async () => {

@@ -37,6 +37,7 @@ export interface Update {
   id: string;
   operation: string;
   targetName: string;
+  trigger: string;
   status: string;
   commit: string | null;
   createdAt: string;
@@ -179,7 +180,11 @@ export async function startHarness(options: {
         deployedCommit: string | null;
         deployedFingerprint: string | null;
         desiredFingerprint: string;
+        drift: Array<{ kind: string; message: string }> | null;
+        quarantine: { commit: string; rolledBackTo?: string } | null;
       }>("GET", `/api/stacks/${name}`),
+    /** Every update record of a stack (deploys, heals, actions), newest first. */
+    updates: (target: string) => updates(`&target=${target}`),
     /** Deploy records, newest first. */
     deploys: async (target?: string) =>
       (await updates(target ? `&target=${target}` : "")).filter((u) => u.operation === "deploy"),

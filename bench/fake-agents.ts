@@ -1,0 +1,103 @@
+// bench/fake-agents.ts: N agents simulated at the protocol level, in a process
+// of their own (so core's CPU time is core's alone): each answers /health,
+// /stats, /stacks/:name/status, /stacks/:name/deploy (a result at once) and
+// /checks over HTTPS with one shared self-signed certificate. Prints one JSON
+// line `{ "url": [...], "fingerprint": "…" }` once listening.
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
+
+const COUNT = Number(process.argv[2] ?? 50);
+const VERSION = process.argv[3] ?? "0.0.0";
+
+const container = (project: string, service: string) => ({
+  service,
+  name: `${project}-${service}-1`,
+  id: `${project}-${service}`.padEnd(64, "0"),
+  state: "running",
+  health: "healthy",
+  exitCode: 0,
+  image: "local/busybox:1",
+  imageDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+  created: "2026-12-01T00:00:00.000Z",
+  restartCount: 0,
+  skip: false,
+  configHash: `hash-${service}`,
+  failingStreak: 0,
+});
+const containers = (project: string) => [container(project, "app"), container(project, "db")];
+
+const stats = () => ({
+  at: new Date().toISOString(),
+  cpuPercent: 3,
+  load: [0.1, 0.1, 0.1],
+  memory: { totalBytes: 8e9, usedBytes: 2e9 },
+  swap: { totalBytes: 0, usedBytes: 0 },
+  disks: [{ mount: "/", totalBytes: 1e11, usedBytes: 4e10 }],
+  network: { rxBytesPerSecond: 1000, txBytesPerSecond: 1000 },
+  containers: [],
+});
+
+function body(req: import("node:http").IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    req.on("end", () => resolve(text));
+  });
+}
+
+const dir = await tempDir("tug-fake-agents-");
+const certificate = await selfSignedCertificate(dir.path);
+const urls: string[] = [];
+for (let i = 0; i < COUNT; i++) {
+  const server = createServer({ key: certificate.key, cert: certificate.cert }, async (req, res) => {
+    const path = new URL(req.url ?? "/", "https://agent").pathname;
+    const json = (value: unknown) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (path === "/health") return json({ status: "ok", version: VERSION, fingerprint: certificate.fingerprint });
+    if (path === "/stats") return json(stats());
+    if (path === "/checks") {
+      const request = JSON.parse(await body(req)) as { checks: Array<{ name: string }> };
+      return json({ results: request.checks.map((c) => ({ name: c.name, ok: true, latencyMs: 2, detail: "200 OK" })) });
+    }
+    const match = /^\/stacks\/([^/]+)\/(status|deploy)$/.exec(path);
+    if (match?.[2] === "status") {
+      const project = new URL(req.url ?? "/", "https://agent").searchParams.get("project") ?? "";
+      return json({ stack: match[1], project, commit: null, containers: containers(project) });
+    }
+    if (match?.[2] === "deploy") {
+      const request = JSON.parse(await body(req)) as { commit: string; projectName: string };
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.end(
+        `${JSON.stringify({
+          type: "result",
+          ok: true,
+          action: "deploy",
+          stack: match[1],
+          commit: request.commit,
+          durationMs: 1,
+          failures: [],
+          warnings: [],
+          steps: [],
+          containers: containers(request.projectName),
+        })}\n`,
+      );
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "E_NOT_FOUND", message: path } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  urls.push(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+process.stdout.write(`${JSON.stringify({ urls, fingerprint: certificate.fingerprint })}\n`);
+process.once("SIGTERM", () => {
+  dir.cleanup().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
