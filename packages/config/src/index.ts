@@ -1,6 +1,6 @@
 export type { LintName, LintSettings } from "./compose/lints.js";
 export { type Diagnostic, formatDiagnostic, type Location, type Severity } from "./diagnostics.js";
-export { checkTargetProblem, type UptimeCheck } from "./fleet/checks.js";
+export type { UptimeCheck } from "./fleet/checks.js";
 export { type EnvironmentEntry, maskedEnvironment } from "./fleet/environment.js";
 export { type LoadFleetOptions, type LoadFleetResult, loadFleet } from "./fleet/load-fleet.js";
 export type {

@@ -1,22 +1,12 @@
 // Stacks as core last saw them: desired spec and fingerprint from the sync,
 // what was deployed (and what its services ran), the state and drift from the
 // agent, self-heals, a quarantined fingerprint, and whether it was stopped on purpose.
+import { DriftReason, Quarantine } from "@tugboat/protocol";
 import type { Selectable } from "kysely";
 import { z } from "zod";
 import type { Db } from "../db/open-database.js";
 import type { StacksTable } from "../db/schema.js";
-import { DeployedService, DriftReason } from "../reconcile/drift.js";
-
-/** A fingerprint whose deploy failed: polls and syncs do not try it again; a new push or a person does. */
-export const Quarantine = z.object({
-  fingerprint: z.string(),
-  commit: z.string(),
-  reason: z.string(),
-  at: z.string(),
-  /** The commit the stack was rolled back to, when it was. */
-  rolledBackTo: z.string().optional(),
-});
-export type Quarantine = z.infer<typeof Quarantine>;
+import { DeployedService } from "../reconcile/drift.js";
 
 export type StackState = "running" | "deploying" | "unhealthy" | "down" | "stopped" | "unknown";
 

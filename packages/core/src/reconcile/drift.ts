@@ -1,7 +1,7 @@
 // Drift: how what runs differs from what Tugboat last deployed, named per
 // service. Pure functions of what the agent reports; the baseline is what the
 // stack's containers were when its deploy (or a heal) succeeded.
-import type { ContainerStatus } from "@tugboat/protocol";
+import type { ContainerStatus, DriftReason } from "@tugboat/protocol";
 import { z } from "zod";
 
 export const DeployedService = z.object({
@@ -13,13 +13,6 @@ export const DeployedService = z.object({
   oneShot: z.boolean(),
 });
 export type DeployedService = z.infer<typeof DeployedService>;
-
-export const DriftReason = z.object({
-  kind: z.enum(["missing", "not-running", "recreated", "image", "extra"]),
-  service: z.string(),
-  message: z.string(),
-});
-export type DriftReason = z.infer<typeof DriftReason>;
 
 const short = (digest: string) => digest.replace(/^sha256:/, "").slice(0, 12);
 

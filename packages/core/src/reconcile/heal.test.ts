@@ -1,6 +1,6 @@
+import type { DriftReason } from "@tugboat/protocol";
 import { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
-import type { DriftReason } from "./drift.js";
 import { decideHeal } from "./heal.js";
 
 const container = (extra: Partial<ContainerStatus>): ContainerStatus =>

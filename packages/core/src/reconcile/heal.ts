@@ -2,8 +2,7 @@
 // drift, containers and recent heals. A stack that keeps needing heals is
 // flapping: it is held for a person instead of healed again.
 import type { StackReconcile } from "@tugboat/config";
-import type { ContainerStatus } from "@tugboat/protocol";
-import type { DriftReason } from "./drift.js";
+import type { ContainerStatus, DriftReason } from "@tugboat/protocol";
 
 export type HealDecision =
   | { action: "none" }

@@ -56,6 +56,25 @@ export type StackSpecView = z.infer<typeof StackSpecView>;
 
 export const StackState = z.enum(["running", "deploying", "unhealthy", "down", "stopped", "unknown"]);
 
+/** One way what a stack runs differs from what Tugboat deployed, for one service. */
+export const DriftReason = z.object({
+  kind: z.enum(["missing", "not-running", "recreated", "image", "extra"]),
+  service: z.string(),
+  message: z.string(),
+});
+export type DriftReason = z.infer<typeof DriftReason>;
+
+/** A fingerprint whose deploy failed: polls and syncs do not try it again; a new push or a person does. */
+export const Quarantine = z.object({
+  fingerprint: z.string(),
+  commit: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  /** The commit the stack was rolled back to, when it was. */
+  rolledBackTo: z.string().optional(),
+});
+export type Quarantine = z.infer<typeof Quarantine>;
+
 export const StackView = z.object({
   name: z.string(),
   server: z.string(),
@@ -70,29 +89,13 @@ export const StackView = z.object({
   spec: StackSpecView,
   updatedAt: z.string(),
   /** How what runs differs from what Tugboat deployed; null when it does not. */
-  drift: z
-    .array(
-      z.object({
-        kind: z.enum(["missing", "not-running", "recreated", "image", "extra"]),
-        service: z.string(),
-        message: z.string(),
-      }),
-    )
-    .nullable(),
+  drift: z.array(DriftReason).nullable(),
   /** Self-heals within the restart budget's window. */
   heals: z.array(z.string()),
   /** Why self-heal waits for a person (the stack was flapping); null when it does not. */
   healHold: z.string().nullable(),
   /** A version whose deploy failed, not retried until a new push or a person deploys it. */
-  quarantine: z
-    .object({
-      fingerprint: z.string(),
-      commit: z.string(),
-      reason: z.string(),
-      at: z.string(),
-      rolledBackTo: z.string().optional(),
-    })
-    .nullable(),
+  quarantine: Quarantine.nullable(),
 });
 export type StackView = z.infer<typeof StackView>;
 
