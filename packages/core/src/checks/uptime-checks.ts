@@ -81,7 +81,8 @@ export class UptimeChecks {
       });
     }
     const at = Math.floor(now / 1000);
-    for (const [stack, values] of samples)
-      await this.deps.metrics.insertSamples(checkSeriesOwner(stack), [{ at, values }]);
+    await this.deps.metrics.insertMany(
+      [...samples].map(([stack, values]) => ({ server: checkSeriesOwner(stack), sample: { at, values } })),
+    );
   }
 }

@@ -24,10 +24,15 @@ export class MetricStore {
 
   constructor(private readonly db: Db) {}
 
-  async insertSamples(server: string, samples: readonly Sample[]): Promise<void> {
-    if (samples.length === 0) return;
+  insertSamples(server: string, samples: readonly Sample[]): Promise<void> {
+    return this.insertMany(samples.map((sample) => ({ server, sample })));
+  }
+
+  /** Samples of several servers (or check owners) in one statement. */
+  async insertMany(entries: ReadonlyArray<{ server: string; sample: Sample }>): Promise<void> {
+    if (entries.length === 0) return;
     const rows = [];
-    for (const sample of samples) {
+    for (const { server, sample } of entries) {
       const keys = Object.keys(sample.values).sort();
       const layout = await this.layout(keys);
       const data = new Float32Array(keys.map((key) => sample.values[key] ?? Number.NaN));
