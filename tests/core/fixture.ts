@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { AgentConfig, type RunningAgent, startAgent } from "@tugboat/agent";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { type GitRepo, gitRepo, run } from "@tugboat/testkit";
+import { type GitRepo, gitRepo, removeProjects, run, tempDir, waitFor } from "@tugboat/testkit";
 
 export const PASSKEY = "core-test-passkey";
 export const WEBHOOK_SECRET = "hook-secret";
@@ -154,6 +154,50 @@ export function apiClient(url: () => string, token: () => string) {
     return { status: res.status, body: (await res.json()) as T };
   };
 }
+
+/**
+ * One server ("solo": an agent on `dockerHost`) and one core syncing a fresh
+ * repository of `files` (servers.toml is added), after its first sync ended
+ * `ok`. `close()` stops both, removes the `projects` and every folder.
+ */
+export async function startSoloFleet(options: {
+  dockerHost: string;
+  files: Record<string, string>;
+  projects: readonly string[];
+}) {
+  const agentDir = await tempDir("tug-solo-agent-");
+  const agent = await startTestAgent({ dockerHost: options.dockerHost, root: agentDir.path });
+  const repo = await gitRepo();
+  await repo.write("syncs/servers.toml", serverToml("solo", agent));
+  for (const [path, text] of Object.entries(options.files)) await repo.write(path, text);
+  await repo.commitAndPush("fleet");
+  const data = await tempDir("tug-solo-core-");
+  const core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
+  const token = await login(core.url);
+  await waitFor(async () => (await core.context.syncs.get("root"))?.status === "ok", {
+    what: "the first sync",
+    timeoutMs: 120_000,
+  });
+  return {
+    agent,
+    core,
+    repo,
+    token,
+    api: apiClient(
+      () => core.url,
+      () => token,
+    ),
+    async close() {
+      await core.close();
+      await agent.close();
+      await removeProjects(options.dockerHost, options.projects);
+      await repo.cleanup();
+      await data.cleanup();
+      await agentDir.cleanup();
+    },
+  };
+}
+export type SoloFleet = Awaited<ReturnType<typeof startSoloFleet>>;
 
 /** Runs the `tug` CLI from source with its own config folder (where `tug login` saves the session). */
 export function tugCli(configDir: string) {

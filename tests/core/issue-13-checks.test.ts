@@ -3,21 +3,10 @@
 // recorded as uptime; stopping the server side opens CheckFailed after its
 // `failures` rounds, and it resolves on recovery. With deploy_gate = "checks",
 // a push that leaves the check failing is rolled back.
-import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
-import {
-  daemonHost,
-  docker,
-  freePort,
-  type GitRepo,
-  gitRepo,
-  sharedDaemons,
-  type TempDir,
-  tempDir,
-  waitFor,
-} from "@tugboat/testkit";
+import { daemonHost, docker, freePort, type GitRepo, sharedDaemons } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, login, removeProjects, serverToml, startTestAgent, startTestCore } from "./fixture.js";
+import { type SoloFleet, startSoloFleet } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -51,17 +40,11 @@ interface ChecksBody {
 
 describe.skipIf(daemons.skipReason !== "")("uptime checks", () => {
   let host: string;
-  let agent: RunningAgent;
+  let fleet: SoloFleet;
   let core: RunningCore;
   let repo: GitRepo;
-  let data: TempDir;
-  let agentDir: TempDir;
-  let token: string;
   let ports: { plain: number; gated: number };
-  const api = apiClient(
-    () => core.url,
-    () => token,
-  );
+  const api: SoloFleet["api"] = (...args) => fleet.api(...args);
   const containerOf = async (name: string) =>
     (await docker(host, ["ps", "-q", "--filter", `label=com.docker.compose.project=${project(name)}`])).stdout.trim();
   const checksOf = async (name: string) => (await api<ChecksBody>("GET", `/api/stacks/${name}/checks`)).body;
@@ -75,31 +58,19 @@ describe.skipIf(daemons.skipReason !== "")("uptime checks", () => {
   beforeAll(async () => {
     host = daemonHost(daemons, 1);
     ports = { plain: await freePort(), gated: await freePort() };
-    agentDir = await tempDir("tug-checks-agent-");
-    agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
-    repo = await gitRepo();
-    await repo.write("syncs/servers.toml", serverToml("solo", agent));
-    await repo.write("syncs/stacks.toml", stackToml("site") + stackToml("gated", 'deploy_gate = "checks"'));
-    await repo.write("stacks/site/compose.yaml", web(ports.plain));
-    await repo.write("stacks/gated/compose.yaml", web(ports.gated));
-    await repo.commitAndPush("two web stacks");
-    data = await tempDir("tug-checks-core-");
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
-    token = await login(core.url);
-    await waitFor(async () => (await core.context.syncs.get("root"))?.status === "ok", {
-      what: "the first sync",
-      timeoutMs: 120_000,
+    fleet = await startSoloFleet({
+      dockerHost: host,
+      projects: [project("site"), project("gated")],
+      files: {
+        "syncs/stacks.toml": stackToml("site") + stackToml("gated", 'deploy_gate = "checks"'),
+        "stacks/site/compose.yaml": web(ports.plain),
+        "stacks/gated/compose.yaml": web(ports.gated),
+      },
     });
+    ({ core, repo } = fleet);
   });
 
-  afterAll(async () => {
-    await core?.close();
-    await agent?.close();
-    await removeProjects(host, [project("site"), project("gated")]);
-    await repo?.cleanup();
-    await data?.cleanup();
-    await agentDir?.cleanup();
-  });
+  afterAll(() => fleet?.close());
 
   it("records an HTTP check's uptime and latency", async () => {
     await core.pollStatus();

@@ -7,30 +7,10 @@
 // record, stays quarantined through polls, and the next push deploys.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
-import {
-  daemonHost,
-  docker,
-  type GitRepo,
-  gitRepo,
-  run,
-  sharedDaemons,
-  type TempDir,
-  tempDir,
-  waitFor,
-} from "@tugboat/testkit";
+import { daemonHost, docker, type GitRepo, run, sharedDaemons, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ADMIN,
-  apiClient,
-  login,
-  removeProjects,
-  serverToml,
-  startTestAgent,
-  startTestCore,
-  tugCli,
-} from "./fixture.js";
+import { ADMIN, type SoloFleet, startSoloFleet, tugCli } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -91,16 +71,10 @@ interface StackBody {
 
 describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () => {
   let host: string;
-  let agent: RunningAgent;
+  let fleet: SoloFleet;
   let core: RunningCore;
   let repo: GitRepo;
-  let data: TempDir;
-  let agentDir: TempDir;
-  let token: string;
-  const api = apiClient(
-    () => core.url,
-    () => token,
-  );
+  const api: SoloFleet["api"] = (...args) => fleet.api(...args);
   const containerOf = async (name: string) =>
     (await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project(name)}`])).stdout.trim();
   const envOf = async (container: string) =>
@@ -117,37 +91,23 @@ describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () =
 
   beforeAll(async () => {
     host = daemonHost(daemons, 0);
-    agentDir = await tempDir("tug-reconcile-agent-");
-    agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
-    repo = await gitRepo();
-    await repo.write("tugboat.toml", "[reconcile]\nself_heal = true\n");
-    await repo.write("syncs/servers.toml", serverToml("solo", agent));
-    await repo.write(
-      "syncs/stacks.toml",
-      stackToml("healer") + stackToml("watched", "self_heal = false\n") + stackToml("fragile") + stackToml("gated"),
-    );
-    await repo.write("stacks/healer/compose.yaml", steady("from-git"));
-    await repo.write("stacks/watched/compose.yaml", steady("watched"));
-    await repo.write("stacks/fragile/compose.yaml", fragile);
-    await repo.write("stacks/gated/compose.yaml", gated("true", "v1"));
-    await repo.commitAndPush("fleet");
-    data = await tempDir("tug-reconcile-core-");
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
-    token = await login(core.url);
-    await waitFor(async () => (await core.context.syncs.get("root"))?.status === "ok", {
-      what: "the first sync",
-      timeoutMs: 120_000,
+    fleet = await startSoloFleet({
+      dockerHost: host,
+      projects: ["healer", "watched", "fragile", "gated"].map(project),
+      files: {
+        "tugboat.toml": "[reconcile]\nself_heal = true\n",
+        "syncs/stacks.toml":
+          stackToml("healer") + stackToml("watched", "self_heal = false\n") + stackToml("fragile") + stackToml("gated"),
+        "stacks/healer/compose.yaml": steady("from-git"),
+        "stacks/watched/compose.yaml": steady("watched"),
+        "stacks/fragile/compose.yaml": fragile,
+        "stacks/gated/compose.yaml": gated("true", "v1"),
+      },
     });
+    ({ core, repo } = fleet);
   });
 
-  afterAll(async () => {
-    await core?.close();
-    await agent?.close();
-    await removeProjects(host, ["healer", "watched", "fragile", "gated"].map(project));
-    await repo?.cleanup();
-    await data?.cleanup();
-    await agentDir?.cleanup();
-  });
+  afterAll(() => fleet?.close());
 
   it("names a removed container as drift within one round, and leaves a stack without self_heal drifted", async () => {
     await docker(host, ["rm", "-f", await containerOf("watched")]);
@@ -157,7 +117,7 @@ describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () =
     expect((await updatesOf("watched")).filter((u) => u.trigger === "self-heal")).toEqual([]);
     expect(await openAlerts("StackDrifted", "watched")).toHaveLength(1);
     const metrics = await (
-      await fetch(`${core.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      await fetch(`${core.url}/metrics`, { headers: { authorization: `Bearer ${fleet.token}` } })
     ).text();
     expect(metrics).toMatch(/tug_stack_drifted\{stack="watched",server="solo"\} 1/);
     expect(metrics).toMatch(/tug_stack_drifted\{stack="healer",server="solo"\} 0/);
