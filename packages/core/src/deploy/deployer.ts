@@ -34,6 +34,7 @@ const byPerson = (trigger: TriggerInfo) => trigger.trigger === "user" || trigger
 export class Deployer {
   private readonly stackQueues = new Map<string, Promise<unknown>>();
   private readonly pending = new Map<string, number>();
+  private readonly ended = new Map<string, number>();
   private readonly hostLimits = new Map<string, LimitFunction>();
 
   constructor(
@@ -54,6 +55,7 @@ export class Deployer {
       .catch(() => undefined)
       .then(work)
       .finally(() => {
+        this.ended.set(stack, Date.now());
         const left = (this.pending.get(stack) ?? 1) - 1;
         if (left > 0) this.pending.set(stack, left);
         else this.pending.delete(stack);
@@ -65,6 +67,11 @@ export class Deployer {
   /** Whether an action on the stack is queued or running. */
   busy(stack: string): boolean {
     return this.pending.has(stack);
+  }
+
+  /** When the stack's last action ended (ms), if one ran since core started. */
+  endedAt(stack: string): number | undefined {
+    return this.ended.get(stack);
   }
 
   /** Resolves once every queued action has ended, or after `ms` (core is stopping). */

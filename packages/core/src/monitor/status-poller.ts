@@ -125,6 +125,7 @@ export class StatusPoller {
 
   private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[]): Promise<void> {
     for (const stack of stacks) {
+      const statusAt = Date.now();
       const status = await client.status(stack.name, stack.project, this.abort.signal).catch(() => undefined);
       const state = status ? stackState(status.containers, stack.stopped) : "unknown";
       if (state !== stack.state) await this.deps.stacks.setState(stack.name, state);
@@ -140,7 +141,7 @@ export class StatusPoller {
       });
       this.restarts.set(stack.name, history);
       await this.deps.alerts.observe(observation);
-      await this.deps.reconciler.observe(stack, status);
+      await this.deps.reconciler.observe(stack.name, status, statusAt);
     }
   }
 }

@@ -7,7 +7,7 @@ import type { StackStatus } from "@tugboat/protocol";
 import { z } from "zod";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
-import type { StackRow, StackStore } from "../deploy/stack-store.js";
+import type { StackStore } from "../deploy/stack-store.js";
 import { detectDrift } from "./drift.js";
 import { decideHeal, recentHeals } from "./heal.js";
 
@@ -41,9 +41,18 @@ export function specSettings(spec: unknown): { reconcile: StackReconcile; ignore
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  /** One deployed stack's status from this round (its server is enabled). */
-  async observe(stack: StackRow, status: StackStatus): Promise<void> {
+  /**
+   * One deployed stack's status from this round (its server is enabled),
+   * asked for at `statusAt` (ms). A status that an action on the stack may
+   * have overtaken (one ran or ended since) is not judged: it would compare
+   * the containers before a deploy with the version after it.
+   */
+  async observe(name: string, status: StackStatus, statusAt: number): Promise<void> {
     const { stacks, alerts, deployer } = this.deps;
+    if (deployer.busy(name) || (deployer.endedAt(name) ?? 0) >= statusAt) return;
+    // Read now, not when the round began: what was deployed is what the status is judged against.
+    const stack = await stacks.get(name);
+    if (!stack || stack.state === "deploying" || stack.deployedFingerprint === null) return;
     const { reconcile, ignoreServices } = specSettings(stack.spec);
     const deployed = stack.deployedServices;
     const drift =

@@ -1,0 +1,82 @@
+// The reconciler's guard against a status an action overtook: a deploy or a
+// heal that ended after the status was asked for must not be judged against
+// containers from before it (that would "heal" back to the old version).
+import type { ContainerStatus } from "@tugboat/protocol";
+import { describe, expect, it } from "vitest";
+import type { AlertManager } from "../alerts/alert-manager.js";
+import type { Deployer } from "../deploy/deployer.js";
+import type { StackRow, StackStore } from "../deploy/stack-store.js";
+import { Reconciler } from "./reconciler.js";
+
+const row: StackRow = {
+  name: "web",
+  server: "solo",
+  sync: "root",
+  project: "web",
+  spec: {
+    reconcile: {
+      self_heal: true,
+      unhealthy_restart_after: 3,
+      auto_rollback: true,
+      heal_budget: 3,
+      heal_window_minutes: 10,
+      deploy_gate: "health",
+    },
+  },
+  desiredFingerprint: "f",
+  deployedFingerprint: "f",
+  deployedParts: null,
+  deployedCommit: "c".repeat(40),
+  deployedAt: "2026-12-02T00:00:00.000Z",
+  state: "running",
+  stopped: false,
+  updatedAt: "2026-12-02T00:00:00.000Z",
+  deployedServices: [{ service: "app", configHash: "h", imageDigest: "d", oneShot: false }],
+  drift: null,
+  heals: [],
+  healHold: null,
+  quarantine: null,
+};
+
+function reconciler(endedAt: number | undefined) {
+  const heals: string[] = [];
+  const observed: string[] = [];
+  const stacks = {
+    get: async () => row,
+    setDrift: async () => {},
+    setHeals: async () => {},
+  } as unknown as StackStore;
+  const alerts = {
+    observe: async (o: { type: string; severity: string | null }) => {
+      if (o.severity) observed.push(o.type);
+    },
+    inMaintenance: () => false,
+  } as unknown as AlertManager;
+  const deployer = {
+    busy: () => false,
+    endedAt: () => endedAt,
+    heal: async (_stack: StackRow, _action: unknown, reason: string) => {
+      heals.push(reason);
+      return "u1";
+    },
+  } as unknown as Deployer;
+  return { reconciler: new Reconciler({ stacks, alerts, deployer, log: () => {} }), heals, observed };
+}
+
+const missing = { stack: "web", project: "web", commit: null, containers: [] as ContainerStatus[] };
+
+describe("reconciler", () => {
+  it("heals a stack whose status came after its last action", async () => {
+    const { reconciler: r, heals, observed } = reconciler(1000);
+    await r.observe("web", missing, 2000);
+    expect(observed).toEqual(["StackDrifted"]);
+    expect(heals).toEqual(["self-heal: drifted: app: its container is missing"]);
+  });
+
+  it("judges nothing from a status an action ended after", async () => {
+    const { reconciler: r, heals, observed } = reconciler(3000);
+    await r.observe("web", missing, 2000);
+    expect(observed).toEqual([]);
+    expect(heals).toEqual([]);
+  });
+});
