@@ -52,6 +52,20 @@ const gated = (check: string, greeting: string) => `services:
       retries: 1
 `;
 
+// Healthy while /tmp/ok exists; a restart creates it again.
+const sickly = `services:
+  app:
+    image: local/busybox:1
+    init: true
+    restart: unless-stopped
+    command: ["sh", "-c", "touch /tmp/ok; exec sleep 2147483647"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ok"]
+      interval: 1s
+      timeout: 1s
+      retries: 1
+`;
+
 const stackToml = (name: string, extra = "") => `
 [[stack]]
 name = "${name}"
@@ -93,15 +107,20 @@ describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () =
     host = daemonHost(daemons, 0);
     fleet = await startSoloFleet({
       dockerHost: host,
-      projects: ["healer", "watched", "fragile", "gated"].map(project),
+      projects: ["healer", "watched", "fragile", "gated", "sickly"].map(project),
       files: {
         "tugboat.toml": "[reconcile]\nself_heal = true\n",
         "syncs/stacks.toml":
-          stackToml("healer") + stackToml("watched", "self_heal = false\n") + stackToml("fragile") + stackToml("gated"),
+          stackToml("healer") +
+          stackToml("watched", "self_heal = false\n") +
+          stackToml("fragile") +
+          stackToml("gated") +
+          stackToml("sickly"),
         "stacks/healer/compose.yaml": steady("from-git"),
         "stacks/watched/compose.yaml": steady("watched"),
         "stacks/fragile/compose.yaml": fragile,
         "stacks/gated/compose.yaml": gated("true", "v1"),
+        "stacks/sickly/compose.yaml": sickly,
       },
     });
     ({ core, repo } = fleet);
@@ -170,6 +189,30 @@ describe.skipIf(daemons.skipReason !== "")("keeping the fleet as Git says", () =
     expect(await envOf(await containerOf("healer"))).toContain("GREETING=from-git");
     await round();
     expect((await stack("healer")).drift).toBeNull();
+  });
+
+  it("restarts a service whose healthcheck failed unhealthy_restart_after (3) times in a row", async () => {
+    const container = await containerOf("sickly");
+    const startedAt = async () =>
+      (await docker(host, ["inspect", "-f", "{{.State.StartedAt}}", container])).stdout.trim();
+    const before = await startedAt();
+    await docker(host, ["exec", container, "rm", "/tmp/ok"]);
+    await waitFor(
+      async () =>
+        Number((await docker(host, ["inspect", "-f", "{{.State.Health.FailingStreak}}", container])).stdout) >= 3,
+      { what: "three failed healthchecks in a row", timeoutMs: 30_000 },
+    );
+    await round();
+    const heals = (await updatesOf("sickly")).filter((u) => u.trigger === "self-heal");
+    expect(heals.map((u) => [u.operation, u.status])).toEqual([["restart", "success"]]);
+    expect(heals[0]?.reasons).toEqual(["self-heal: app failed 3 healthchecks in a row"]);
+    expect(await containerOf("sickly")).toBe(container);
+    expect(await startedAt()).not.toBe(before);
+    await waitFor(
+      async () =>
+        (await docker(host, ["inspect", "-f", "{{.State.Health.Status}}", container])).stdout.trim() === "healthy",
+      { what: "healthy after the restart" },
+    );
   });
 
   it("holds a service that keeps failing once its budget is spent, with exactly one StackFlapping alert", async () => {
