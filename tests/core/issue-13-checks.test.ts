@@ -107,6 +107,22 @@ describe.skipIf(daemons.skipReason !== "")("uptime checks", () => {
     expect(checks[0]?.uptime.day).toBeLessThan(100);
   });
 
+  it("resolves the CheckFailed of a check that is no longer declared", async () => {
+    const container = await containerOf("site");
+    await docker(host, ["exec", container, "killall", "httpd"]);
+    for (let i = 0; i < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await core.pollStatus();
+    }
+    expect(await openChecks("site")).toHaveLength(1);
+    await repo.write("stacks/site/compose.yaml", web(ports.plain).replace(/ {4}labels:\n( {6}tugboat\..*\n)+/, ""));
+    await repo.commitAndPush("site: no check any more");
+    expect((await core.context.engine.check("root", { trigger: "poll", actor: "poll" })).status).toBe("applied");
+    await core.pollStatus();
+    expect(await openChecks("site")).toEqual([]);
+    expect((await checksOf("site")).checks).toEqual([]);
+  });
+
   it("with deploy_gate = checks, rolls back a push whose check never passes", async () => {
     const good = (await core.context.stacks.get("gated"))?.deployedCommit;
     await repo.write("stacks/gated/compose.yaml", web(ports.gated, false));

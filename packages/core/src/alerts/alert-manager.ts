@@ -41,6 +41,11 @@ export class AlertManager {
     return this.settings.get(name) ?? DEFAULT_SETTINGS;
   }
 
+  /** The conditions with an open alert whose name starts with `prefix`. */
+  openConditions(prefix: string): string[] {
+    return [...this.openAlerts.keys()].filter((condition) => condition.startsWith(prefix));
+  }
+
   /** Observations are handled one at a time, in the order they arrive. */
   observe(observation: Observation): Promise<void> {
     const next = this.chain.then(() => this.handle(observation));

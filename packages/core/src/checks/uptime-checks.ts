@@ -32,11 +32,33 @@ export class UptimeChecks {
     },
   ) {}
 
+  /** A check that is no longer run (removed from the repository, or its stack stopped on purpose) resolves. */
+  private async resolveUndeclared(stack: StackRow, server: string): Promise<void> {
+    const running = new Set(stack.stopped ? [] : storedChecks(stack.spec).map((check) => check.name));
+    const prefix = `check:${stack.name}/`;
+    for (const condition of this.deps.alerts.openConditions(prefix)) {
+      const name = condition.slice(prefix.length);
+      if (running.has(name)) continue;
+      this.lastRun.delete(`${stack.name}/${name}`);
+      this.latest.delete(`${stack.name}/${name}`);
+      await this.deps.alerts.observe({
+        condition,
+        type: "CheckFailed",
+        target: { kind: "stack", name: stack.name },
+        server,
+        severity: null,
+        message: `${stack.name}: check ${name} ${stack.stopped ? "is not run while the stack is stopped" : "is no longer declared"}`,
+        details: { check: name },
+      });
+    }
+  }
+
   /** One round for one server's stacks. */
   async run(client: AgentClient, server: string, stacks: readonly StackRow[], signal: AbortSignal): Promise<void> {
     const now = this.deps.now?.() ?? Date.now();
     const due: Array<{ stack: StackRow; check: UptimeCheck }> = [];
     for (const stack of stacks) {
+      await this.resolveUndeclared(stack, server);
       if (stack.deployedFingerprint === null || stack.stopped || stack.state === "deploying") continue;
       for (const check of storedChecks(stack.spec)) {
         const last = this.lastRun.get(`${stack.name}/${check.name}`) ?? 0;
