@@ -212,6 +212,32 @@ async function waitForChecks(
   }
 }
 
+/**
+ * A heal of a stack this agent deployed before it kept last good deploys: its
+ * checkout and env files are still those of that deploy, so `up -d` there
+ * brings it back as it was.
+ */
+export async function upAsRecorded(
+  deps: DeployDeps,
+  run: ActionRun,
+  record: StackRecord,
+  timeoutSeconds: number,
+): Promise<DeployOutcome> {
+  const runner = await deps.compose();
+  const skipped = await skippedServices(deps.engine, record.project);
+  const services = (await configServices(deps, runner, record)).filter((s) => !skipped.has(s));
+  const options = { cwd: record.cwd, env: deps.env, timeoutMs: timeoutSeconds * 1000 };
+  await run.command(
+    "up",
+    composeArgv(runner, record, ["up", "-d", ...(skipped.size === 0 ? ["--remove-orphans"] : []), "--", ...services]),
+    options,
+  );
+  const expected = services.filter((s) => !record.ignoreServices.includes(s));
+  return run.task("wait for services", () =>
+    waitForServices(deps.engine, run, record.project, expected, timeoutSeconds),
+  );
+}
+
 async function waitForServices(
   engine: DockerEngine,
   run: ActionRun,

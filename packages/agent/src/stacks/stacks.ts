@@ -17,7 +17,15 @@ import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import type { Repositories } from "../repos/repositories.js";
 import { invalidName, type NameKind } from "../safety/names.js";
-import { configServices, type DeployOutcome, inside, reported, runDeploy, skippedServices } from "./deploy.js";
+import {
+  configServices,
+  type DeployOutcome,
+  inside,
+  reported,
+  runDeploy,
+  skippedServices,
+  upAsRecorded,
+} from "./deploy.js";
 import { planEnvFiles } from "./env-files.js";
 import type { StackLocks } from "./locks.js";
 import { ActionRun, type Emit } from "./run.js";
@@ -67,6 +75,9 @@ function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<st
     secrets: [...request.secrets, ...values],
   };
 }
+
+/** How long a heal from the stack record waits for its services: a deploy's default. */
+const RECORDED_HEAL_TIMEOUT_SECONDS = 120;
 
 /** A deploy brought back as it was: the images on the host, nothing rebuilt. */
 function asBefore(request: DeployRequestParsed, recreate: string[]): DeployRequestParsed {
@@ -170,20 +181,26 @@ export class Stacks {
   async prepareHeal(stack: string, request: HealRequest): Promise<PreparedAction> {
     checkName("stack", stack);
     const good = await this.deps.records.readLastGood(stack);
-    if (!good) throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack}" has no successful deploy on this agent`);
-    if (good.commit !== request.commit)
+    // Deployed by an agent that kept no last good deploy: its checkout is still that deploy's.
+    const recorded = good ? undefined : await this.deps.records.read(stack);
+    const commit = good?.commit ?? recorded?.commit;
+    if (commit === undefined)
+      throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack}" has no successful deploy on this agent`);
+    if (commit !== request.commit)
       throw new TugError(
         "E_DEPLOY_MISMATCH",
-        `stack "${stack}": this agent's last good deploy is ${good.commit.slice(0, 7)}, core asked to heal ${request.commit.slice(0, 7)}`,
+        `stack "${stack}": this agent's last good deploy is ${commit.slice(0, 7)}, core asked to heal ${request.commit.slice(0, 7)}`,
       );
     const release = this.deps.locks.acquire(stack, "heal");
     return async (emit) => {
-      const run = new ActionRun(emit, "heal", stack, good.secrets);
+      const run = new ActionRun(emit, "heal", stack, good?.secrets ?? []);
       try {
-        const outcome = await runDeploy(this.deps, run, stack, asBefore(good, []));
-        run.finish({ commit: good.commit, ...outcome });
+        const outcome = good
+          ? await runDeploy(this.deps, run, stack, asBefore(good, []))
+          : await upAsRecorded(this.deps, run, recorded as StackRecord, RECORDED_HEAL_TIMEOUT_SECONDS);
+        run.finish({ commit, ...outcome });
       } catch (error) {
-        run.finish({ commit: good.commit, error });
+        run.finish({ commit, error });
       } finally {
         release();
       }

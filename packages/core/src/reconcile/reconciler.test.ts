@@ -1,7 +1,7 @@
 // The reconciler's guard against a status an action overtook: a deploy or a
 // heal that ended after the status was asked for must not be judged against
 // containers from before it (that would "heal" back to the old version).
-import type { ContainerStatus } from "@tugboat/protocol";
+import { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
@@ -38,13 +38,17 @@ const row: StackRow = {
   quarantine: null,
 };
 
-function reconciler(endedAt: number | undefined) {
+function reconciler(endedAt: number | undefined, stack: StackRow = row) {
   const heals: string[] = [];
   const observed: string[] = [];
+  const baselines: unknown[] = [];
   const stacks = {
-    get: async () => row,
+    get: async () => stack,
     setDrift: async () => {},
     setHeals: async () => {},
+    setDeployedServices: async (_name: string, services: unknown) => {
+      baselines.push(services);
+    },
   } as unknown as StackStore;
   const alerts = {
     observe: async (o: { type: string; severity: string | null }) => {
@@ -60,7 +64,7 @@ function reconciler(endedAt: number | undefined) {
       return "u1";
     },
   } as unknown as Deployer;
-  return { reconciler: new Reconciler({ stacks, alerts, deployer, log: () => {} }), heals, observed };
+  return { reconciler: new Reconciler({ stacks, alerts, deployer, log: () => {} }), heals, observed, baselines };
 }
 
 const missing = { stack: "web", project: "web", commit: null, containers: [] as ContainerStatus[] };
@@ -71,6 +75,33 @@ describe("reconciler", () => {
     await r.observe("web", missing, 2000);
     expect(observed).toEqual(["StackDrifted"]);
     expect(heals).toEqual(["self-heal: drifted: app: its container is missing"]);
+  });
+
+  it("adopts what runs as the baseline of a stack an older core deployed, once it runs that commit", async () => {
+    const upgraded = { ...row, deployedServices: null };
+    const running = ContainerStatus.parse({
+      service: "app",
+      name: "web-app-1",
+      id: "id",
+      state: "running",
+      health: "none",
+      exitCode: 0,
+      image: "img",
+      imageDigest: "sha256:1",
+      created: "",
+      restartCount: 0,
+      skip: false,
+      configHash: "h1",
+    });
+    const status = { ...missing, commit: row.deployedCommit, containers: [running] };
+    const { reconciler: r, heals, baselines } = reconciler(undefined, upgraded);
+    await r.observe("web", status, 2000);
+    expect(baselines).toEqual([[{ service: "app", configHash: "h1", imageDigest: "sha256:1", oneShot: false }]]);
+    expect(heals).toEqual([]);
+    // Another commit on the agent (not what core deployed): nothing adopted.
+    const other = reconciler(undefined, upgraded);
+    await other.reconciler.observe("web", { ...status, commit: "d".repeat(40) }, 2000);
+    expect(other.baselines).toEqual([]);
   });
 
   it("judges nothing from a status an action ended after", async () => {

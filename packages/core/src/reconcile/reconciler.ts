@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
-import { detectDrift } from "./drift.js";
+import { deployedServices, detectDrift } from "./drift.js";
 import { decideHeal, recentHeals } from "./heal.js";
 
 export interface ReconcilerDeps {
@@ -53,6 +53,11 @@ export class Reconciler {
     // Read now, not when the round began: what was deployed is what the status is judged against.
     const stack = await stacks.get(name);
     if (!stack || stack.state === "deploying" || stack.deployedFingerprint === null) return;
+    if (stack.deployedServices === null && stack.state === "running" && status.commit === stack.deployedCommit) {
+      // Deployed by a core that recorded no baseline (an upgrade): what runs as deployed becomes it.
+      await stacks.setDeployedServices(stack.name, deployedServices(status.containers));
+      return;
+    }
     const { reconcile, ignoreServices } = specSettings(stack.spec);
     const deployed = stack.deployedServices;
     const drift =
