@@ -104,6 +104,27 @@ describe("reconciler", () => {
     expect(other.baselines).toEqual([]);
   });
 
+  it("leaves a stopped container to StackStateChange's alert, but still heals it", async () => {
+    const exited = ContainerStatus.parse({
+      service: "app",
+      name: "web-app-1",
+      id: "id",
+      state: "exited",
+      health: "none",
+      exitCode: 137,
+      image: "img",
+      imageDigest: "d",
+      created: "",
+      restartCount: 0,
+      skip: false,
+      configHash: "h",
+    });
+    const { reconciler: r, heals, observed } = reconciler(undefined);
+    await r.observe("web", { ...missing, containers: [exited] }, 2000);
+    expect(observed).toEqual([]);
+    expect(heals).toEqual(["self-heal: drifted: app: exited with code 137"]);
+  });
+
   it("judges nothing from a status an action ended after", async () => {
     const { reconciler: r, heals, observed } = reconciler(3000);
     await r.observe("web", missing, 2000);

@@ -64,16 +64,18 @@ export class Reconciler {
       deployed && !stack.stopped ? detectDrift({ deployed, containers: status.containers, ignoreServices }) : [];
     if (JSON.stringify(drift) !== JSON.stringify(stack.drift ?? [])) await stacks.setDrift(stack.name, drift);
     const base = { target: { kind: "stack" as const, name: stack.name }, server: stack.server, openAfter: 1 };
+    // A container that exited, died or restarts is StackStateChange's alert already: not raised twice.
+    const alerted = drift.filter((d) => d.kind !== "not-running");
     await alerts.observe({
       ...base,
       condition: `drift:${stack.name}`,
       type: "StackDrifted",
-      severity: drift.length > 0 ? "warning" : null,
+      severity: alerted.length > 0 ? "warning" : null,
       message:
-        drift.length > 0
-          ? `${stack.name} on ${stack.server} drifted from what Tugboat deployed: ${drift.map((d) => d.message).join("; ")}`
+        alerted.length > 0
+          ? `${stack.name} on ${stack.server} drifted from what Tugboat deployed: ${alerted.map((d) => d.message).join("; ")}`
           : `${stack.name} runs as deployed`,
-      details: drift.length > 0 ? { drift } : {},
+      details: alerted.length > 0 ? { drift: alerted } : {},
     });
     const now = this.deps.now?.() ?? Date.now();
     const decision = decideHeal({
