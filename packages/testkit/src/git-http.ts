@@ -38,6 +38,8 @@ export async function gitHttpServer(): Promise<GitHttpServer> {
         REMOTE_ADDR: req.socket.remoteAddress ?? "",
       },
     });
+    // http-backend may exit without reading its input (a GET, a refused request): its answer is on stdout.
+    child.stdin.on("error", () => {});
     child.stdin.end(body);
     let head = Buffer.alloc(0);
     let headersDone = false;
