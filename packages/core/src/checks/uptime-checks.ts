@@ -6,9 +6,10 @@ import type { UptimeCheck } from "@tugboat/config";
 import type { CheckResult } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
+import { reconcileSpec } from "../deploy/stack-spec.js";
 import type { StackRow } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
-import { checkSpec, storedChecks } from "./check-spec.js";
+import { checkSpec } from "./check-spec.js";
 
 /** Where a stack's check history is kept in the metrics store. */
 export const checkSeriesOwner = (stack: string) => `check:${stack}`;
@@ -33,8 +34,8 @@ export class UptimeChecks {
   ) {}
 
   /** A check that is no longer run (removed from the repository, or its stack stopped on purpose) resolves. */
-  private async resolveUndeclared(stack: StackRow, server: string): Promise<void> {
-    const running = new Set(stack.stopped ? [] : storedChecks(stack.spec).map((check) => check.name));
+  private async resolveUndeclared(stack: StackRow, checks: readonly UptimeCheck[], server: string): Promise<void> {
+    const running = new Set(stack.stopped ? [] : checks.map((check) => check.name));
     const prefix = `check:${stack.name}/`;
     for (const condition of this.deps.alerts.openConditions(prefix)) {
       const name = condition.slice(prefix.length);
@@ -58,9 +59,10 @@ export class UptimeChecks {
     const now = this.deps.now?.() ?? Date.now();
     const due: Array<{ stack: StackRow; check: UptimeCheck }> = [];
     for (const stack of stacks) {
-      await this.resolveUndeclared(stack, server);
+      const { checks } = reconcileSpec(stack.spec);
+      await this.resolveUndeclared(stack, checks, server);
       if (stack.deployedFingerprint === null || stack.stopped || stack.state === "deploying") continue;
-      for (const check of storedChecks(stack.spec)) {
+      for (const check of checks) {
         const last = this.lastRun.get(`${stack.name}/${check.name}`) ?? 0;
         // A second of slack: rounds are not exactly an interval apart.
         if (now - last >= check.intervalSeconds * 1000 - 1000) due.push({ stack, check });

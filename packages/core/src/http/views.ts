@@ -3,8 +3,8 @@
 import { redactUrl } from "@tugboat/git";
 import type { ServerView, StackSpecView, StackView, SyncView } from "@tugboat/protocol";
 import type { ServerRow } from "../agents/server-store.js";
+import { reconcileSpec } from "../deploy/stack-spec.js";
 import type { StackRow } from "../deploy/stack-store.js";
-import { specSettings } from "../reconcile/reconciler.js";
 import type { SyncRow } from "../sync/sync-store.js";
 
 export function serverView(row: ServerRow): ServerView {
@@ -15,7 +15,7 @@ export function stackView(row: StackRow): StackView {
   const spec = (row.spec ?? {}) as Partial<StackSpecView>;
   const source =
     spec.source?.kind === "repo" ? { ...spec.source, url: redactUrl(spec.source.url) } : { kind: "sync" as const };
-  const { reconcile } = specSettings(row.spec);
+  const { reconcile } = reconcileSpec(row.spec);
   return {
     ...row,
     heals: row.heals.map((at) => new Date(at).toISOString()),

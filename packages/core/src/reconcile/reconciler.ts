@@ -2,11 +2,10 @@
 // version (stored, alerted), and whether to heal it now; a stack that keeps
 // needing heals is held for a person (alerted as flapping). The decisions are
 // the pure functions next to this file; here they meet the stores.
-import { RECONCILE_DEFAULTS, type StackReconcile } from "@tugboat/config";
 import type { StackStatus } from "@tugboat/protocol";
-import { z } from "zod";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
+import { reconcileSpec } from "../deploy/stack-spec.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import { deployedServices, detectDrift } from "./drift.js";
 import { decideHeal, recentHeals } from "./heal.js";
@@ -17,25 +16,6 @@ export interface ReconcilerDeps {
   deployer: Deployer;
   log: (line: string) => void;
   now?: () => number;
-}
-
-/** The reconcile settings a sync stored in the stack's spec (an older core stored none: the defaults). */
-const SpecSettings = z.object({
-  reconcile: z
-    .object({
-      self_heal: z.boolean(),
-      unhealthy_restart_after: z.number(),
-      auto_rollback: z.boolean(),
-      heal_budget: z.number(),
-      heal_window_minutes: z.number(),
-      deploy_gate: z.enum(["health", "checks"]),
-    })
-    .default({ ...RECONCILE_DEFAULTS, deploy_gate: "health" }),
-  ignoreServices: z.array(z.string()).default([]),
-});
-
-export function specSettings(spec: unknown): { reconcile: StackReconcile; ignoreServices: string[] } {
-  return SpecSettings.safeParse(spec ?? {}).data ?? SpecSettings.parse({});
 }
 
 export class Reconciler {
@@ -58,7 +38,7 @@ export class Reconciler {
       await stacks.setDeployedServices(stack.name, deployedServices(status.containers));
       return;
     }
-    const { reconcile, ignoreServices } = specSettings(stack.spec);
+    const { reconcile, ignoreServices } = reconcileSpec(stack.spec);
     const deployed = stack.deployedServices;
     const drift =
       deployed && !stack.stopped ? detectDrift({ deployed, containers: status.containers, ignoreServices }) : [];

@@ -13,9 +13,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { storedChecks } from "../../checks/check-spec.js";
 import { uptimePercent } from "../../checks/uptime.js";
 import { checkSeriesOwner } from "../../checks/uptime-checks.js";
+import { reconcileSpec } from "../../deploy/stack-spec.js";
 import { readStackFiles } from "../../sync/stack-files.js";
 import type { CoreContext } from "../context.js";
 import { openEventStream } from "../event-stream.js";
@@ -66,7 +66,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
       const owner = checkSeriesOwner(stack.name);
       const { metrics, retention } = ctx.observability;
       const checks = await Promise.all(
-        storedChecks(stack.spec).map(async (check) => {
+        reconcileSpec(stack.spec).checks.map(async (check) => {
           const over = (seconds: number) =>
             uptimePercent({
               store: metrics,

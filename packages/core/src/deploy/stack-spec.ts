@@ -1,0 +1,48 @@
+// What a sync stored in a stack's spec for keeping it as Git says: its
+// self-heal and rollback settings, the services not judged, its uptime
+// checks. Parsed in one place; a part an older core did not store (or wrote
+// in another shape) takes its default.
+import { RECONCILE_DEFAULTS, type StackReconcile, type UptimeCheck } from "@tugboat/config";
+import { z } from "zod";
+
+const DEFAULT_RECONCILE: StackReconcile = { ...RECONCILE_DEFAULTS, deploy_gate: "health" };
+
+const StoredSpec = z.object({
+  reconcile: z
+    .object({
+      self_heal: z.boolean(),
+      unhealthy_restart_after: z.number(),
+      auto_rollback: z.boolean(),
+      heal_budget: z.number(),
+      heal_window_minutes: z.number(),
+      deploy_gate: z.enum(["health", "checks"]),
+    })
+    .catch(DEFAULT_RECONCILE),
+  ignoreServices: z.array(z.string()).catch([]),
+  checks: z
+    .array(
+      z.object({
+        name: z.string(),
+        service: z.string().optional(),
+        kind: z.enum(["http", "tcp"]),
+        target: z.string(),
+        intervalSeconds: z.number(),
+        expectStatus: z.number().nullable(),
+        expectBody: z.string(),
+        failures: z.number(),
+        timeoutSeconds: z.number(),
+      }),
+    )
+    .catch([]),
+});
+
+export interface ReconcileSpec {
+  reconcile: StackReconcile;
+  ignoreServices: string[];
+  checks: UptimeCheck[];
+}
+
+export function reconcileSpec(spec: unknown): ReconcileSpec {
+  const parsed = StoredSpec.safeParse(typeof spec === "object" && spec !== null ? spec : {});
+  return parsed.data ?? { reconcile: DEFAULT_RECONCILE, ignoreServices: [], checks: [] };
+}
