@@ -17,6 +17,7 @@ describe("uptime checks on the host", () => {
       seen.push(req.url ?? "");
       if (req.url === "/moved") res.writeHead(302, { location: "http://192.0.2.99/" }).end();
       else if (req.url === "/down") res.writeHead(503).end("maintenance");
+      else if (req.url === "/hang") res.writeHead(200).write("still starting");
       else res.writeHead(200).end("all ok");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -31,6 +32,14 @@ describe("uptime checks on the host", () => {
     expect(down).toMatchObject({ ok: false, detail: "503 Service Unavailable, expected 2xx or 3xx" });
     const body = await runCheck(spec({ target: `http://127.0.0.1:${port}/`, expectBody: "healthy" }), allowed);
     expect(body.detail).toBe('200 OK, but the body does not contain "healthy"');
+  });
+
+  it("gives up on an answer that never ends, naming its deadline", async () => {
+    const hung = await runCheck(
+      spec({ target: `http://127.0.0.1:${port}/hang`, expectBody: "ready", timeoutMs: 300 }),
+      allowed,
+    );
+    expect(hung).toMatchObject({ ok: false, detail: "no answer within 300 ms" });
   });
 
   it("does not follow a redirect", async () => {

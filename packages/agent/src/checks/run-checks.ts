@@ -76,22 +76,30 @@ function httpCheck(spec: Spec, url: URL, address: string, port: number): Promise
       },
       (res) => {
         const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          if (size < BODY_LIMIT) chunks.push(chunk);
-          size += chunk.length;
+        const detail = `${status} ${res.statusMessage ?? ""}`.trim();
+        const statusOk = spec.expectStatus === null ? status >= 200 && status < 400 : status === spec.expectStatus;
+        if (!statusOk) {
+          res.destroy();
+          return reject(new Error(`${detail}, expected ${spec.expectStatus ?? "2xx or 3xx"}`));
+        }
+        if (!spec.expectBody) {
+          res.destroy();
+          return resolve(detail);
+        }
+        // Read at most BODY_LIMIT bytes: a streaming or huge body ends the read there.
+        let body = "";
+        const judge = () => {
+          res.destroy();
+          if (body.includes(spec.expectBody)) resolve(detail);
+          else reject(new Error(`${detail}, but the body does not contain "${spec.expectBody}"`));
+        };
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+          if (body.includes(spec.expectBody) || body.length >= BODY_LIMIT) judge();
         });
+        res.once("end", judge);
         res.once("error", reject);
-        res.once("end", () => {
-          const statusOk = spec.expectStatus === null ? status >= 200 && status < 400 : status === spec.expectStatus;
-          const detail = `${status} ${res.statusMessage ?? ""}`.trim();
-          if (!statusOk) return reject(new Error(`${detail}, expected ${spec.expectStatus ?? "2xx or 3xx"}`));
-          const body = Buffer.concat(chunks).toString("utf8").slice(0, BODY_LIMIT);
-          if (spec.expectBody && !body.includes(spec.expectBody))
-            return reject(new Error(`${detail}, but the body does not contain "${spec.expectBody}"`));
-          resolve(detail);
-        });
       },
     );
     req.once("error", reject);
@@ -107,8 +115,9 @@ export async function runCheck(spec: Spec, allowed: ReadonlySet<string>): Promis
     const detail = url ? await httpCheck(spec, url, address, port) : await tcpCheck(address, port, spec.timeoutMs);
     return { name: spec.name, ok: true, latencyMs: Math.round(performance.now() - started), detail };
   } catch (error) {
-    const message =
-      (error as Error).name === "TimeoutError" ? `no answer within ${spec.timeoutMs} ms` : (error as Error).message;
+    // The request's deadline aborts it: an AbortError (whose cause is the TimeoutError).
+    const timedOut = ["TimeoutError", "AbortError"].includes((error as Error).name);
+    const message = timedOut ? `no answer within ${spec.timeoutMs} ms` : (error as Error).message;
     return { name: spec.name, ok: false, latencyMs: Math.round(performance.now() - started), detail: message };
   }
 }

@@ -5,7 +5,7 @@
 // Both are mode 0600, like the env file the deploy writes.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type DeployRequestParsed, TugError } from "@tugboat/protocol";
+import { DeployRequest, type DeployRequestParsed, TugError } from "@tugboat/protocol";
 import type { ComposeProject } from "../compose/command.js";
 
 export interface StackRecord extends ComposeProject {
@@ -35,7 +35,13 @@ export class StackRecords {
 
   async readLastGood(stack: string): Promise<DeployRequestParsed | undefined> {
     const text = await readFile(join(this.dir, `${stack}.good.json`), "utf8").catch(() => undefined);
-    return text === undefined ? undefined : (JSON.parse(text) as DeployRequestParsed);
+    if (text === undefined) return undefined;
+    // Written by this agent; one from another version (or cut short) counts as none.
+    try {
+      return DeployRequest.safeParse(JSON.parse(text)).data;
+    } catch {
+      return undefined;
+    }
   }
 
   private async save(name: string, value: unknown): Promise<void> {
