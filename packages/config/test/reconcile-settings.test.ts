@@ -110,4 +110,24 @@ ${labels}
     expect(byFile.get("stacks/app/compose.yaml")).toMatchObject({ line: 5 });
     expect(byFile.get("stacks/app/compose.yaml")?.message).toContain("unknown label tugboat.check.typo");
   });
+
+  it("reads labels in list form, and does not run a check whose label uses a variable", async () => {
+    const { fleet, errors, warnings } = await loadFiles(
+      repo({
+        "stacks/app/compose.yaml": `services:
+  web:
+    image: local/busybox:1
+    labels:
+      - tugboat.check.tcp=127.0.0.1:80
+  api:
+    image: local/busybox:1
+    labels:
+      tugboat.check.http: "http://127.0.0.1:\${PORT}/"
+`,
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(fleet.stacks[0]?.checks.map((c) => [c.name, c.target])).toEqual([["web", "127.0.0.1:80"]]);
+    expect(warnings.map((w) => w.code)).toContain("W_CHECK_NOT_RUN");
+  });
 });

@@ -128,7 +128,7 @@ function labelsOf(service: unknown): Record<string, string> {
     return Object.fromEntries(
       labels
         .filter((l): l is string => typeof l === "string")
-        .map((l) => [l.split("=")[0] ?? "", l.slice(l.indexOf("=") + 1)]),
+        .map((l) => (l.includes("=") ? [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] : [l, ""])),
     );
   if (typeof labels === "object" && labels !== null)
     return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
@@ -162,7 +162,7 @@ export function labelChecks(stack: string, compose: ComposeDocument, diagnostics
     }
     if (Object.values(raw).some((value) => typeof value === "string" && value.includes("${"))) {
       diagnostics.warning(
-        "W_UNRESOLVED_PATH",
+        "W_CHECK_NOT_RUN",
         `stack "${stack}": service ${service}: a tugboat.check.* label uses a variable; checks are read as written, so this one is not run`,
         at,
       );
