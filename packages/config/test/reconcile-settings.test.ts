@@ -101,14 +101,19 @@ ${labels}
       repo({
         "syncs/stacks.toml": stackToml("app", "", '[[stack.config.checks]]\nhttp = "http://metadata.internal/"'),
         "stacks/app/compose.yaml": labelled('      tugboat.check.tcp: "db.lan:5432"\n      tugboat.check.typo: "x"'),
+        "stacks/api/compose.yaml": labelled(
+          '      tugboat.check.tcp: "127.0.0.1:80"\n      tugboat.check.timeout: "1m"',
+        ),
+        "syncs/more.toml": stackToml("api"),
       }),
     );
     const byFile = new Map(errors.map((e) => [e.file, e]));
-    expect(errors.map((e) => e.code)).toEqual(["E_INVALID_CHECK", "E_INVALID_CHECK"]);
+    expect(errors.map((e) => e.code)).toEqual(["E_INVALID_CHECK", "E_INVALID_CHECK", "E_INVALID_CHECK"]);
     expect(byFile.get("syncs/stacks.toml")).toMatchObject({ line: 7 });
     expect(byFile.get("syncs/stacks.toml")?.message).toContain('"metadata.internal" is a name');
     expect(byFile.get("stacks/app/compose.yaml")).toMatchObject({ line: 5 });
     expect(byFile.get("stacks/app/compose.yaml")?.message).toContain("unknown label tugboat.check.typo");
+    expect(byFile.get("stacks/api/compose.yaml")?.message).toContain("tugboat.check.timeout: at most 20 s");
   });
 
   it("reads labels in list form, and does not run a check whose label uses a variable", async () => {

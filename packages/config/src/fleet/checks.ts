@@ -50,7 +50,8 @@ export const CheckConfig = z
     expect_status: z.number().int().min(100).max(599).optional(),
     expect_body: z.string().max(1024).default(""),
     failures: z.number().int().min(1).max(100).default(3),
-    timeout: Duration.default(5),
+    // Under core's 30 s deadline for the agent's answer to a round's checks.
+    timeout: Duration.refine((seconds) => seconds <= 20, "at most 20 s").default(5),
   })
   .strict();
 export type CheckConfig = z.infer<typeof CheckConfig>;
