@@ -1,6 +1,7 @@
 import { ServerConfig } from "@tugboat/config";
 import type { ContainerStatus, HostStats } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
+import { containerStatus } from "../monitor/container.fixture.js";
 import { RESTART_WINDOW_MS, serverObservations, stackObservation } from "./rules.js";
 
 const settings = ServerConfig.parse({});
@@ -96,22 +97,8 @@ describe("server rules", () => {
   });
 });
 
-const container = (fields: Partial<ContainerStatus>): ContainerStatus => ({
-  service: "app",
-  name: "app-1",
-  id: "c1",
-  state: "running",
-  health: "none",
-  exitCode: 0,
-  image: "local/busybox:1",
-  imageDigest: "",
-  created: new Date(0).toISOString(),
-  restartCount: 0,
-  skip: false,
-  configHash: "",
-  failingStreak: 0,
-  ...fields,
-});
+const container = (fields: Partial<ContainerStatus>): ContainerStatus =>
+  containerStatus({ name: "app-1", id: "c1", created: new Date(0).toISOString(), ...fields });
 
 describe("stack rules", () => {
   const observe = (containers: ContainerStatus[], history = new Map(), now = 10 * RESTART_WINDOW_MS, stopped = false) =>

@@ -1,23 +1,10 @@
 import type { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
+import { containerStatus } from "./container.fixture.js";
 import { stackState } from "./stack-state.js";
 
-const c = (state: string, extra: Partial<ContainerStatus> = {}): ContainerStatus => ({
-  service: "s",
-  name: "n",
-  id: "i",
-  state,
-  health: "none",
-  exitCode: 0,
-  image: "img",
-  imageDigest: "",
-  created: "",
-  restartCount: 0,
-  skip: false,
-  configHash: "",
-  failingStreak: 0,
-  ...extra,
-});
+const c = (state: string, extra: Partial<ContainerStatus> = {}): ContainerStatus =>
+  containerStatus({ service: "s", name: "n", id: "i", state, image: "img", ...extra });
 
 describe("stackState", () => {
   it("is running when every container runs (one-shots may have exited 0)", () => {

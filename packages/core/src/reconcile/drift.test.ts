@@ -1,23 +1,10 @@
-import { ContainerStatus } from "@tugboat/protocol";
+import type { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
+import { containerStatus } from "../monitor/container.fixture.js";
 import { deployedServices, detectDrift } from "./drift.js";
 
 const c = (service: string, extra: Partial<ContainerStatus> = {}): ContainerStatus =>
-  ContainerStatus.parse({
-    service,
-    name: `p-${service}-1`,
-    id: `id-${service}`,
-    state: "running",
-    health: "none",
-    exitCode: 0,
-    image: "img",
-    imageDigest: "sha256:aaaaaaaaaaaaaaaa",
-    created: "",
-    restartCount: 0,
-    skip: false,
-    configHash: `hash-${service}`,
-    ...extra,
-  });
+  containerStatus({ service, imageDigest: "sha256:aaaaaaaaaaaaaaaa", configHash: `hash-${service}`, ...extra });
 
 describe("drift", () => {
   const deployed = deployedServices([

@@ -1,23 +1,9 @@
-import type { DriftReason } from "@tugboat/protocol";
-import { ContainerStatus } from "@tugboat/protocol";
+import type { ContainerStatus, DriftReason } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
+import { containerStatus } from "../monitor/container.fixture.js";
 import { decideHeal } from "./heal.js";
 
-const container = (extra: Partial<ContainerStatus>): ContainerStatus =>
-  ContainerStatus.parse({
-    service: "app",
-    name: "p-app-1",
-    id: "id",
-    state: "running",
-    health: "none",
-    exitCode: 0,
-    image: "img",
-    imageDigest: "",
-    created: "",
-    restartCount: 0,
-    skip: false,
-    ...extra,
-  });
+const container = (extra: Partial<ContainerStatus>): ContainerStatus => containerStatus(extra);
 
 const drift: DriftReason[] = [{ kind: "missing", service: "app", message: "app: its container is missing" }];
 const settings = { self_heal: true, unhealthy_restart_after: 3, heal_budget: 3, heal_window_minutes: 10 };

@@ -1,11 +1,12 @@
 // The reconciler's guard against a status an action overtook: a deploy or a
 // heal that ended after the status was asked for must not be judged against
 // containers from before it (that would "heal" back to the old version).
-import { ContainerStatus } from "@tugboat/protocol";
+import type { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
 import type { StackRow, StackStore } from "../deploy/stack-store.js";
+import { containerStatus } from "../monitor/container.fixture.js";
 import { Reconciler } from "./reconciler.js";
 
 const row: StackRow = {
@@ -79,20 +80,7 @@ describe("reconciler", () => {
 
   it("adopts what runs as the baseline of a stack an older core deployed, once it runs that commit", async () => {
     const upgraded = { ...row, deployedServices: null };
-    const running = ContainerStatus.parse({
-      service: "app",
-      name: "web-app-1",
-      id: "id",
-      state: "running",
-      health: "none",
-      exitCode: 0,
-      image: "img",
-      imageDigest: "sha256:1",
-      created: "",
-      restartCount: 0,
-      skip: false,
-      configHash: "h1",
-    });
+    const running = containerStatus({ imageDigest: "sha256:1", configHash: "h1" });
     const status = { ...missing, commit: row.deployedCommit, containers: [running] };
     const { reconciler: r, heals, baselines } = reconciler(undefined, upgraded);
     await r.observe("web", status, 2000);
@@ -105,20 +93,7 @@ describe("reconciler", () => {
   });
 
   it("leaves a stopped container to StackStateChange's alert, but still heals it", async () => {
-    const exited = ContainerStatus.parse({
-      service: "app",
-      name: "web-app-1",
-      id: "id",
-      state: "exited",
-      health: "none",
-      exitCode: 137,
-      image: "img",
-      imageDigest: "d",
-      created: "",
-      restartCount: 0,
-      skip: false,
-      configHash: "h",
-    });
+    const exited = containerStatus({ state: "exited", exitCode: 137, imageDigest: "d", configHash: "h" });
     const { reconciler: r, heals, observed } = reconciler(undefined);
     await r.observe("web", { ...missing, containers: [exited] }, 2000);
     expect(observed).toEqual([]);
