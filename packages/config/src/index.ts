@@ -11,6 +11,7 @@ export type {
   FleetStack,
   FleetSync,
   FleetVariable,
+  ServiceImage,
   StackInput,
   StackSource,
 } from "./fleet/model.js";

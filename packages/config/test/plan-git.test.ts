@@ -121,12 +121,12 @@ describe("planning between commits", () => {
     expect(plan.deploys).toEqual([]);
   });
 
-  it("a stack with auto_update = false waits as pending; deploy = true deploys it anyway", async () => {
+  it("a stack with deploy_on_push = false waits as pending; deploy = true deploys it anyway", async () => {
     const pendingSha = await change("pending", async () => {
       const file = join(repo.dir, "syncs/stacks-oci-dmz.toml");
       const text = (await readFile(file, "utf8")).replace(
         'project_name = "ntfy"\npoll_for_updates = true\nauto_update = true',
-        'project_name = "ntfy"\npoll_for_updates = true\nauto_update = false',
+        'project_name = "ntfy"\npoll_for_updates = true\nauto_update = true\ndeploy_on_push = false',
       );
       await writeFile(file, text);
       await writeFile(join(repo.dir, "stacks/applications/ntfy/ntfy.env"), "NTFY_CACHE_DURATION=24h\n");

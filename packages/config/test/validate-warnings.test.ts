@@ -122,7 +122,7 @@ describe("validation warnings", () => {
   });
 
   it("reads Komodo kinds and fields it does not support, reporting each once", async () => {
-    const toml = `${stackToml("app", "", 'build_extra_args = ["--no-cache"]\nauto_update_skip_services = ["x"]')}${stackToml("b", "", "build_extra_args = []")}
+    const toml = `${stackToml("app", "", 'build_extra_args = ["--no-cache"]\nfiles_on_host = true')}${stackToml("b", "", "build_extra_args = []")}
 [[procedure]]
 name = "nightly"
 
@@ -139,8 +139,23 @@ name = "old"
     expect(warnings.map((w) => w.message).sort()).toEqual([
       "[[deployment]] resources: not supported yet, read and ignored",
       "[[procedure]] resources: not supported yet, read and ignored",
-      "field stack.config.auto_update_skip_services: not supported yet, read and ignored",
       "field stack.config.build_extra_args: not supported yet, read and ignored (2 places; first here)",
+      "field stack.config.files_on_host: not supported yet, read and ignored",
+    ]);
+  });
+
+  it("warns that auto_update = false no longer holds a push back, unless deploy_on_push says so", async () => {
+    const toml = `${stackToml("app", "", "auto_update = false")}${stackToml("b", "", "auto_update = false\ndeploy_on_push = true")}`;
+    const { errors, warnings, fleet } = await loadFiles(
+      repo({ "syncs/stacks.toml": toml, "stacks/b/compose.yaml": GOOD_COMPOSE }),
+    );
+    expect(errors).toEqual([]);
+    expect(warnings.map((w) => [w.code, w.line, w.field])).toEqual([
+      ["W_AUTO_UPDATE_MEANING", 7, "stack.config.auto_update"],
+    ]);
+    expect(fleet?.stacks.map((s) => [s.name, s.config.deploy_on_push, s.config.poll_for_updates])).toEqual([
+      ["app", true, false],
+      ["b", true, false],
     ]);
   });
 

@@ -82,7 +82,7 @@ export function renderPlan(plan: Plan, label: string, warnings: number): string 
     }
   }
   if (plan.pending.length > 0) {
-    lines.push(`Pending manual deploy (auto_update = false): ${plan.pending.length}`);
+    lines.push(`Pending manual deploy (deploy_on_push = false): ${plan.pending.length}`);
     for (const p of plan.pending) lines.push(`    ${p.stack} → ${p.server}: ${p.reasons.join("; ")}`);
   }
   if (plan.skipped.length > 0) {

@@ -14,6 +14,8 @@ export interface ComposeDocument {
   file: string;
   value: Record<string, unknown>;
   locate(path: YamlPath, options?: { key?: boolean }): Location;
+  /** The line of a service's `image:`, found in the text (no positional parse). */
+  imageLine(service: string, image: string): number | undefined;
 }
 
 let validator: ValidateFunction | undefined;
@@ -76,7 +78,29 @@ export function parseCompose(file: string, text: string, diagnostics: Diagnostic
     }
     return { file, line: 1, column: 1 };
   };
-  return { file, value: value as Record<string, unknown>, locate };
+  let lines: string[] | undefined;
+  const imageLine = (service: string, image: string) => {
+    lines ??= text.split("\n");
+    return findImageLine(lines, service, image);
+  };
+  return { file, value: value as Record<string, unknown>, locate, imageLine };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The line of `image: <image>` for a service: the first after the service's
+ * key under `services:`, else the first anywhere (an anchor the service
+ * merges). A text scan: the positional parse is kept for errors, it is slow.
+ */
+function findImageLine(lines: readonly string[], service: string, image: string): number | undefined {
+  const value = new RegExp(`^\\s*image\\s*:\\s*["']?${escapeRegExp(image)}["']?\\s*(#.*)?$`);
+  const key = new RegExp(`^\\s+["']?${escapeRegExp(service)}["']?\\s*:`);
+  const services = lines.findIndex((line) => /^services\s*:/.test(line));
+  const start = lines.findIndex((line, index) => index > services && key.test(line));
+  const after = start < 0 ? -1 : lines.findIndex((line, index) => index > start && value.test(line));
+  const found = after >= 0 ? after : lines.findIndex((line) => value.test(line));
+  return found >= 0 ? found + 1 : undefined;
 }
 
 function positional(file: string, text: string) {

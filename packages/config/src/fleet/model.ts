@@ -54,6 +54,14 @@ export interface FileMount {
   path: string;
 }
 
+/** A service's `image:` as written in a compose file (later files override earlier ones). */
+export interface ServiceImage {
+  service: string;
+  image: string;
+  file: string;
+  line?: number;
+}
+
 export interface FleetStack extends Declared {
   server: string;
   projectName: string;
@@ -86,6 +94,8 @@ export interface FleetStack extends Declared {
   fileMounts: FileMount[];
   /** Build contexts and Dockerfiles of its services: `up -d` does not rebuild an image that exists, so a changed one means a build. */
   buildInputs: FileMount[];
+  /** Each service's image as written, and where: the line an image update tells the operator to edit. */
+  images: ServiceImage[];
   /** Secret values this stack's environment and fields use: masked in everything its deploys report. */
   secretValues: string[];
   /** `[[NAME]]`s no variable here declares, left as written: core and then the agent resolve them at deploy. */

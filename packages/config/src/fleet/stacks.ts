@@ -2,6 +2,7 @@
 // directory, compose files and the repository files those depend on.
 
 import { envFilePathProblem, isHostPath } from "@tugboat/protocol";
+import type { ComposeDocument } from "../compose/parse-compose.js";
 import { composeReferences } from "../compose/references.js";
 import { COMPOSE_FILE_NAMES } from "../compose-files.js";
 import type { Diagnostics, Location } from "../diagnostics.js";
@@ -169,6 +170,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         inputs: [],
         fileMounts: [],
         buildInputs: [],
+        images: [],
         secretValues: [...new Set([...fieldSecrets, ...rendered.entries.flatMap((e) => e.secrets)])],
         unresolvedVariables: [...unresolved].sort(),
       };
@@ -364,6 +366,7 @@ async function resolveFiles(options: {
     const compose = await loadComposeFile({ file, source, settings, cache: composeCache, diagnostics });
     if (!compose) continue;
     addChecks(stack, labelChecks(stack.name, compose, diagnostics));
+    noteImages(stack, compose);
     // Compose resolves relative paths against the project directory: the folder of the first compose file.
     const projectDir = folderOf(stack.composeFiles[0] ?? file);
     const references = composeReferences({ compose, baseDir: projectDir, env });
@@ -432,6 +435,21 @@ async function resolveFiles(options: {
   stack.inputs = [...reads.inputs.values()].sort((a, b) => a.path.localeCompare(b.path));
   stack.fileMounts = reads.fileMounts;
   stack.buildInputs = reads.buildInputs;
+}
+
+/** Records each service's `image:` string; a later compose file's overrides an earlier one's. */
+function noteImages(stack: FleetStack, compose: ComposeDocument): void {
+  const services = compose.value.services;
+  if (typeof services !== "object" || services === null) return;
+  for (const [service, definition] of Object.entries(services as Record<string, unknown>)) {
+    const image = (definition as { image?: unknown } | null)?.image;
+    if (typeof image !== "string") continue;
+    const line = compose.imageLine(service, image);
+    const entry = { service, image, file: compose.file, ...(line === undefined ? {} : { line }) };
+    const index = stack.images.findIndex((i) => i.service === service);
+    if (index >= 0) stack.images[index] = entry;
+    else stack.images.push(entry);
+  }
 }
 
 async function defaultComposeFile(source: RepoSource, runDirectory: string): Promise<string[]> {

@@ -35,7 +35,7 @@ export interface Plan {
   /** Resources no longer declared but kept, because the sync neither deletes nor is managed. */
   kept: Array<{ kind: string; name: string }>;
   deploys: PlannedDeploy[];
-  /** Changed stacks with `auto_update = false`: they wait for a manual deploy. */
+  /** Changed stacks with `deploy_on_push = false`: they wait for a manual deploy. */
   pending: Array<Omit<PlannedDeploy, "wave" | "recreate" | "build">>;
   /** Changed stacks that will not deploy, with why (server disabled, stopped on purpose, repository unreadable). */
   skipped: Array<{ stack: string; server: string; reason: string }>;
@@ -124,7 +124,7 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
       skipped.push({ stack: stack.name, server: stack.server, reason: `server "${stack.server}" is not enabled` });
     } else if (stopped.has(stack.name)) {
       skipped.push({ stack: stack.name, server: stack.server, reason: "stopped through Tugboat; start it to deploy" });
-    } else if (stack.config.auto_update || stack.deploy) {
+    } else if (stack.config.deploy_on_push || stack.deploy) {
       deploying.add(stack.name);
     } else {
       pending.push({ stack: stack.name, server: stack.server, reasons, fingerprint });

@@ -39,6 +39,8 @@ export interface KindSpec {
    * supported yet".
    */
   ignoredConfig?: Readonly<Record<string, (value: unknown) => boolean>>;
+  /** Warnings about what a config table says as written (before defaults), each at the key it names. */
+  configWarnings?: (config: Readonly<Record<string, unknown>>) => Array<{ key: string; code: string; message: string }>;
 }
 
 /** For `ignoredConfig`: the one value Tugboat behaves as. */

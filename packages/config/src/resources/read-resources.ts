@@ -159,5 +159,12 @@ function checkKeys(options: {
         noteUnsupported(`field ${kind}.config.${key}${shown}`, toml.locate([...path, "config", key]));
       }
     }
+    for (const warning of spec.configWarnings?.(config as Record<string, unknown>) ?? [])
+      diagnostics.warning(
+        warning.code,
+        warning.message,
+        toml.locate([...path, "config", warning.key]),
+        `${kind}.config.${warning.key}`,
+      );
   }
 }

@@ -1,5 +1,6 @@
-// `[[stack]]`: a Compose project on one server. Field names follow Komodo;
-// defaults too, except `poll_for_updates` and `auto_update` (see docs/configuration.md).
+// `[[stack]]`: a Compose project on one server. Field names, defaults and
+// meanings follow Komodo; `deploy_on_push` and the reconcile fields are Tugboat's own
+// (docs/decisions/005).
 import { z } from "zod";
 import { CheckConfig } from "../fleet/checks.js";
 import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
@@ -34,8 +35,14 @@ const stackConfigShape = {
   environment: Environment.default(""),
   env_file_path: z.string().default(".env"),
   additional_env_files: z.array(AdditionalEnvFile).default([]),
-  poll_for_updates: z.boolean().default(true),
-  auto_update: z.boolean().default(true),
+  /** Check the registry for a newer digest of each service's image tag; show it and alert. */
+  poll_for_updates: z.boolean().default(false),
+  /** Also redeploy the services whose image has a newer digest (implies polling). */
+  auto_update: z.boolean().default(false),
+  /** With auto_update: redeploy every service of the stack when one image changed. */
+  auto_update_all_services: z.boolean().default(false),
+  /** With auto_update: services never updated automatically (still shown). */
+  auto_update_skip_services: StringList.default([]),
   auto_pull: z.boolean().default(true),
   webhook_enabled: z.boolean().default(true),
   linked_repo: z.string().default(""),
@@ -54,7 +61,10 @@ const stackConfigShape = {
   run_build: z.boolean().default(false),
   /** Leave `[[NAME]]` as written in the environment and fields (Komodo's skip_secret_interp). */
   skip_secret_interp: z.boolean().default(false),
-  // Tugboat's own: unset ones take tugboat.toml's [reconcile] defaults.
+  // Tugboat's own.
+  /** Deploy a stack whose fingerprint changed when its sync reads the commit; false: pending manual deploy. */
+  deploy_on_push: z.boolean().default(true),
+  // Unset ones take tugboat.toml's [reconcile] defaults.
   /** Redeploy the recorded version when the stack drifts. */
   self_heal: z.boolean().optional(),
   /** Restart a service whose healthcheck failed this many times in a row (0: never). */
@@ -87,17 +97,26 @@ export const stackKind: KindSpec = {
   ignoredConfig: {
     // Stacks deploy through their sync's webhook and poll; there is no per-stack webhook or poll yet.
     webhook_enabled: only(true),
-    poll_for_updates: only(true),
     reclone: only(false),
     send_alerts: only(true),
   },
+  configWarnings: (config) =>
+    // Tugboat before 0.5 read `auto_update = false` as "do not deploy on push"; Komodo never writes it (its default).
+    config.auto_update === false && config.deploy_on_push === undefined
+      ? [
+          {
+            key: "auto_update",
+            code: "W_AUTO_UPDATE_MEANING",
+            message:
+              "auto_update = false now means what it means in Komodo (no automatic image updates): a changed stack still deploys on push. Set deploy_on_push = false to keep it waiting for a manual deploy",
+          },
+        ]
+      : [],
   unsupportedConfig: [
     "swarm",
     "swarm_id",
     "links",
     "build_extra_args",
-    "auto_update_all_services",
-    "auto_update_skip_services",
     "git_account",
     "commit",
     "clone_path",

@@ -37,7 +37,7 @@ function PlanView({ name }: { name: string }) {
         ))}
         {p.pending.map((d) => (
           <li key={d.stack}>
-            <strong>{d.stack}</strong> waits for a manual deploy (auto_update = false)
+            <strong>{d.stack}</strong> waits for a manual deploy (deploy_on_push = false)
           </li>
         ))}
         {p.skipped.map((d) => (
