@@ -134,6 +134,12 @@ export const ContainerStatus = z.object({
   configHash: z.string().default(""),
   /** Consecutive failed healthchecks (Docker's FailingStreak); 0 without a healthcheck. */
   failingStreak: z.number().default(0),
+  /** The local image ID (its config digest): what a failed image update is tagged back to. */
+  imageId: z.string().default(""),
+  /** The registry digests the image is known by, as Docker lists them (`registry/repo@sha256:…`): a manifest's or a multi-platform index's. */
+  repoDigests: z.array(z.string()).default([]),
+  /** The image's platform, `os/arch[/variant]` as registries name it; "" when unknown. */
+  platform: z.string().default(""),
 });
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 
@@ -156,6 +162,19 @@ export type ServiceFailure = z.infer<typeof ServiceFailure>;
 /** `POST /stacks/:name/heal`: redeploy the agent's last good deploy, which must be at this commit. */
 export const HealRequest = z.object({ commit: Sha });
 export type HealRequest = z.input<typeof HealRequest>;
+
+/**
+ * `POST /stacks/:name/update-images`: pull the named services' images (all
+ * of them when none is named) and recreate those, from the agent's last good
+ * deploy, which must be at this commit. When they fail their health gate, the
+ * images that ran at that deploy are pinned back and brought up again.
+ */
+export const ImageUpdateRequest = z.object({
+  commit: Sha,
+  services: z.array(z.string()).max(200).default([]),
+});
+export type ImageUpdateRequest = z.input<typeof ImageUpdateRequest>;
+export type ImageUpdateRequestParsed = z.output<typeof ImageUpdateRequest>;
 
 export const StreamEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("step"), step: z.string(), argv: z.array(z.string()).optional(), at: z.string() }),

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   E_STACK_NOT_DEPLOYED: 409,
   /** The agent's last good deploy of a stack is not the one core asked to bring back. */
   E_DEPLOY_MISMATCH: 409,
+  /** An image update ran but the container does not run the registry's new digest. */
+  E_IMAGE_NOT_UPDATED: 502,
   E_UNRESOLVED_VARIABLE: 422,
   E_EXEC_FAILED: 500,
   E_GIT_FAILED: 502,

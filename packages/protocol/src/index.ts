@@ -9,6 +9,8 @@ export {
   type DeployRequestParsed,
   HealRequest,
   HostStats,
+  ImageUpdateRequest,
+  type ImageUpdateRequestParsed,
   ServiceFailure,
   StackAction,
   StackStatus,
@@ -52,6 +54,16 @@ export {
   SyncView,
   WebhookReply,
 } from "./core/fleet.js";
+export {
+  ImageCheckReply,
+  ImageCheckRequest,
+  ImageCheckView,
+  ImagesView,
+  ImageUpdateNowRequest,
+  RegistryCredentialsView,
+  RegistryLoginRequest,
+  RegistryParams,
+} from "./core/images.js";
 export {
   AlertDetailView,
   AlerterView,

@@ -41,12 +41,17 @@ async function buildBusyboxRootfs(): Promise<string> {
   return tar;
 }
 
+/** The busybox root filesystem as a tar file, built once per machine. */
+export function busyboxRootfs(): Promise<string> {
+  rootfsTar ??= buildBusyboxRootfs();
+  return rootfsTar;
+}
+
 /** Makes sure `ref` exists on the daemon at `dockerHost`, building it locally when missing. */
 export async function ensureImage(dockerHost: string, ref: string = BUSYBOX_IMAGE): Promise<void> {
   if (ref !== BUSYBOX_IMAGE) throw new Error(`ensureImage knows how to build only ${BUSYBOX_IMAGE}, not ${ref}`);
   const inspect = await docker(dockerHost, ["image", "inspect", ref], { allowFailure: true });
   if (inspect.exitCode === 0) return;
-  rootfsTar ??= buildBusyboxRootfs();
-  const tar = await rootfsTar;
+  const tar = await busyboxRootfs();
   await docker(dockerHost, ["import", "--change", 'CMD ["sh"]', tar, ref]);
 }

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 export interface Service {
   /** The ready line's match (e.g. the port it listens on). */
   ready: RegExpExecArray;
+  pid: number | undefined;
   /** Everything it printed, for failure messages. */
   output(): string;
   /** SIGKILL: no clean-up, as a crash or a power cut. */
@@ -55,6 +56,7 @@ export async function startService(options: {
   };
   return {
     ready,
+    pid: child.pid,
     output: () => output,
     kill: () => signal("SIGKILL", 0),
     stop: () => signal("SIGTERM", 10_000),

@@ -123,8 +123,16 @@ export class DockerEngine {
     return this.json("GET", `/containers/${encodeURIComponent(id)}/json`);
   }
 
-  inspectImage(id: string): Promise<{ Id: string; RepoDigests?: string[] }> {
+  inspectImage(
+    id: string,
+  ): Promise<{ Id: string; RepoDigests?: string[]; Os?: string; Architecture?: string; Variant?: string }> {
     return this.json("GET", `/images/${encodeURIComponent(id)}/json`);
+  }
+
+  /** Points `repo:tag` at the local image `id`. */
+  async tagImage(id: string, target: { repo: string; tag: string }): Promise<void> {
+    const query = new URLSearchParams(target);
+    await this.json("POST", `/images/${encodeURIComponent(id)}/tag?${query}`);
   }
 
   /** One stats sample without Docker's one-second wait (the caller computes rates). */

@@ -35,6 +35,9 @@ export async function projectContainers(engine: DockerEngine, project: string): 
           skip: SKIP_LABELS.some((label) => label in labels),
           configHash: labels["com.docker.compose.config-hash"] ?? "",
           failingStreak: inspect.State.Health?.FailingStreak ?? 0,
+          imageId: inspect.Image,
+          repoDigests: image?.RepoDigests ?? [],
+          platform: image ? [image.Os, image.Architecture, image.Variant].filter(Boolean).join("/") : "",
           restartPolicy: inspect.HostConfig.RestartPolicy?.Name ?? "",
           tty: inspect.Config.Tty,
         };

@@ -8,6 +8,7 @@ import {
   ChecksRequest,
   DeployRequest,
   HealRequest,
+  ImageUpdateRequest,
   AgentLogsQuery as LogsQuery,
   StackAction,
   TugError,
@@ -117,6 +118,10 @@ export function buildServer(options: AppOptions): Server {
     .on("POST", "/stacks/:name/heal", async (request, res) => {
       const body = parse(HealRequest, await request.body());
       await stream(res, await options.stacks.prepareHeal(request.params.name ?? "", body));
+    })
+    .on("POST", "/stacks/:name/update-images", async (request, res) => {
+      const body = parse(ImageUpdateRequest, await request.body());
+      await stream(res, await options.stacks.prepareImageUpdate(request.params.name ?? "", body));
     })
     .on("POST", "/stacks/:name/:action", async (request, res) => {
       const action = parse(StackAction, request.params.action);

@@ -1,12 +1,14 @@
 // What the agent remembers about a stack it deployed, so stop/start/down/logs
 // work without core resending the whole deploy: one JSON file per stack; and
 // the request of its last deploy that succeeded, so a heal or a rollback can
-// bring that one back (its commit and environment) without core resending it.
-// Both are mode 0600, like the env file the deploy writes.
+// bring that one back (its commit, environment and images) without core
+// resending it. Both are mode 0600, like the env file the deploy writes.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DeployRequest, type DeployRequestParsed, TugError } from "@tugboat/protocol";
+import { z } from "zod";
 import type { ComposeProject } from "../compose/command.js";
+import { PinnedImage } from "./pinned-images.js";
 
 export interface StackRecord extends ComposeProject {
   stack: string;
@@ -15,6 +17,10 @@ export interface StackRecord extends ComposeProject {
   cwd: string;
   ignoreServices: string[];
 }
+
+/** The request of the last deploy that succeeded, and the images its services ran at its end. */
+const LastGood = DeployRequest.extend({ images: z.array(PinnedImage).default([]) });
+export type LastGood = z.output<typeof LastGood>;
 
 export class StackRecords {
   private readonly dir: string;
@@ -27,18 +33,18 @@ export class StackRecords {
     return this.save(`${record.stack}.json`, record);
   }
 
-  /** Keeps the request of a deploy that succeeded; the repository token is never written. */
-  writeLastGood(stack: string, request: DeployRequestParsed): Promise<void> {
+  /** Keeps the request of a deploy that succeeded and its images; the repository token is never written. */
+  writeLastGood(stack: string, request: DeployRequestParsed, images: readonly PinnedImage[]): Promise<void> {
     const { token: _token, ...repository } = request.repository;
-    return this.save(`${stack}.good.json`, { ...request, repository });
+    return this.save(`${stack}.good.json`, { ...request, repository, images });
   }
 
-  async readLastGood(stack: string): Promise<DeployRequestParsed | undefined> {
+  async readLastGood(stack: string): Promise<LastGood | undefined> {
     const text = await readFile(join(this.dir, `${stack}.good.json`), "utf8").catch(() => undefined);
     if (text === undefined) return undefined;
     // Written by this agent; one from another version (or cut short) counts as none.
     try {
-      return DeployRequest.safeParse(JSON.parse(text)).data;
+      return LastGood.safeParse(JSON.parse(text)).data;
     } catch {
       return undefined;
     }

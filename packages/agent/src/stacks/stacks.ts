@@ -6,6 +6,7 @@ import {
   type ActionRequestParsed,
   type DeployRequestParsed,
   type HealRequest,
+  type ImageUpdateRequestParsed,
   type StackAction,
   type StackStatus,
   type StreamResult,
@@ -27,9 +28,11 @@ import {
   upAsRecorded,
 } from "./deploy.js";
 import { planEnvFiles } from "./env-files.js";
+import { runImageUpdate } from "./image-update.js";
 import type { StackLocks } from "./locks.js";
+import { pinnedImages, restoreImages } from "./pinned-images.js";
 import { ActionRun, type Emit } from "./run.js";
-import type { StackRecord, StackRecords } from "./stack-record.js";
+import type { LastGood, StackRecord, StackRecords } from "./stack-record.js";
 
 export interface StacksDeps {
   engine: DockerEngine;
@@ -79,9 +82,9 @@ function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<st
 /** How long a heal from the stack record waits for its services: a deploy's default. */
 const RECORDED_HEAL_TIMEOUT_SECONDS = 120;
 
-/** A deploy brought back as it was: the images on the host, nothing rebuilt. */
-function asBefore(request: DeployRequestParsed, recreate: string[]): DeployRequestParsed {
-  const { rollback: _rollback, ...rest } = request;
+/** A deploy brought back as it was: the images on the host (pinned first), nothing rebuilt. */
+function asBefore(good: LastGood, recreate: string[]): DeployRequestParsed {
+  const { rollback: _rollback, images: _images, ...rest } = good;
   return { ...rest, pull: false, build: [], buildAll: false, recreate };
 }
 
@@ -121,7 +124,7 @@ export class Stacks {
           error = caught;
         }
         if (error === undefined && outcome?.failures.length === 0) {
-          await this.deps.records.writeLastGood(stack, request);
+          await this.deps.records.writeLastGood(stack, request, pinnedImages(outcome.containers));
           run.finish({ commit: request.commit, ...outcome });
           return;
         }
@@ -163,6 +166,7 @@ export class Stacks {
     run.log("rollback", `the deploy of ${from.slice(0, 7)} failed: bringing back ${good.commit.slice(0, 7)}`);
     run.enter("rollback");
     try {
+      await restoreImages(this.deps.engine, run, good.images);
       const outcome = await runDeploy(this.deps, run, stack, asBefore(good, asked.recreate ?? []));
       return {
         result: { from, to: good.commit, ok: outcome.failures.length === 0, failures: outcome.failures },
@@ -195,12 +199,44 @@ export class Stacks {
     return async (emit) => {
       const run = new ActionRun(emit, "heal", stack, good?.secrets ?? []);
       try {
+        if (good) await restoreImages(this.deps.engine, run, good.images);
         const outcome = good
           ? await runDeploy(this.deps, run, stack, asBefore(good, []))
           : await upAsRecorded(this.deps, run, recorded as StackRecord, RECORDED_HEAL_TIMEOUT_SECONDS);
         run.finish({ commit, ...outcome });
       } catch (error) {
         run.finish({ commit, error });
+      } finally {
+        release();
+      }
+    };
+  }
+
+  /** An image update: the named services' images pulled and those services recreated, rolled back on failure. */
+  async prepareImageUpdate(stack: string, request: ImageUpdateRequestParsed): Promise<PreparedAction> {
+    checkName("stack", stack);
+    for (const service of request.services) checkName("service", service);
+    const good = await this.deps.records.readLastGood(stack);
+    if (!good)
+      throw new TugError(
+        "E_STACK_NOT_DEPLOYED",
+        `stack "${stack}" has no last good deploy on this agent to update images from; deploy it once`,
+      );
+    if (good.commit !== request.commit)
+      throw new TugError(
+        "E_DEPLOY_MISMATCH",
+        `stack "${stack}": this agent's last good deploy is ${good.commit.slice(0, 7)}, core asked to update images of ${request.commit.slice(0, 7)}`,
+      );
+    const release = this.deps.locks.acquire(stack, "update-images");
+    return async (emit) => {
+      const run = new ActionRun(emit, "update-images", stack, good.secrets);
+      try {
+        const outcome = await runImageUpdate(this.deps, run, stack, good, request.services);
+        if (outcome.failures.length === 0)
+          await this.deps.records.writeLastGood(stack, good, pinnedImages(outcome.containers));
+        run.finish({ commit: good.commit, ...outcome });
+      } catch (error) {
+        run.finish({ commit: good.commit, error });
       } finally {
         release();
       }

@@ -18,6 +18,9 @@ export function containerStatus(fields: Partial<ContainerStatus> = {}): Containe
     skip: false,
     configHash: "",
     failingStreak: 0,
+    imageId: "",
+    repoDigests: [],
+    platform: "",
     ...fields,
   };
 }
