@@ -118,6 +118,7 @@ export async function startTestCore(options: {
         sync_repo: options.syncRepo,
         poll_interval: 3600,
         status_interval: 3600,
+        image_check_interval: 0,
         agent_passkey: PASSKEY,
         webhook_secret: WEBHOOK_SECRET,
         init_admin_username: ADMIN.username,

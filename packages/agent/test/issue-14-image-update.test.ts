@@ -50,8 +50,7 @@ describe.skipIf(daemons.skipReason !== "")("image updates on the agent", () => {
       timeoutSeconds: 30,
       ...body,
     });
-  const updateImages = (services: string[]) =>
-    agent.action(`/stacks/${project}/update-images`, { commit, services });
+  const updateImages = (services: string[]) => agent.action(`/stacks/${project}/update-images`, { commit, services });
   const running = async (service: string) => {
     const { body } = await agent.json<StackStatus>("GET", `/stacks/${project}/status`);
     return body.containers.find((c) => c.service === service);

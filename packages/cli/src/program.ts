@@ -187,6 +187,44 @@ export function buildProgram(): Command {
     .action(async (name: string, options) => {
       outcome.exitCode = await (await variables()).variableRemoveCommand(name, options);
     });
+  const images = () => import("./commands/images.js");
+  const image = core(program.command("images"))
+    .description("each checked service's image: what it runs, what its registry has, newer versions")
+    .argument("[stack]", "only this stack")
+    .option("--check", "check now (every stack that polls, or STACK whatever its poll_for_updates), then list")
+    .option("--json", "print JSON")
+    .action(async (stack: string | undefined, options) => {
+      outcome.exitCode = await (await images()).imagesCommand(stack, options);
+    });
+  core(image.command("update"))
+    .description("pull and recreate the stack's services that have a newer image (verified, rolled back on failure)")
+    .argument("<stack>")
+    .argument("[services...]", "only these services")
+    .option("--follow", "stream the update's output until it ends")
+    .action(async (stack: string, services: string[], options) => {
+      outcome.exitCode = await (await images()).imagesUpdateCommand(stack, services, options);
+    });
+  const registry = program.command("registry").description("registry credentials core checks images with");
+  core(registry.command("ls"))
+    .description("list the registries core holds credentials for (never the passwords)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      outcome.exitCode = await (await images()).registryListCommand(options);
+    });
+  core(registry.command("login"))
+    .description("set the credentials for a registry host; the password or token is read from standard input")
+    .argument("<registry>", "host[:port] as image references name it (ghcr.io, docker.io, registry.lan:5000)")
+    .option("--username <name>", "user name")
+    .option("--password-stdin", "read the password or token from standard input")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await images()).registryLoginCommand(name, options);
+    });
+  core(registry.command("logout"))
+    .description("forget a registry's credentials")
+    .argument("<registry>")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await images()).registryLogoutCommand(name, options);
+    });
   core(program.command("updates"))
     .description("list update records")
     .option("--target <name>", "only this stack or sync")

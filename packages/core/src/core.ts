@@ -17,6 +17,9 @@ import { Deployer } from "./deploy/deployer.js";
 import { StackStore } from "./deploy/stack-store.js";
 import { buildApp, type RouteInfo } from "./http/app.js";
 import type { CoreContext } from "./http/context.js";
+import { ImageStore } from "./images/image-store.js";
+import { ImageWatch } from "./images/image-watch.js";
+import { RegistryClient } from "./images/registry-client.js";
 import { Downsampler } from "./metrics/downsampler.js";
 import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
@@ -184,12 +187,29 @@ export async function startCore(
     intervalMs: config.status_interval * 1000,
     log,
   });
+  const imageStore = new ImageStore(db, key, masker);
+  const imageWatch = new ImageWatch({
+    stacks,
+    servers,
+    agents,
+    deployer,
+    store: imageStore,
+    alerts,
+    registry: new RegistryClient({
+      credentials: (registry) => imageStore.credential(registry),
+      insecure: config.insecure_registries,
+    }),
+    intervalMs: config.image_check_interval * 1000,
+    log,
+    background,
+  });
   const prometheus = prometheusRegistry({
     servers,
     stacks,
     syncs,
     alerts: alertStore,
     poller,
+    images: imageStore,
     version: CORE_VERSION,
   });
   const onUpdate = alertOnUpdates({ alerts, stackServer: async (name) => (await stacks.get(name))?.server });
@@ -214,6 +234,7 @@ export async function startCore(
     masker,
     key,
     checks: uptimeChecks,
+    images: { store: imageStore, watch: imageWatch },
     say: log,
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
@@ -225,6 +246,7 @@ export async function startCore(
   log(`tug core ${CORE_VERSION} listening on http://${config.host}:${port}`);
 
   poller.start();
+  imageWatch.start();
   const downsampler = new Downsampler({ store: metrics, retention });
   const housekeeping = () => {
     background("metrics rollup", downsampler.run(Math.floor(Date.now() / 1000)));
@@ -259,6 +281,7 @@ export async function startCore(
       // Cut off what is in flight (git, agent requests, event streams) instead of waiting for it.
       mirrors.close();
       agents.close();
+      imageWatch.stop();
       await poller.stop();
       await delivery.close();
       await app.close();

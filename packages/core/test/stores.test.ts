@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
 import { StackStore } from "../src/deploy/stack-store.js";
+import { type ImageCheckRow, ImageStore } from "../src/images/image-store.js";
 import { CoreKey } from "../src/secrets/core-key.js";
+import { SecretMasker } from "../src/secrets/masker.js";
 import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
 import { backends } from "./backends.js";
@@ -221,5 +223,50 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       },
     ]);
     expect(await alerts.deliveries({ status: "pending" })).toEqual([]);
+  });
+
+  it.skipIf(skip !== undefined)("keeps image checks per service, and registry credentials sealed", async () => {
+    const db = await open();
+    const masker = new SecretMasker();
+    const images = new ImageStore(db, CoreKey.ephemeral(), masker);
+    const row = (stack: string, service: string, fields: Partial<ImageCheckRow> = {}): ImageCheckRow => ({
+      stack,
+      service,
+      server: "hercules",
+      image: "ghcr.io/acme/web:1.2.3",
+      status: "update-available",
+      runningDigest: `sha256:${"a".repeat(64)}`,
+      latestDigest: `sha256:${"b".repeat(64)}`,
+      failedDigest: null,
+      note: null,
+      versions: { patch: ["1.2.4"], minor: [], major: ["2.0.0"] },
+      checkedAt: "2026-12-06T00:00:00.000Z",
+      ...fields,
+    });
+    await images.replace("web", [row("web", "app"), row("web", "db", { status: "local", versions: null })]);
+    await images.replace("cache", [
+      row("cache", "redis", { failedDigest: `sha256:${"b".repeat(64)}`, note: "did not take" }),
+    ]);
+    // A check replaces the stack's rows: a service gone from it goes too.
+    await images.replace("web", [row("web", "app", { status: "up-to-date" })]);
+    expect(await images.list()).toEqual([
+      row("cache", "redis", { failedDigest: `sha256:${"b".repeat(64)}`, note: "did not take" }),
+      row("web", "app", { status: "up-to-date" }),
+    ]);
+    await images.keepOnly(new Set(["web"]));
+    expect((await images.list()).map((r) => r.stack)).toEqual(["web"]);
+
+    await images.setCredential("ghcr.io", { username: "bot", password: "ghp_sealed-token" });
+    await images.setCredential("ghcr.io", { username: "bot2", password: "ghp_other-token" });
+    expect(await images.credentials()).toEqual([
+      { registry: "ghcr.io", username: "bot2", updatedAt: expect.any(String) },
+    ]);
+    const stored = await db.selectFrom("registry_credentials").selectAll().execute();
+    expect(JSON.stringify(stored)).not.toContain("ghp_other-token");
+    expect(await images.credential("ghcr.io")).toEqual({ username: "bot2", password: "ghp_other-token" });
+    expect(masker.mask("token ghp_other-token")).toBe("token ***");
+    expect(await images.deleteCredential("ghcr.io")).toBe(true);
+    expect(await images.deleteCredential("ghcr.io")).toBe(false);
+    expect(await images.credential("ghcr.io")).toBeUndefined();
   });
 });

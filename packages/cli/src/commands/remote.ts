@@ -2,19 +2,9 @@
 // plan, updates. Tables for people, --json for scripts.
 import { CoreClient } from "../core-client.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { table } from "../table.js";
 import { stackStanding } from "./status.js";
 
-const table = (rows: string[][]) => {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-};
 const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "-");
 
 export async function lsCommand(kind: string, options: { core?: string; json?: boolean }): Promise<number> {
@@ -65,7 +55,8 @@ export async function lsCommand(kind: string, options: { core?: string; json?: b
   return EXIT_OK;
 }
 
-async function followAndReport(client: CoreClient, updateId: string): Promise<number> {
+/** Streams an update's output until it ends; exit 0 when it succeeded. */
+export async function followAndReport(client: CoreClient, updateId: string): Promise<number> {
   const status = await client.follow(updateId, (event) => {
     if (event.type === "step" && event.step) process.stdout.write(`==> ${event.step}\n`);
     else if (event.type === "log" && event.line !== undefined) process.stdout.write(`${event.line}\n`);

@@ -19,6 +19,7 @@ import {
   type ErrorCode,
   type HealRequest,
   HostStats,
+  type ImageUpdateRequest,
   type StackAction,
   StackStatus,
   StreamEvent,
@@ -132,6 +133,11 @@ export class AgentClient {
   /** Redeploys the agent's last good deploy of the stack, which must be at `body.commit`. */
   heal(stack: string, body: HealRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     return this.stream(`/stacks/${encodeURIComponent(stack)}/heal`, body, onEvent);
+  }
+
+  /** Pulls the named services' images and recreates only those, rolling back to `previous` on failure. */
+  updateImages(stack: string, body: ImageUpdateRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
+    return this.stream(`/stacks/${encodeURIComponent(stack)}/update-images`, body, onEvent);
   }
 
   action(

@@ -17,6 +17,8 @@ export const ALERT_TYPES = [
   "StackFlapping",
   "StackRolledBack",
   "CheckFailed",
+  "ImageUpdateAvailable",
+  "ImageVersionsAvailable",
   "ResourceSyncFailed",
   "Test",
 ] as const;
@@ -26,7 +28,8 @@ export interface Observation {
   /** One open alert per condition: `server-cpu:apollo`, `stack:immich`, … */
   condition: string;
   type: AlertType;
-  target: { kind: "server" | "stack" | "sync"; name: string };
+  /** `fleet`: a notice about the whole fleet (the batched newer-versions one). */
+  target: { kind: "server" | "stack" | "sync" | "fleet"; name: string };
   /** The server whose maintenance windows apply. */
   server?: string;
   /** Null: the condition is clear. */

@@ -1,5 +1,6 @@
 // Alerts from finished updates: a failed deploy opens one for its stack (the
-// next successful deploy resolves it), and one more when it was rolled back;
+// next successful deploy resolves it), and one more when it was rolled back; a
+// failed image update opens one (rolled back, or failed);
 // an invalid commit or a sync that could not run opens one for the sync (the
 // next good sync resolves it).
 
@@ -50,6 +51,39 @@ export function alertOnUpdates(deps: {
           details: { updateId },
           openAfter: 1,
         });
+    }
+    const images = update.operation === "update-images";
+    // An image update that failed alerts once: rolled back (StackRolledBack), or failed otherwise
+    // (StackDeployFailed). A later image update or deploy that succeeds resolves it.
+    if ((images || (update.operation === "deploy" && !failed)) && update.targetKind === "stack") {
+      const stack = update.targetName;
+      const server = await deps.stackServer(stack).then((name) => (name ? { server: name } : {}));
+      const rolledBack = images && failed && shape.error?.code === "E_ROLLED_BACK";
+      const why = shape.error?.message ?? "unknown error";
+      await deps.alerts.observe({
+        condition: `image-rollback:${stack}`,
+        type: "StackRolledBack",
+        target: { kind: "stack", name: stack },
+        ...server,
+        severity: rolledBack ? "warning" : null,
+        message: rolledBack
+          ? `${stack}: the image update failed and was rolled back: ${why}; not tried again until the registry has another digest`
+          : `${stack}: images updated`,
+        details: { updateId },
+        openAfter: 1,
+      });
+      const otherwise = images && failed && !rolledBack;
+      await deps.alerts.observe({
+        condition: `image-update-failed:${stack}`,
+        type: "StackDeployFailed",
+        target: { kind: "stack", name: stack },
+        ...server,
+        // A pull that brought nothing new changed nothing on the host: a warning.
+        severity: otherwise ? (shape.error?.code === "E_IMAGE_NOT_UPDATED" ? "warning" : "critical") : null,
+        message: otherwise ? `image update of ${stack} failed: ${why}` : `${stack}: images updated`,
+        details: { updateId, ...(otherwise ? { code: shape.error?.code } : {}) },
+        openAfter: 1,
+      });
     }
     if (update.operation === "sync") {
       const code = shape.error?.code;

@@ -26,3 +26,18 @@ describe("core-held secrets and their scopes", () => {
     );
   });
 });
+
+describe("image check settings", () => {
+  it("reads the interval in seconds or with a unit, and insecure registries as a list", async () => {
+    const read = (env: Record<string, string>) => loadCoreConfig({ env });
+    expect((await read({})).image_check_interval).toBe(6 * 3600);
+    expect((await read({ TUG_IMAGE_CHECK_INTERVAL: "30m" })).image_check_interval).toBe(1800);
+    expect((await read({ TUG_IMAGE_CHECK_INTERVAL: "90" })).image_check_interval).toBe(90);
+    expect((await read({ TUG_IMAGE_CHECK_INTERVAL: "0" })).image_check_interval).toBe(0);
+    await expect(read({ TUG_IMAGE_CHECK_INTERVAL: "soon" })).rejects.toThrow(/TUG_IMAGE_CHECK_INTERVAL/);
+    expect((await read({ TUG_INSECURE_REGISTRIES: "registry.lan:5000, nas:5000" })).insecure_registries).toEqual([
+      "registry.lan:5000",
+      "nas:5000",
+    ]);
+  });
+});

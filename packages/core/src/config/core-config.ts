@@ -6,6 +6,15 @@ import { z } from "zod";
 
 const Bool = z.union([z.boolean(), z.string().transform((v) => ["1", "true", "yes"].includes(v.toLowerCase()))]);
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function durationSeconds(value: number | string): number {
+  if (typeof value === "number") return value;
+  const unit = value.trim().slice(-1);
+  const factor = UNIT_SECONDS[unit];
+  return factor === undefined ? Number(value) : Number(value.trim().slice(0, -1)) * factor;
+}
+
 export const CoreConfig = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(9120),
   host: z.string().default("0.0.0.0"),
@@ -60,6 +69,24 @@ export const CoreConfig = z.object({
    * listed is available to every sync.
    */
   secret_scopes: z.string().default(""),
+  /** Seconds between fleet image checks (`6h`, `30m` and `90s` also read); 0: only "check now". */
+  image_check_interval: z
+    .union([z.number(), z.string().regex(/^\d+(\.\d+)?\s*[smhd]?$/, "a number of seconds, or like 6h, 30m")])
+    .transform((v) => durationSeconds(v))
+    .pipe(z.number().nonnegative())
+    .default(6 * 3600),
+  /** Registries image checks reach over plain HTTP (besides loopback), comma-separated `host:port`s. */
+  insecure_registries: z
+    .union([
+      z.array(z.string()),
+      z.string().transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([]),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

@@ -209,6 +209,34 @@ const reconcile: Migration = {
   },
 };
 
+/** Image checks' findings per service, and the registry credentials they use. */
+const imageChecks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable("image_checks")
+      .addColumn("stack", "text", (c) => c.notNull())
+      .addColumn("service", "text", (c) => c.notNull())
+      .addColumn("server", "text", (c) => c.notNull())
+      .addColumn("image", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("running_digest", "text")
+      .addColumn("latest_digest", "text")
+      .addColumn("failed_digest", "text")
+      .addColumn("note", "text")
+      .addColumn("versions", "text")
+      .addColumn("checked_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("image_checks_pk", ["stack", "service"])
+      .execute();
+    await db.schema
+      .createTable("registry_credentials")
+      .addColumn("registry", "text", (c) => c.primaryKey())
+      .addColumn("username", "text", (c) => c.notNull())
+      .addColumn("password", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -218,6 +246,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "004_ownership": ownership,
     "005_held_variables": heldVariables,
     "006_reconcile": reconcile,
+    "007_image_checks": imageChecks,
   };
 }
 

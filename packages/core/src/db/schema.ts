@@ -200,6 +200,34 @@ export interface VariablesTable {
   updated_at: string;
 }
 
+/** Per stack and service: what the last image check found, and a digest not to update to again. */
+export interface ImageChecksTable {
+  stack: string;
+  service: string;
+  server: string;
+  /** The image reference the container runs. */
+  image: string;
+  /** up-to-date | update-available | pinned | local | error */
+  status: string;
+  running_digest: string | null;
+  latest_digest: string | null;
+  /** An update to this registry digest failed or changed nothing: not tried again until the registry moves on. */
+  failed_digest: string | null;
+  /** Why: the check's error, a failed update's reason, or why it was not checked. */
+  note: string | null;
+  /** JSON NewerVersions, for a version-like tag. */
+  versions: string | null;
+  checked_at: string;
+}
+
+/** Registry credentials core holds for image checks, the password sealed with core's key. */
+export interface RegistryCredentialsTable {
+  registry: string;
+  username: string;
+  password: string;
+  updated_at: string;
+}
+
 export interface Database {
   syncs: SyncsTable;
   servers: ServersTable;
@@ -215,4 +243,6 @@ export interface Database {
   alerts: AlertsTable;
   alert_deliveries: AlertDeliveriesTable;
   variables: VariablesTable;
+  image_checks: ImageChecksTable;
+  registry_credentials: RegistryCredentialsTable;
 }

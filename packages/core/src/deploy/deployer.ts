@@ -3,7 +3,7 @@
 // An unreachable server fails only its own stacks. A deploy of a new version
 // that fails brings back the last good one (the agent does it in the same
 // stream) and quarantines the failed fingerprint; self-heals run here too.
-import type { StackAction, StreamResult } from "@tugboat/protocol";
+import type { ImageUpdateRequest, StackAction, StreamResult } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry from "p-retry";
@@ -272,6 +272,61 @@ export class Deployer {
     );
     this.deps.background(`self-heal of ${stack.name}`, done);
     return updateId;
+  }
+
+  /**
+   * An image update (operation `update-images`): the agent pulls the named
+   * services' images and recreates those only. `verify` judges the result
+   * (does each container run the registry's new digest?); a reason it gives
+   * fails the record with E_IMAGE_NOT_UPDATED. What ran afterwards becomes the
+   * stack's drift baseline.
+   */
+  async updateImages(options: {
+    stack: StackRow;
+    request: ImageUpdateRequest;
+    trigger: TriggerInfo;
+    reasons: string[];
+    verify: (result: StreamResult) => string | undefined;
+  }): Promise<{ updateId: string; done: Promise<StreamResult | undefined> }> {
+    const { stack, request } = options;
+    const updateId = await this.deps.log.store.create({
+      operation: "update-images",
+      targetKind: "stack",
+      targetName: stack.name,
+      ...options.trigger,
+      commit: request.commit,
+      reasons: options.reasons,
+    });
+    const done = this.queued(stack.name, () =>
+      this.host(stack.server)(async () => {
+        const writer = this.deps.log.writer(updateId);
+        await this.deps.log.store.start(updateId);
+        try {
+          const client = await this.deps.agents.client(stack.server);
+          if (!client) throw new TugError("E_NOT_FOUND", `server "${stack.server}" is not known to core`);
+          await this.deps.stacks.setState(stack.name, "deploying");
+          const result = await client.updateImages(stack.name, request, (event) => writer.emit(event));
+          await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
+          await this.deps.stacks.setState(stack.name, result.ok || result.rolledBack?.ok ? "running" : "unhealthy");
+          const unchanged = result.ok ? options.verify(result) : undefined;
+          const error = result.rolledBack
+            ? {
+                code: "E_ROLLED_BACK",
+                message: `${describeFailures(result)}; rolled back to the images that ran before`,
+              }
+            : unchanged
+              ? { code: "E_IMAGE_NOT_UPDATED", message: unchanged }
+              : result.error;
+          await writer.end(result.ok && !unchanged ? "success" : "failed", { ...result, ...(error ? { error } : {}) });
+          return result;
+        } catch (error) {
+          await this.deps.stacks.setState(stack.name, "unknown");
+          await writer.end("failed", failureBody(error));
+          return undefined;
+        }
+      }),
+    );
+    return { updateId, done };
   }
 
   /** A manual stop/start/restart/pull/down, recorded like a deploy. */

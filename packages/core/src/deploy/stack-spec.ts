@@ -1,6 +1,6 @@
 // What a sync stored in a stack's spec for keeping it as Git says: its
 // self-heal and rollback settings, the services not judged, its uptime
-// checks. Parsed in one place; a part an older core did not store (or wrote
+// checks, its image-update settings and images. Parsed in one place; a part an older core did not store (or wrote
 // in another shape) takes its default.
 import { RECONCILE_DEFAULTS, type StackReconcile, type UptimeCheck } from "@tugboat/config";
 import { z } from "zod";
@@ -45,4 +45,24 @@ export interface ReconcileSpec {
 export function reconcileSpec(spec: unknown): ReconcileSpec {
   const parsed = StoredSpec.safeParse(typeof spec === "object" && spec !== null ? spec : {});
   return parsed.data ?? { reconcile: DEFAULT_RECONCILE, ignoreServices: [], checks: [] };
+}
+
+const StoredImages = z.object({
+  imageUpdates: z
+    .object({
+      poll: z.boolean(),
+      auto: z.boolean(),
+      allServices: z.boolean(),
+      skipServices: z.array(z.string()),
+    })
+    .catch({ poll: false, auto: false, allServices: false, skipServices: [] }),
+  images: z
+    .array(z.object({ service: z.string(), image: z.string(), file: z.string(), line: z.number().optional() }))
+    .catch([]),
+});
+export type ImageSpec = z.infer<typeof StoredImages>;
+
+/** Komodo's poll_for_updates / auto_update settings of a stack, and its services' images as written. */
+export function imageSpec(spec: unknown): ImageSpec {
+  return StoredImages.parse(typeof spec === "object" && spec !== null ? spec : {});
 }

@@ -20,6 +20,7 @@ import type { CoreContext } from "./context.js";
 import { apiRoutes } from "./routes/api.js";
 import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { imageRoutes } from "./routes/images.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { variableRoutes } from "./routes/variables.js";
@@ -124,6 +125,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await variableRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await stackDetailRoutes(app, ctx);
+  await imageRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   await serveUi(app, ctx.config.ui_dir || fileURLToPath(new URL("../../../web/dist", import.meta.url)));
   return { app, routes };

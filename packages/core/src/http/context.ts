@@ -10,6 +10,8 @@ import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { CoreConfig } from "../config/core-config.js";
 import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
+import type { ImageStore } from "../images/image-store.js";
+import type { ImageWatch } from "../images/image-watch.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import type { CoreKey } from "../secrets/core-key.js";
@@ -38,6 +40,8 @@ export interface CoreContext {
   key: CoreKey;
   /** Uptime checks' last results. */
   checks: UptimeChecks;
+  /** Image checks: their findings and registry credentials, and the rounds. */
+  images: { store: ImageStore; watch: ImageWatch };
   /** Core's own log (masked). */
   say(line: string): void;
   /** Starts work nobody waits for; a failure is logged, never an unhandled rejection. */

@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { StackStore } from "../deploy/stack-store.js";
+import type { ImageStore } from "../images/image-store.js";
 import type { SyncStore } from "../sync/sync-store.js";
 import type { UpdateRecord } from "../updates/update-store.js";
 import type { StatusPoller } from "./status-poller.js";
@@ -17,6 +18,7 @@ export function prometheusRegistry(deps: {
   syncs: SyncStore;
   alerts: AlertStore;
   poller: StatusPoller;
+  images: ImageStore;
   version: string;
 }): { registry: Registry; onUpdateFinished: (update: UpdateRecord) => void } {
   const registry = new Registry();
@@ -94,6 +96,34 @@ export function prometheusRegistry(deps: {
       this.reset();
       for (const stack of await deps.stacks.list())
         if (stack.deployedFingerprint !== null) this.labels(stack.name, stack.server).set(stack.drift ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "tug_stack_image_update_available",
+    help: "1 when a checked service of the stack runs an older digest than its tag has in the registry",
+    labelNames: ["stack", "server"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const stacks = new Map<string, { server: string; available: boolean }>();
+      for (const row of await deps.images.list()) {
+        const seen = stacks.get(row.stack);
+        stacks.set(row.stack, {
+          server: row.server,
+          available: (seen?.available ?? false) || row.status === "update-available",
+        });
+      }
+      for (const [stack, { server, available }] of stacks) this.labels(stack, server).set(available ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "tug_stacks_with_image_updates",
+    help: "How many stacks have at least one service with a newer image digest",
+    registers: [registry],
+    async collect() {
+      this.set(
+        new Set((await deps.images.list()).filter((r) => r.status === "update-available").map((r) => r.stack)).size,
+      );
     },
   });
   new Gauge({

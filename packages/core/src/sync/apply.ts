@@ -68,6 +68,13 @@ export async function applyPlan(
         reconcile: stack.reconcile,
         ignoreServices: stack.config.ignore_services,
         checks: stack.checks,
+        images: stack.images,
+        imageUpdates: {
+          poll: stack.config.poll_for_updates || stack.config.auto_update,
+          auto: stack.config.auto_update,
+          allServices: stack.config.auto_update_all_services,
+          skipServices: stack.config.auto_update_skip_services,
+        },
       },
     });
   }
@@ -76,7 +83,7 @@ export async function applyPlan(
   else
     for (const { kind, name } of plan.kept) say(`kept ${kind} ${name} (no longer declared; the sync does not delete)`);
   for (const skipped of plan.skipped) say(`${skipped.stack}: skipped, ${skipped.reason}`);
-  for (const pending of plan.pending) say(`${pending.stack}: pending manual deploy (auto_update = false)`);
+  for (const pending of plan.pending) say(`${pending.stack}: pending manual deploy (deploy_on_push = false)`);
 
   const byName = new Map(fleet.stacks.map((stack) => [stack.name, stack]));
   const jobs: DeployJob[] = [];

@@ -47,6 +47,7 @@ export const ImageCheckReply = z.object({
   updateAvailable: z.number(),
   updates: z.array(z.object({ stack: z.string(), updateId: z.string(), services: z.array(z.string()) })),
 });
+export type ImageCheckReply = z.infer<typeof ImageCheckReply>;
 
 export const ImageUpdateNowRequest = z.object({
   /** Default: every service of the stack with a newer image. */
@@ -72,3 +73,4 @@ export const RegistryCredentialView = z.object({
   updatedAt: z.string(),
 });
 export const RegistryCredentialsView = z.object({ registries: z.array(RegistryCredentialView) });
+export type RegistryCredentialsView = z.infer<typeof RegistryCredentialsView>;
