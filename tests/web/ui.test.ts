@@ -2,7 +2,9 @@
 // and a private dockerd: log in, the dashboard, a pending plan and "Run
 // sync", a deploy watched live to "success", a failed deploy's error, and a
 // viewer who sees no action buttons and gets 403 from the API anyway; a
-// stack whose container was removed by hand shows as drifted.
+// stack whose container was removed by hand shows as drifted; a stack whose
+// image has a newer digest and a newer version in a real registry shows it,
+// checks on demand and updates from its page.
 // Screenshots of the main pages at phone and desktop widths go to
 // test-results/screenshots/ for a reviewer.
 import { mkdir } from "node:fs/promises";
@@ -17,7 +19,9 @@ import {
   gitRepo,
   launchBrowser,
   sharedDaemons,
+  startRegistry,
   type TempDir,
+  type TestRegistry,
   tempDir,
   waitFor,
 } from "@tugboat/testkit";
@@ -60,6 +64,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
   let repo: GitRepo;
   let core: RunningCore;
   let browser: Browser;
+  let registry: TestRegistry;
   let page: Page;
   const id = Math.random().toString(16).slice(2, 8);
   const project = (stack: string) => `${stack}-ui-${id}`;
@@ -81,6 +86,8 @@ describe.skipIf(skip !== undefined)("web UI", () => {
 
   beforeAll(async () => {
     host = daemonHost(daemons, 1);
+    registry = await startRegistry();
+    for (const tag of ["1.0.0", "1.0.1"]) await registry.push("team/web", tag, { labels: { tag } });
     const agentDir = await tempDir("tug-ui-agent-");
     dirs.push(agentDir);
     agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
@@ -91,10 +98,17 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     );
     const stack = (name: string) =>
       `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nenvironment = """\nGREETING=hi\n"""\n\n`;
-    await repo.write("syncs/stacks.toml", stack("hello") + stack("broken"));
+    await repo.write(
+      "syncs/stacks.toml",
+      `${stack("hello")}${stack("broken")}${stack("imaged").replace("[stack.config]\n", "[stack.config]\npoll_for_updates = true\n")}`,
+    );
+    await repo.write(
+      "stacks/imaged/compose.yaml",
+      `services:\n  web:\n    image: ${registry.host}/team/web:1.0.0\n    init: true\n    command: ["sleep", "2147483647"]\n`,
+    );
     await repo.write("stacks/hello/compose.yaml", steady(await freePort()));
     await repo.write("stacks/broken/compose.yaml", broken);
-    await repo.commitAndPush("two stacks");
+    await repo.commitAndPush("three stacks");
     const data = await tempDir("tug-ui-core-");
     dirs.push(data);
     // Not managed: the first commit waits as a pending plan for "Run sync".
@@ -122,7 +136,8 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await browser?.close();
     await core?.close();
     await agent?.close();
-    if (host) await removeProjects(host, [project("hello"), project("broken")]);
+    if (host) await removeProjects(host, [project("hello"), project("broken"), project("imaged")]);
+    await registry?.stop();
     await repo?.cleanup();
     for (const dir of dirs) await dir.cleanup();
   });
@@ -206,7 +221,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await core.pollStatus();
     for (const [path, name, text] of [
       ["/servers/alpha", "server", "Agent version"],
-      ["/stacks", "stacks", "2 of 2 stacks"],
+      ["/stacks", "stacks", "3 of 3 stacks"],
       ["/alerts?", "alerts", "StackDeployFailed"],
       ["/updates", "updates", "deploy broken"],
     ] as const) {
@@ -248,6 +263,41 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await shoot("stack-checks");
   });
 
+  it("shows a newer image and newer versions, checks on demand, and updates from the stack's page", async () => {
+    const next = await registry.push("team/web", "1.0.0", { labels: { tag: "1.0.0", build: "2" } });
+    await page.goto(`${core.url}/stacks/imaged`);
+    await page.getByRole("button", { name: "Check now" }).click();
+    const images = page.getByRole("table", { name: "images" });
+    await expect.poll(() => images.textContent()).toContain("update available");
+    expect(await images.textContent()).toContain("newer: patch 1.0.1");
+    expect(await images.textContent()).toContain("edit stacks/imaged/compose.yaml:3");
+    await shoot("stack-images");
+    await page.goto(`${core.url}/stacks`);
+    await expect.poll(() => page.locator("main").textContent()).toContain("image update");
+    await page.goto(`${core.url}/`);
+    await expect.poll(() => page.getByLabel("Fleet totals").textContent()).toMatch(/1\s*with image updates/);
+    expect(await page.getByRole("article", { name: "server alpha" }).textContent()).toContain("1 with image updates");
+    await shoot("dashboard-images");
+
+    await page.goto(`${core.url}/stacks/imaged`);
+    await page.getByRole("button", { name: "Update now" }).click();
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.waitForURL(/\/updates\/[0-9a-f-]+$/);
+    const result = page.getByRole("status", { name: "result" });
+    await result.waitFor({ timeout: 120_000 });
+    expect(await result.textContent()).toBe("success");
+    const running = await docker(host, [
+      "ps",
+      "-q",
+      "--filter",
+      `label=com.docker.compose.project=${project("imaged")}`,
+    ]);
+    const image = (await docker(host, ["inspect", "-f", "{{.Image}}", running.stdout.trim()])).stdout.trim();
+    expect((await docker(host, ["image", "inspect", "-f", "{{json .RepoDigests}}", image])).stdout).toContain(
+      next.digest,
+    );
+  });
+
   it("shows drift where an operator looks first: the dashboard totals, the stacks list and the stack page", async () => {
     const running = await docker(host, [
       "ps",
@@ -275,6 +325,9 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await expect.poll(() => page.locator("main").textContent()).toContain("Deployed commit");
     expect(await page.getByRole("button", { name: "Deploy" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Stop" }).count()).toBe(0);
+    await page.goto(`${core.url}/stacks/imaged`);
+    await page.getByRole("table", { name: "images" }).waitFor();
+    expect(await page.getByRole("button", { name: "Check now" }).count()).toBe(0);
     await page.goto(`${core.url}/syncs`);
     await page.getByRole("region", { name: "sync root" }).waitFor();
     expect(await page.getByRole("button", { name: "Run sync" }).count()).toBe(0);

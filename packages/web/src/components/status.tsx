@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 
 const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   running: "ok",
+  "up-to-date": "ok",
   success: "ok",
   ok: "ok",
   reachable: "ok",
@@ -14,6 +15,7 @@ const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   unhealthy: "warn",
   warning: "warn",
   drifted: "warn",
+  "update-available": "warn",
   "rolled back": "warn",
   held: "bad",
   invalid: "bad",

@@ -5,6 +5,7 @@ import { Link } from "wouter";
 import { api } from "../api/client.js";
 import type { Dashboard, DashboardServer } from "../api/types.js";
 import { AlertList } from "../components/alert-list.js";
+import { FleetImageCheck, useImages } from "../components/image-updates.js";
 import { Badge, ErrorBox, Section, UsageBar } from "../components/status.js";
 import { UpdateList } from "../components/update-list.js";
 
@@ -26,7 +27,7 @@ function ChoiceFilter(props: { label: string; choices: string[]; value: string; 
   );
 }
 
-function ServerCard({ server }: { server: DashboardServer }) {
+function ServerCard({ server, imageUpdates }: { server: DashboardServer; imageUpdates: number }) {
   const state = !server.enabled ? "disabled" : server.reachable ? "reachable" : "unreachable";
   return (
     <article className="card" aria-label={`server ${server.name}`}>
@@ -47,6 +48,7 @@ function ServerCard({ server }: { server: DashboardServer }) {
           <Badge key={s} value={s} label={`${server.stacks[s]} ${s}`} />
         ))}
         {Object.keys(server.stacks).length === 0 ? <span className="muted">no stacks</span> : null}
+        {imageUpdates > 0 ? <Badge value="update-available" label={`${imageUpdates} with image updates`} /> : null}
       </p>
       {!server.reachable && server.lastError ? <p className="error small">{server.lastError}</p> : null}
     </article>
@@ -61,6 +63,12 @@ export function DashboardPage() {
   });
   const [region, setRegion] = useState("");
   const [tag, setTag] = useState("");
+  const images = useImages();
+  // Per server: how many of its stacks have a service with a newer image.
+  const withUpdates = new Map<string, Set<string>>();
+  for (const row of images.data?.images ?? [])
+    if (row.status === "update-available")
+      withUpdates.set(row.server, (withUpdates.get(row.server) ?? new Set()).add(row.stack));
   const data = query.data;
   const regions = [...new Set(data?.servers.map((s) => s.region).filter(Boolean))].sort();
   const tags = [...new Set(data?.servers.flatMap((s) => s.tags))].sort();
@@ -100,6 +108,12 @@ export function DashboardPage() {
                 <Badge value={tone} label={label} />
               </div>
             ))}
+          {images.data && images.data.stacksWithUpdates.length > 0 ? (
+            <div>
+              <strong>{images.data.stacksWithUpdates.length}</strong>
+              <Badge value="update-available" label="with image updates" />
+            </div>
+          ) : null}
           <div>
             <strong>{data.alerts.length}</strong>
             <span>open alerts</span>
@@ -112,13 +126,14 @@ export function DashboardPage() {
           <div className="filters">
             <ChoiceFilter label="Region" choices={regions} value={region} onChange={setRegion} />
             <ChoiceFilter label="Tag" choices={tags} value={tag} onChange={setTag} />
+            <FleetImageCheck />
           </div>
         }
       >
         {query.isPending ? <p className="muted">Loading…</p> : null}
         <div className="cards">
           {servers.map((server) => (
-            <ServerCard key={server.name} server={server} />
+            <ServerCard key={server.name} server={server} imageUpdates={withUpdates.get(server.name)?.size ?? 0} />
           ))}
         </div>
       </Section>

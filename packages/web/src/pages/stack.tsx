@@ -1,11 +1,12 @@
-// One stack: actions, drift and heals, containers, uptime checks, Compose
-// files, environment (masked), history and logs.
+// One stack: actions, drift and heals, containers, images (updates, newer
+// versions), uptime checks, Compose files, environment (masked), history and logs.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
 import { useCan } from "../auth/session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
+import { StackImages } from "../components/image-updates.js";
 import { LogViewer } from "../components/log-viewer.js";
 import { ReconcileFacts, Standing } from "../components/reconcile.js";
 import { Badge, Commit, ErrorBox, Section } from "../components/status.js";
@@ -140,6 +141,7 @@ export function StackPage({ name }: { name: string }) {
           </table>
         </div>
       </Section>
+      <StackImages stack={name} />
       <UptimeChecks stack={name} />
       <div className="columns">
         <Section title="Compose files">

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Link } from "wouter";
 import { api } from "../api/client.js";
 import type { StackView } from "../api/types.js";
+import { ImageUpdateBadge, useImages } from "../components/image-updates.js";
 import { Standing } from "../components/reconcile.js";
 import { age, Badge, Commit, ErrorBox } from "../components/status.js";
 
@@ -22,6 +23,7 @@ export function StacksPage() {
     queryFn: () => api<StackView[]>("/api/stacks"),
     refetchInterval: 10_000,
   });
+  const images = useImages();
   const [text, setText] = useState("");
   const [state, setState] = useState("");
   const [sort, setSort] = useState<{ column: Column; dir: 1 | -1 }>({ column: "name", dir: 1 });
@@ -78,7 +80,8 @@ export function StacksPage() {
             {rows.map((s) => (
               <tr key={s.name}>
                 <td>
-                  <Link href={`/stacks/${encodeURIComponent(s.name)}`}>{s.name}</Link>
+                  <Link href={`/stacks/${encodeURIComponent(s.name)}`}>{s.name}</Link>{" "}
+                  <ImageUpdateBadge stacks={images.data?.stacksWithUpdates} name={s.name} />
                 </td>
                 <td>{s.server}</td>
                 <td>
