@@ -3,12 +3,26 @@
 // /stats, /stacks/:name/status, /stacks/:name/deploy (a result at once) and
 // /checks over HTTPS with one shared self-signed certificate. Prints one JSON
 // line `{ "url": [...], "fingerprint": "…" }` once listening.
+// BENCH_FAKE_IMAGES (JSON `[{ "image", "digest" }]`) makes stack k's two
+// services run images k and 7k+3 of that list, as pulled from their registry;
+// without it, both run the local busybox image.
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
 
 const COUNT = Number(process.argv[2] ?? 50);
 const VERSION = process.argv[3] ?? "0.0.0";
+const IMAGES = JSON.parse(process.env.BENCH_FAKE_IMAGES ?? "[]") as Array<{ image: string; digest: string }>;
+
+/** The image a service of project `st<i>-<j>` runs: from BENCH_FAKE_IMAGES, or the local busybox. */
+function imageOf(project: string, service: string) {
+  const [i = 0, j = 0] = (/^st(\d+)-(\d+)$/.exec(project) ?? []).slice(1).map(Number);
+  const k = i * 10 + j;
+  const chosen = IMAGES[(service === "app" ? k : k * 7 + 3) % Math.max(IMAGES.length, 1)];
+  if (!chosen) return { image: "local/busybox:1", repoDigests: [], platform: "linux/amd64" };
+  const repository = chosen.image.slice(0, chosen.image.lastIndexOf(":"));
+  return { image: chosen.image, repoDigests: [`${repository}@${chosen.digest}`], platform: "linux/amd64" };
+}
 
 const container = (project: string, service: string) => ({
   service,
@@ -17,13 +31,14 @@ const container = (project: string, service: string) => ({
   state: "running",
   health: "healthy",
   exitCode: 0,
-  image: "local/busybox:1",
   imageDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000001",
+  imageId: `sha256:${"1".repeat(64)}`,
   created: "2026-12-01T00:00:00.000Z",
   restartCount: 0,
   skip: false,
   configHash: `hash-${service}`,
   failingStreak: 0,
+  ...imageOf(project, service),
 });
 const containers = (project: string) => [container(project, "app"), container(project, "db")];
 

@@ -5,23 +5,14 @@
 // Side by side, alternating: a full round, and the same round with the
 // reconciler and the checks switched off (what a status round was before).
 // Measured: core's CPU time per round (user + system).
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { loadCoreConfig, startCore } from "@tugboat/core";
-import { gitRepo, tempDir, waitFor } from "@tugboat/testkit";
 import { UptimeChecks } from "../packages/core/src/checks/uptime-checks.js";
-import { CORE_VERSION } from "../packages/core/src/core.js";
 import { Reconciler } from "../packages/core/src/reconcile/reconciler.js";
 import { type BenchResult, median, writeResult } from "./result.js";
+import { cpuOf, simulatedFleet } from "./simulated-fleet.js";
 
 const SERVERS = Number(process.env.BENCH_RECONCILE_SERVERS ?? 50);
 const STACKS_PER_SERVER = Number(process.env.BENCH_RECONCILE_STACKS ?? 10);
 const ROUNDS = Number(process.env.BENCH_RUNS ?? 10);
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PASSKEY = "bench";
-
 const COMPOSE = `services:
   app:
     image: local/busybox:1
@@ -32,147 +23,75 @@ const COMPOSE = `services:
     image: local/busybox:1
 `;
 
-async function startFakeAgents(): Promise<{ urls: string[]; fingerprint: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=tugboat-source",
-      "--import",
-      "tsx",
-      join(ROOT, "bench/fake-agents.ts"),
-      String(SERVERS),
-      CORE_VERSION,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`fake agents exited with ${code}`)));
-  });
-  return { ...(JSON.parse(line) as { urls: string[]; fingerprint: string }), stop: () => child.kill("SIGTERM") };
-}
-
-/** Core's CPU time (ms) of one call. */
-async function cpuOf(work: () => Promise<unknown>): Promise<number> {
-  const before = process.cpuUsage();
-  await work();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
-
 export async function benchReconcile(): Promise<BenchResult> {
-  const agents = await startFakeAgents();
-  const repo = await gitRepo();
-  const data = await tempDir("tug-bench-reconcile-");
+  const fleet = await simulatedFleet({ servers: SERVERS, stacksPerServer: STACKS_PER_SERVER, compose: COMPOSE });
+  const { core, total } = fleet;
   try {
-    const servers = agents.urls.map(
-      (url, i) =>
-        `[[server]]\nname = "s${i}"\n[server.config]\naddress = "${url}"\nfingerprint = "${agents.fingerprint}"\nenabled = true\nsend_cpu_alerts = false\nsend_mem_alerts = false\nsend_disk_alerts = false\n`,
-    );
-    const stacks = agents.urls.flatMap((_, i) =>
-      Array.from(
-        { length: STACKS_PER_SERVER },
-        (_, j) =>
-          `[[stack]]\nname = "st${i}-${j}"\n[stack.config]\nserver = "s${i}"\nproject_name = "st${i}-${j}"\nrun_directory = "stacks/app"\n`,
-      ),
-    );
-    await repo.write("syncs/servers.toml", servers.join("\n"));
-    await repo.write("syncs/stacks.toml", stacks.join("\n"));
-    await repo.write("stacks/app/compose.yaml", COMPOSE);
-    await repo.commitAndPush("fleet");
-    const core = await startCore(
-      await loadCoreConfig({
-        env: {},
-        overrides: {
-          port: 0,
-          host: "127.0.0.1",
-          data_dir: data.path,
-          sync_repo: repo.remote,
-          poll_interval: 3600,
-          status_interval: 3600,
-          agent_passkey: PASSKEY,
-          init_admin_username: "admin",
-          init_admin_password: "bench password",
-        },
-      }),
-      { log: () => {} },
-    );
-    try {
-      const total = SERVERS * STACKS_PER_SERVER;
-      await waitFor(
-        async () => (await core.context.stacks.list()).filter((s) => s.deployedServices !== null).length === total,
-        { what: `${total} stacks deployed`, timeoutMs: 600_000, intervalMs: 1000 },
-      );
-      const observe = Reconciler.prototype.observe;
-      const run = UptimeChecks.prototype.run;
-      /** A round with the reconciler and (or only) the checks switched off. */
-      const without = async (what: "both" | "checks") => {
-        if (what === "both") Reconciler.prototype.observe = async () => {};
-        UptimeChecks.prototype.run = async () => {};
-        try {
-          return await cpuOf(() => core.pollStatus());
-        } finally {
-          Reconciler.prototype.observe = observe;
-          UptimeChecks.prototype.run = run;
-        }
-      };
-      const full = () => cpuOf(() => core.pollStatus());
-      // Warm-up: the first rounds open caches and record the first check results.
-      for (let i = 0; i < 2; i++) {
-        await full();
-        await without("both");
+    const observe = Reconciler.prototype.observe;
+    const run = UptimeChecks.prototype.run;
+    /** A round with the reconciler and (or only) the checks switched off. */
+    const without = async (what: "both" | "checks") => {
+      if (what === "both") Reconciler.prototype.observe = async () => {};
+      UptimeChecks.prototype.run = async () => {};
+      try {
+        return await cpuOf(() => core.pollStatus());
+      } finally {
+        Reconciler.prototype.observe = observe;
+        UptimeChecks.prototype.run = run;
       }
-      const fulls: number[] = [];
-      const withouts: number[] = [];
-      const driftOnly: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 1100)); // the checks' 1 s interval is due again
-        fulls.push(await full());
-        withouts.push(await without("both"));
-        driftOnly.push(await without("checks"));
-      }
-      const drifted = (await core.context.stacks.list()).filter((s) => s.drift !== null).length;
-      if (drifted !== 0) throw new Error(`${drifted} stacks drifted: the simulated fleet should run as deployed`);
-      const f = median(fulls);
-      const w = median(withouts);
-      const d = median(driftOnly);
-      // With --expose-gc, the live heap after a full collection; RSS alone counts garbage not yet collected.
-      (globalThis as { gc?: () => void }).gc?.();
-      const { rss: rssBytes, heapUsed } = process.memoryUsage();
-      const rss = rssBytes / 1024 ** 2;
-      return {
-        name: "reconcile",
-        title: `status round with drift detection and uptime checks, ${SERVERS} agents / ${total} stacks`,
-        command: "node --expose-gc --conditions=tugboat-source --import tsx bench/reconcile.ts",
-        rows: [
-          {
-            metric: `status round without drift, heals or checks (median of ${ROUNDS}), core CPU`,
-            value: `${w.toFixed(0)} ms`,
-          },
-          {
-            metric: `status round with drift detection, heal decisions and ${total} uptime checks, core CPU`,
-            value: `${f.toFixed(0)} ms`,
-            goal: "< 1000 ms per 15 s round",
-            ok: f < 1000,
-          },
-          { metric: "ratio with / without", value: `${(f / w).toFixed(2)}×` },
-          {
-            metric: "of which drift detection and heal decisions (a round with them, without checks)",
-            value: `${d.toFixed(0)} ms (${(d / w).toFixed(2)}×)`,
-          },
-          {
-            metric: "core RSS after the rounds (live heap after a collection)",
-            value: `${rss.toFixed(0)} MB (${(heapUsed / 1024 ** 2).toFixed(0)} MB)`,
-          },
-        ],
-      };
-    } finally {
-      await core.close();
+    };
+    const full = () => cpuOf(() => core.pollStatus());
+    // Warm-up: the first rounds open caches and record the first check results.
+    for (let i = 0; i < 2; i++) {
+      await full();
+      await without("both");
     }
+    const fulls: number[] = [];
+    const withouts: number[] = [];
+    const driftOnly: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the checks' 1 s interval is due again
+      fulls.push(await full());
+      withouts.push(await without("both"));
+      driftOnly.push(await without("checks"));
+    }
+    const drifted = (await core.context.stacks.list()).filter((s) => s.drift !== null).length;
+    if (drifted !== 0) throw new Error(`${drifted} stacks drifted: the simulated fleet should run as deployed`);
+    const f = median(fulls);
+    const w = median(withouts);
+    const d = median(driftOnly);
+    // With --expose-gc, the live heap after a full collection; RSS alone counts garbage not yet collected.
+    (globalThis as { gc?: () => void }).gc?.();
+    const { rss: rssBytes, heapUsed } = process.memoryUsage();
+    const rss = rssBytes / 1024 ** 2;
+    return {
+      name: "reconcile",
+      title: `status round with drift detection and uptime checks, ${SERVERS} agents / ${total} stacks`,
+      command: "node --expose-gc --conditions=tugboat-source --import tsx bench/reconcile.ts",
+      rows: [
+        {
+          metric: `status round without drift, heals or checks (median of ${ROUNDS}), core CPU`,
+          value: `${w.toFixed(0)} ms`,
+        },
+        {
+          metric: `status round with drift detection, heal decisions and ${total} uptime checks, core CPU`,
+          value: `${f.toFixed(0)} ms`,
+          goal: "< 1000 ms per 15 s round",
+          ok: f < 1000,
+        },
+        { metric: "ratio with / without", value: `${(f / w).toFixed(2)}×` },
+        {
+          metric: "of which drift detection and heal decisions (a round with them, without checks)",
+          value: `${d.toFixed(0)} ms (${(d / w).toFixed(2)}×)`,
+        },
+        {
+          metric: "core RSS after the rounds (live heap after a collection)",
+          value: `${rss.toFixed(0)} MB (${(heapUsed / 1024 ** 2).toFixed(0)} MB)`,
+        },
+      ],
+    };
   } finally {
-    agents.stop();
-    await repo.cleanup();
-    await data.cleanup();
+    await fleet.close();
   }
 }
 

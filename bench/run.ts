@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
+import { benchImages } from "./images.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   sync: benchSync,
   metrics: benchMetrics,
   reconcile: benchReconcile,
+  images: benchImages,
   ui: benchUi,
   yaml: benchYaml,
 };
