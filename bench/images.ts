@@ -54,8 +54,7 @@ export async function benchImages(): Promise<BenchResult> {
       const manifestRequests = async (work: () => Promise<unknown>) => {
         const before = registry.requests().length;
         const wall = await timed(work);
-        // The access log is written as requests complete: wait for the last lines.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await registry.quiet();
         const served = registry
           .requests()
           .slice(before)

@@ -156,6 +156,11 @@ export function apiClient(url: () => string, token: () => string) {
   };
 }
 
+/** A `[[stack]]` on the solo fleet's server, its files in `stacks/<name>`, with more `[stack.config]` lines. */
+export function soloStackToml(name: string, project: string, config = ""): string {
+  return `\n[[stack]]\nname = "${name}"\n[stack.config]\nserver = "solo"\nproject_name = "${project}"\nrun_directory = "stacks/${name}"\n${config}${config.endsWith("\n") || config === "" ? "" : "\n"}`;
+}
+
 /**
  * One server ("solo": an agent on `dockerHost`) and one core syncing a fresh
  * repository of `files` (servers.toml is added), after its first sync ended

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { RunningCore } from "@tugboat/core";
 import { daemonHost, docker, type GitRepo, run, sharedDaemons, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, type SoloFleet, startSoloFleet, tugCli } from "./fixture.js";
+import { ADMIN, type SoloFleet, soloStackToml, startSoloFleet, tugCli } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -66,14 +66,7 @@ const sickly = `services:
       retries: 1
 `;
 
-const stackToml = (name: string, extra = "") => `
-[[stack]]
-name = "${name}"
-[stack.config]
-server = "solo"
-project_name = "${project(name)}"
-run_directory = "stacks/${name}"
-${extra}`;
+const stackToml = (name: string, extra = "") => soloStackToml(name, project(name), extra);
 
 interface StackBody {
   state: string;

@@ -16,7 +16,7 @@ import {
   type TestRegistry,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SoloFleet, startSoloFleet } from "./fixture.js";
+import { type SoloFleet, soloStackToml, startSoloFleet } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -29,15 +29,7 @@ const service = (name: string, image: string) => `  ${name}:
     restart: unless-stopped
 `;
 const compose = (...services: string[]) => `services:\n${services.join("")}`;
-const stackToml = (name: string, settings: string) => `
-[[stack]]
-name = "${name}"
-[stack.config]
-server = "solo"
-project_name = "${project(name)}"
-run_directory = "stacks/${name}"
-${settings}
-`;
+const stackToml = (name: string, settings: string) => soloStackToml(name, project(name), settings);
 
 interface Row {
   service: string;
@@ -91,6 +83,7 @@ describe.skipIf(daemons.skipReason !== "")("image updates across the fleet", () 
   const requestsDuring = async (work: () => Promise<unknown>) => {
     const before = registry.requests().length;
     await work();
+    await registry.quiet();
     return registry.requests().slice(before);
   };
   const manifestRequests = (requests: Array<{ method: string; path: string }>) =>

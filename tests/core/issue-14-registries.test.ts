@@ -18,7 +18,7 @@ import {
   tempDir,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, type SoloFleet, startSoloFleet, tugCli } from "./fixture.js";
+import { ADMIN, type SoloFleet, soloStackToml, startSoloFleet, tugCli } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const suffix = String(process.pid);
@@ -31,15 +31,7 @@ const compose = (image: string) => `services:
     init: true
     command: ["sleep", "2147483647"]
 `;
-const stackToml = (name: string, settings: string) => `
-[[stack]]
-name = "${name}"
-[stack.config]
-server = "solo"
-project_name = "${project(name)}"
-run_directory = "stacks/${name}"
-${settings}
-`;
+const stackToml = (name: string, settings: string) => soloStackToml(name, project(name), settings);
 
 interface Row {
   service: string;

@@ -1,7 +1,9 @@
 // The fleet acceptance suite: three private dockerds with an agent each, one
 // core, and a 7-server, 32-stack repository. Core and agents run as real
 // processes (`tug core`, `tug agent`) so they can be killed mid-deploy.
-// Every scenario asserts on containers, update records and alerts.
+// Every scenario asserts on containers, update records and alerts. The last
+// adds 100 stacks sharing 5 images from a real registry and counts, in its
+// access log, the manifest requests of an image check round.
 import {
   docker,
   dockerUnavailableReason,
@@ -10,6 +12,8 @@ import {
   gitRepo,
   type PrivateDockerd,
   startDockerd,
+  startRegistry,
+  type TestRegistry,
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +35,7 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
   let daemons: PrivateDockerd[] = [];
   let repo: GitRepo;
   let fleet: FleetHarness;
+  let registry: TestRegistry | undefined;
   const id = Math.random().toString(16).slice(2, 6);
   const project = (stack: string) => `${stack}-f${id}`;
   let stacks: Awaited<ReturnType<typeof writeFleet>>;
@@ -54,6 +59,7 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
 
   afterAll(async () => {
     await fleet?.stop();
+    await registry?.stop();
     await Promise.all(daemons.map((d) => d.stop()));
     await repo?.cleanup();
   });
@@ -321,6 +327,52 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
     expect((await fleet.alerts("status=open&type=ServerUnreachable")).map((a) => a.targetName)).not.toContain(
       "atlantis",
     );
+  });
+  it("image checks: 100 stacks over 3 hosts sharing 5 images cost 5 manifest requests a round", async () => {
+    const shared = await startRegistry();
+    registry = shared;
+    const IMAGES = 5;
+    for (let i = 0; i < IMAGES; i++) await shared.push(`team/shared-${i}`, "1", { labels: { v: "1" } });
+    const toml: string[] = [];
+    for (let k = 0; k < 100; k++)
+      toml.push(
+        `[[stack]]\nname = "img-${k}"\n[stack.config]\nserver = "${REACHABLE[k % REACHABLE.length]}"\nproject_name = "${project(`img-${k}`)}"\nrun_directory = "stacks/images/shared-${k % IMAGES}"\npoll_for_updates = true\n`,
+      );
+    await repo.write("syncs/stacks-images.toml", toml.join("\n"));
+    for (let i = 0; i < IMAGES; i++)
+      await repo.write(
+        `stacks/images/shared-${i}/compose.yaml`,
+        `services:\n  app:\n    image: ${shared.host}/team/shared-${i}:1\n    init: true\n    command: ["sleep", "2147483647"]\n`,
+      );
+    const { commit } = await pushAndSync("100 stacks on 5 shared images");
+    await waitFor(
+      async () => {
+        const rows = await fleet.api<Array<{ name: string; deployedCommit: string | null }>>("GET", "/api/stacks");
+        return rows.filter((s) => s.name.startsWith("img-") && s.deployedCommit === commit).length === 100;
+      },
+      { what: "the 100 image stacks deployed", timeoutMs: 300_000, intervalMs: 1000 },
+    );
+    const round = async () => {
+      const before = shared.requests().length;
+      const reply = await fleet.api<{ stacks: number; images: number; updateAvailable: number }>(
+        "POST",
+        "/api/images/check",
+      );
+      await shared.quiet();
+      const manifests = shared
+        .requests()
+        .slice(before)
+        .filter((r) => r.path.includes("/manifests/"));
+      return { reply, manifests: manifests.map((r) => `${r.method} ${r.path}`).sort() };
+    };
+    const heads = Array.from({ length: IMAGES }, (_, i) => `HEAD /v2/team/shared-${i}/manifests/1`);
+    const first = await round();
+    expect(first.reply).toMatchObject({ stacks: 100, images: IMAGES, updateAvailable: 0 });
+    expect(first.manifests).toEqual(heads);
+    await shared.push("team/shared-0", "1", { labels: { v: "2" } });
+    const second = await round();
+    expect(second.reply).toMatchObject({ stacks: 100, images: IMAGES, updateAvailable: 20 });
+    expect(second.manifests).toEqual(heads);
   });
 });
 

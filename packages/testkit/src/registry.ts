@@ -24,6 +24,8 @@ export interface TestRegistry {
   url: string;
   /** Every request the registry logged since it started, in order. */
   requests(): RegistryRequest[];
+  /** Resolves once the log has been still for a moment: a line is written just after its reply is sent. */
+  quiet(): Promise<void>;
   /** Pushes an image built from the testkit's busybox to `repository:tag` over the distribution API. */
   push(repository: string, tag: string, options?: PushOptions): Promise<PushedImage>;
   stop(): Promise<void>;
@@ -88,6 +90,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         path: m[2] ?? "",
         status: Number(m[3]),
       })),
+    async quiet() {
+      for (let seen = -1; seen !== service.output().length; ) {
+        seen = service.output().length;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    },
     push: (repository, tag, push = {}) =>
       pushImage({ url, repository, tag, ...(options.auth ? { auth: options.auth } : {}), ...push }),
     async stop() {

@@ -6,6 +6,7 @@
 import type { ImageCheckReply, ImageCheckView, ImagesView, RegistryCredentialsView } from "@tugboat/protocol";
 import { CoreClient } from "../core-client.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { readStdinValue } from "../stdin.js";
 import { table } from "../table.js";
 import { followAndReport } from "./remote.js";
 
@@ -104,9 +105,7 @@ export async function registryLoginCommand(
     );
     return EXIT_USAGE;
   }
-  let password = "";
-  for await (const chunk of process.stdin) password += chunk;
-  password = password.replace(/\r?\n$/, "");
+  const password = await readStdinValue();
   const client = await CoreClient.from(options);
   await client.request("PUT", `/api/registries/${encodeURIComponent(registry)}`, {
     username: options.username,

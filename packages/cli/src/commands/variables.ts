@@ -3,6 +3,7 @@
 // never from the command line (which other users of the host can see).
 import { CoreClient } from "../core-client.js";
 import { EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { readStdinValue } from "../stdin.js";
 
 interface VariableView {
   name: string;
@@ -34,10 +35,7 @@ export async function variableSetCommand(
     );
     return EXIT_USAGE;
   }
-  let value = "";
-  for await (const chunk of process.stdin) value += chunk;
-  // One trailing newline is how `echo` ends a value, not part of it.
-  value = value.replace(/\r?\n$/, "");
+  const value = await readStdinValue();
   const client = await CoreClient.from(options);
   await client.request("PUT", `/api/variables/${encodeURIComponent(name)}`, {
     value,

@@ -6,6 +6,17 @@ import { z } from "zod";
 
 const Bool = z.union([z.boolean(), z.string().transform((v) => ["1", "true", "yes"].includes(v.toLowerCase()))]);
 
+/** A TOML list, or a comma-separated string (as an environment variable gives it). */
+const CommaList = z.union([
+  z.array(z.string()),
+  z.string().transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+]);
+
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 function durationSeconds(value: number | string): number {
@@ -22,18 +33,8 @@ export const CoreConfig = z.object({
   database_url: z.string().default(""),
   sync_repo: z.string().default(""),
   sync_branch: z.string().default("main"),
-  sync_paths: z
-    .union([
-      z.array(z.string()),
-      z.string().transform((v) =>
-        v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    ])
-    /** Empty: the repository's own [[resource_sync]] entries say where (see docs/configuration.md). */
-    .default([]),
+  /** Empty: the repository's own [[resource_sync]] entries say where (see docs/configuration.md). */
+  sync_paths: CommaList.default([]),
   sync_name: z.string().default("root"),
   sync_managed: Bool.optional(),
   poll_interval: z.coerce.number().min(5, "the poll interval is at least 5 seconds").default(60),
@@ -76,17 +77,7 @@ export const CoreConfig = z.object({
     .pipe(z.number().nonnegative())
     .default(6 * 3600),
   /** Registries image checks reach over plain HTTP (besides loopback), comma-separated `host:port`s. */
-  insecure_registries: z
-    .union([
-      z.array(z.string()),
-      z.string().transform((v) =>
-        v
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    ])
-    .default([]),
+  insecure_registries: CommaList.default([]),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

@@ -7,6 +7,7 @@ import type { ImageUpdateRequest, StackAction, StreamResult } from "@tugboat/pro
 import { TugError } from "@tugboat/protocol";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry from "p-retry";
+import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { Background } from "../process/background.js";
 import { settledWithin } from "../process/settle.js";
@@ -246,30 +247,18 @@ export class Deployer {
       reasons: [reason],
     });
     const commit = stack.deployedCommit;
-    const done = this.queued(stack.name, () =>
-      this.host(stack.server)(async () => {
-        const writer = this.deps.log.writer(updateId);
-        await this.deps.log.store.start(updateId);
-        try {
-          const client = await this.deps.agents.client(stack.server);
-          if (!client) throw new TugError("E_NOT_FOUND", `server "${stack.server}" is not known to core`);
-          if (commit === null) throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack.name}" was never deployed`);
-          await this.deps.stacks.setState(stack.name, "deploying");
-          const emit = (event: unknown) => writer.emit(event);
-          const result =
-            action.kind === "redeploy"
-              ? await client.heal(stack.name, { commit }, emit)
-              : await client.action(stack.name, "restart", { services: action.services }, emit);
-          if (result.ok && action.kind === "redeploy")
-            await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
-          await this.deps.stacks.setState(stack.name, result.ok ? "running" : "unhealthy");
-          await writer.end(result.ok ? "success" : "failed", result);
-        } catch (error) {
-          await this.deps.stacks.setState(stack.name, "unknown");
-          await writer.end("failed", failureBody(error));
-        }
-      }),
-    );
+    const done = this.recorded(stack, updateId, async (client, writer) => {
+      if (commit === null) throw new TugError("E_STACK_NOT_DEPLOYED", `stack "${stack.name}" was never deployed`);
+      const emit = (event: unknown) => writer.emit(event);
+      const result =
+        action.kind === "redeploy"
+          ? await client.heal(stack.name, { commit }, emit)
+          : await client.action(stack.name, "restart", { services: action.services }, emit);
+      if (result.ok && action.kind === "redeploy")
+        await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
+      await this.deps.stacks.setState(stack.name, result.ok ? "running" : "unhealthy");
+      await writer.end(result.ok ? "success" : "failed", result);
+    });
     this.deps.background(`self-heal of ${stack.name}`, done);
     return updateId;
   }
@@ -297,7 +286,33 @@ export class Deployer {
       commit: request.commit,
       reasons: options.reasons,
     });
-    const done = this.queued(stack.name, () =>
+    const done = this.recorded(stack, updateId, async (client, writer) => {
+      const result = await client.updateImages(stack.name, request, (event) => writer.emit(event));
+      await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
+      await this.deps.stacks.setState(stack.name, result.ok || result.rolledBack?.ok ? "running" : "unhealthy");
+      const unchanged = result.ok ? options.verify(result) : undefined;
+      const error = result.rolledBack
+        ? { code: "E_ROLLED_BACK", message: `${describeFailures(result)}; rolled back to the images that ran before` }
+        : unchanged
+          ? { code: "E_IMAGE_NOT_UPDATED", message: unchanged }
+          : result.error;
+      await writer.end(result.ok && !unchanged ? "success" : "failed", { ...result, ...(error ? { error } : {}) });
+      return result;
+    });
+    return { updateId, done };
+  }
+
+  /**
+   * Runs `work` on the stack's agent as the update `updateId`: after the
+   * stack's earlier actions, within its host's bound, the stack deploying
+   * meanwhile. An error fails the record and leaves the state unknown.
+   */
+  private recorded<T>(
+    stack: StackRow,
+    updateId: string,
+    work: (client: AgentClient, writer: ReturnType<UpdateLog["writer"]>) => Promise<T>,
+  ): Promise<T | undefined> {
+    return this.queued(stack.name, () =>
       this.host(stack.server)(async () => {
         const writer = this.deps.log.writer(updateId);
         await this.deps.log.store.start(updateId);
@@ -305,20 +320,7 @@ export class Deployer {
           const client = await this.deps.agents.client(stack.server);
           if (!client) throw new TugError("E_NOT_FOUND", `server "${stack.server}" is not known to core`);
           await this.deps.stacks.setState(stack.name, "deploying");
-          const result = await client.updateImages(stack.name, request, (event) => writer.emit(event));
-          await this.deps.stacks.setDeployedServices(stack.name, deployedServices(result.containers));
-          await this.deps.stacks.setState(stack.name, result.ok || result.rolledBack?.ok ? "running" : "unhealthy");
-          const unchanged = result.ok ? options.verify(result) : undefined;
-          const error = result.rolledBack
-            ? {
-                code: "E_ROLLED_BACK",
-                message: `${describeFailures(result)}; rolled back to the images that ran before`,
-              }
-            : unchanged
-              ? { code: "E_IMAGE_NOT_UPDATED", message: unchanged }
-              : result.error;
-          await writer.end(result.ok && !unchanged ? "success" : "failed", { ...result, ...(error ? { error } : {}) });
-          return result;
+          return await work(client, writer);
         } catch (error) {
           await this.deps.stacks.setState(stack.name, "unknown");
           await writer.end("failed", failureBody(error));
@@ -326,7 +328,6 @@ export class Deployer {
         }
       }),
     );
-    return { updateId, done };
   }
 
   /** A manual stop/start/restart/pull/down, recorded like a deploy. */

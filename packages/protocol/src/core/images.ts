@@ -35,10 +35,13 @@ export const ImagesView = z.object({
 });
 export type ImagesView = z.infer<typeof ImagesView>;
 
-export const ImageCheckRequest = z.object({
-  /** Only these stacks (whatever their poll_for_updates); default every stack that polls. */
-  stacks: z.array(z.string().min(1).max(128)).max(10_000).optional(),
-});
+/** Optional: without a body, every stack that polls. */
+export const ImageCheckRequest = z
+  .object({
+    /** Only these stacks (whatever their poll_for_updates); default every stack that polls. */
+    stacks: z.array(z.string().min(1).max(128)).max(10_000).optional(),
+  })
+  .nullish();
 
 export const ImageCheckReply = z.object({
   at: z.string(),
@@ -49,10 +52,13 @@ export const ImageCheckReply = z.object({
 });
 export type ImageCheckReply = z.infer<typeof ImageCheckReply>;
 
-export const ImageUpdateNowRequest = z.object({
-  /** Default: every service of the stack with a newer image. */
-  services: z.array(z.string().min(1).max(128)).max(200).optional(),
-});
+/** Optional: without a body, every service with a newer image. */
+export const ImageUpdateNowRequest = z
+  .object({
+    /** Default: every service of the stack with a newer image. */
+    services: z.array(z.string().min(1).max(128)).max(200).optional(),
+  })
+  .nullish();
 
 export const RegistryParams = z.object({
   registry: z

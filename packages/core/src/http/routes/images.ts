@@ -18,6 +18,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { imageSpec } from "../../deploy/stack-spec.js";
 import type { ImageCheckRow } from "../../images/image-store.js";
+import type { CheckOptions } from "../../images/image-watch.js";
 import { triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
@@ -34,6 +35,12 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
       }),
       stacksWithUpdates: [...new Set(rows.filter((r) => r.status === "update-available").map((r) => r.stack))],
     };
+  };
+  /** A round now; its updates go on in the background. */
+  const checkNow = async (options: CheckOptions) => {
+    const { round, updatesDone } = await images.watch.check(options);
+    ctx.background("image updates", updatesDone);
+    return round;
   };
   const known = async (name: string) => {
     if (!(await ctx.stacks.get(name))) throw new TugError("E_NOT_FOUND", `no stack named "${name}"`);
@@ -71,14 +78,8 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
         response: { 200: ImageCheckReply },
       },
     },
-    async (request) => {
-      const { round, updatesDone } = await images.watch.check({
-        ...(request.body?.stacks ? { stacks: request.body.stacks } : {}),
-        trigger: triggerOf(request),
-      });
-      ctx.background("image updates", updatesDone);
-      return round;
-    },
+    async (request) =>
+      checkNow({ ...(request.body?.stacks ? { stacks: request.body.stacks } : {}), trigger: triggerOf(request) }),
   );
   api.post(
     "/api/stacks/:name/images/check",
@@ -88,12 +89,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
     },
     async (request) => {
       await known(request.params.name);
-      const { round, updatesDone } = await images.watch.check({
-        stacks: [request.params.name],
-        trigger: triggerOf(request),
-      });
-      ctx.background("image updates", updatesDone);
-      return round;
+      return checkNow({ stacks: [request.params.name], trigger: triggerOf(request) });
     },
   );
   api.post(
@@ -111,12 +107,11 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
     async (request, reply) => {
       await known(request.params.name);
       const services = request.body?.services;
-      const { round, updatesDone } = await images.watch.check({
+      const round = await checkNow({
         stacks: [request.params.name],
         trigger: triggerOf(request),
         updateNow: services ? { services } : {},
       });
-      ctx.background("image updates", updatesDone);
       const started = round.updates[0];
       if (!started)
         throw new TugError(
