@@ -6,6 +6,8 @@
 // healthcheck ends with the old image running and one StackRolledBack; a
 // multi-platform tag counts only for this host's platform; version-like tags
 // get their newer versions, with the line to edit.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { RunningCore } from "@tugboat/core";
 import {
   daemonHost,
@@ -282,5 +284,22 @@ describe.skipIf(daemons.skipReason !== "")("image updates across the fleet", () 
     // The same list is not sent again.
     await round();
     expect(await alerts("ImageVersionsAvailable", "images")).toHaveLength(1);
+  });
+
+  it("forgets a stack that no longer polls, and resolves its alert", async () => {
+    expect(await alerts("ImageUpdateAvailable", "watched", "open")).toHaveLength(1);
+    const file = join(fleet.repo.dir, "syncs/stacks.toml");
+    const toml = await readFile(file, "utf8");
+    await fleet.repo.write(
+      "syncs/stacks.toml",
+      toml.replace(stackToml("watched", "poll_for_updates = true"), stackToml("watched", "")),
+    );
+    await fleet.repo.commitAndPush("watched no longer polls");
+    const run = await fleet.api<{ status: string }>("POST", "/api/syncs/root/run");
+    expect(run.body.status).toBe("applied");
+    const done = await round();
+    expect(done.stacks).toBe(4);
+    expect(await rows("watched")).toEqual([]);
+    expect((await alerts("ImageUpdateAvailable", "watched")).map((a) => a.status)).toEqual(["resolved"]);
   });
 });

@@ -48,11 +48,7 @@ describe("registry client: bearer tokens", () => {
           { "www-authenticate": `Bearer realm="${realm}",service="stub-registry",scope="repository:team/app:pull"` },
           "{}",
         ];
-      return [
-        200,
-        { "docker-content-digest": DIGEST, "content-type": "application/vnd.oci.image.index.v1+json" },
-        "",
-      ];
+      return [200, { "docker-content-digest": DIGEST, "content-type": "application/vnd.oci.image.index.v1+json" }, ""];
     });
     realm = `http://${tokens.host}/token`;
   });

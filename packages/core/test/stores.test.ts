@@ -253,8 +253,9 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
       row("cache", "redis", { failedDigest: `sha256:${"b".repeat(64)}`, note: "did not take" }),
       row("web", "app", { status: "up-to-date" }),
     ]);
-    await images.keepOnly(new Set(["web"]));
+    await images.replace("cache", []);
     expect((await images.list()).map((r) => r.stack)).toEqual(["web"]);
+    expect((await images.list("web")).map((r) => r.service)).toEqual(["app"]);
 
     await images.setCredential("ghcr.io", { username: "bot", password: "ghp_sealed-token" });
     await images.setCredential("ghcr.io", { username: "bot2", password: "ghp_other-token" });

@@ -72,13 +72,6 @@ export class ImageStore {
     });
   }
 
-  /** Stacks no longer known: their rows go. */
-  async keepOnly(stacks: ReadonlySet<string>): Promise<void> {
-    const known = await this.db.selectFrom("image_checks").select("stack").distinct().execute();
-    for (const { stack } of known)
-      if (!stacks.has(stack)) await this.db.deleteFrom("image_checks").where("stack", "=", stack).execute();
-  }
-
   async credentials(): Promise<Array<{ registry: string; username: string; updatedAt: string }>> {
     const rows = await this.db
       .selectFrom("registry_credentials")

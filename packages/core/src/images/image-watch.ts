@@ -113,12 +113,12 @@ export class ImageWatch {
   private async run(options: CheckOptions) {
     const { stacks, store } = this.deps;
     const all = await stacks.list();
-    await store.keepOnly(new Set(all.map((s) => s.name)));
     const chosen = all.filter(
       (s) =>
         s.deployedCommit !== null &&
         (options.stacks ? options.stacks.includes(s.name) : imageSpec(s.spec).imageUpdates.poll),
     );
+    if (!options.stacks) await this.forget(new Set(chosen.map((s) => s.name)));
     const observed = await this.observe(chosen);
     const found = await this.registry.round(observed.flatMap((o) => o.running));
     const previous = new Map((await store.list()).map((row) => [`${row.stack}/${row.service}`, row]));
@@ -156,17 +156,32 @@ export class ImageWatch {
         round.updates.push({ stack: stack.name, updateId: started.updateId, services: choice?.services ?? [] });
         updates.push(started.done);
       }
-      // Being updated now, or already tried at this digest (its update record alerted): nothing to add.
-      const waiting = available.filter(
-        (r) => !started?.services.includes(r.service) && !(settings.auto && r.failedDigest !== null),
-      );
+      // auto_update handles these: now, at the next round when the stack is busy, or (failed at
+      // this digest) through its update record's alert. The rest wait for a person.
+      const automatic = (r: ImageCheckRow) =>
+        settings.auto && !stack.stopped && !settings.skipServices.includes(r.service);
+      const waiting = available.filter((r) => !automatic(r) && !started?.services.includes(r.service));
       await alertAvailable(this.deps.alerts, stack, waiting);
     }
-    if (!options.stacks) await alertVersions(this.deps.alerts, await store.list(), await stacks.list());
+    if (!options.stacks) await alertVersions(this.deps.alerts, await store.list(), all);
     this.deps.log(
       `image check: ${round.stacks} stack(s), ${round.images} image(s), ${round.updateAvailable} with updates, ${round.updates.length} update(s) started`,
     );
     return { round, updatesDone: Promise.all(updates).then(() => undefined) };
+  }
+
+  /**
+   * Stacks no automatic round checks (gone from the repository, never
+   * deployed, or no longer polling): their findings go, and their
+   * ImageUpdateAvailable resolves.
+   */
+  private async forget(checked: ReadonlySet<string>) {
+    const stale = new Map<string, string>();
+    for (const row of await this.deps.store.list()) if (!checked.has(row.stack)) stale.set(row.stack, row.server);
+    for (const [name, server] of stale) {
+      await this.deps.store.replace(name, []);
+      await alertAvailable(this.deps.alerts, { name, server }, []);
+    }
   }
 
   private judge(

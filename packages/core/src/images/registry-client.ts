@@ -4,6 +4,7 @@
 // and a repository's tags. Anonymous, bearer-token (from the registry's
 // WWW-Authenticate challenge) and basic auth; a 429 is honoured through
 // Retry-After for every request to that registry, never stormed.
+import { setTimeout as delay } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry, { AbortError } from "p-retry";
 import { type ImageReference, isLoopbackRegistry, registryBaseUrl } from "./reference.js";
@@ -61,7 +62,6 @@ class RateLimited extends Error {
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function retryAfterMs(value: string | null): number {
   if (!value) return 2_000;
@@ -168,7 +168,8 @@ export class RegistryClient {
         async () => {
           const wait = (this.notBefore.get(ref.registry) ?? 0) - Date.now();
           if (wait > maxWait) throw new AbortError(new RateLimited(wait));
-          if (wait > 0) await sleep(wait);
+          // Stopping core cuts the wait short.
+          if (wait > 0) await delay(wait, undefined, signal ? { signal } : {});
           return this.send(ref, method, url, signal);
         },
         {
