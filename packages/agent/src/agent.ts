@@ -8,6 +8,7 @@ import { type ComposeRunner, detectCompose } from "./compose/runner.js";
 import type { AgentConfig } from "./config/agent-config.js";
 import { DockerEngine } from "./docker/engine.js";
 import { StatsSampler } from "./host/stats.js";
+import { LogShipper } from "./logs/log-shipper.js";
 import { Repositories } from "./repos/repositories.js";
 import { buildServer } from "./server/app.js";
 import { ensureCertificate } from "./server/tls.js";
@@ -55,10 +56,17 @@ export async function startAgent(
   };
 
   const stats = new StatsSampler(engine, { intervalMs: config.stats_interval_seconds * 1000 });
+  const records = new StackRecords(config.root);
+  const logs = new LogShipper({
+    engine,
+    records,
+    log,
+    limits: { lines: config.log_buffer_lines, bytes: config.log_buffer_mb * 1024 * 1024 },
+  });
   const stacks = new Stacks({
     engine,
     repos: new Repositories(config.root),
-    records: new StackRecords(config.root),
+    records,
     locks: new StackLocks(),
     compose: requireCompose,
     // Compose sees the agent's environment without its TUG_* settings (the passkey among them).
@@ -73,6 +81,7 @@ export async function startAgent(
     engine,
     stacks,
     stats,
+    logs,
     compose: findCompose,
   });
   await new Promise<void>((resolve, reject) => {
@@ -93,6 +102,7 @@ export async function startAgent(
     fingerprint: tls?.fingerprint ?? "",
     async close() {
       stats.stop();
+      await logs.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       engine.close();

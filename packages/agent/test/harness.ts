@@ -28,7 +28,14 @@ export interface TestAgent extends RunningAgent {
 
 export async function startTestAgent(
   dockerHost: string,
-  options: { root?: string; passkey?: string; allowedIps?: string[]; secrets?: Record<string, string> } = {},
+  options: {
+    root?: string;
+    passkey?: string;
+    allowedIps?: string[];
+    secrets?: Record<string, string>;
+    /** More agent.toml settings. */
+    settings?: Record<string, unknown>;
+  } = {},
 ): Promise<TestAgent> {
   const dir = options.root ? undefined : await tempDir("tug-agent-");
   const root = options.root ?? dir?.path ?? "";
@@ -42,6 +49,7 @@ export async function startTestAgent(
     stats_interval_seconds: 60,
     allowed_ips: options.allowedIps ?? [],
     secrets: options.secrets ?? {},
+    ...options.settings,
   });
   const agent = await startAgent({ ...config, passkey }, { log: (line) => logs.push(line) });
 

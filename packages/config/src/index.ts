@@ -3,6 +3,7 @@ export { type Diagnostic, formatDiagnostic, type Location, type Severity } from 
 export type { UptimeCheck } from "./fleet/checks.js";
 export { type EnvironmentEntry, maskedEnvironment } from "./fleet/environment.js";
 export { type LoadFleetOptions, type LoadFleetResult, loadFleet } from "./fleet/load-fleet.js";
+export type { LogAlertConfig } from "./fleet/log-alerts.js";
 export type {
   Declared,
   FileMount,

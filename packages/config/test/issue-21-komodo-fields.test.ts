@@ -61,6 +61,8 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     auto_rollback: "core: deployer rollback",
     deploy_gate: "core: reconcile",
     checks: "agent: uptime checks",
+    ship_logs: "agent: log shipping",
+    log_alerts: "core: log pattern alerts",
   },
   resource_sync: {
     linked_repo: "config: self sync; core: declared syncs",

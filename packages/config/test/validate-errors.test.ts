@@ -34,6 +34,21 @@ describe("validation errors", () => {
     expect(error?.message).toContain("expected boolean");
   });
 
+  it("a log alert pattern RE2 cannot run (a lookahead: it could stall a backtracking engine)", async () => {
+    const error = await only(
+      repo({
+        "syncs/stacks.toml": stackToml(
+          "app",
+          "",
+          'log_alerts = [{ pattern = "panic" }, { pattern = "(?=timeout)x", severity = "critical" }]',
+        ),
+      }),
+      "E_INVALID_VALUE",
+    );
+    expect(error).toMatchObject({ file: "syncs/stacks.toml", line: 7, field: "stack.config.log_alerts.1.pattern" });
+    expect(error?.message).toContain("is not a pattern RE2 can run");
+  });
+
   it("a maintenance window in an unknown timezone", async () => {
     const servers = `${SERVERS}[[server.config.maintenance_windows]]\nschedule_type = "Daily"\nhour = 3\ntimezone = "Europe/Berln"\n`;
     const error = await only(repo({ "syncs/servers.toml": servers }), "E_INVALID_VALUE");

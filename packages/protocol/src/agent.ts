@@ -68,6 +68,8 @@ export const DeployRequest = z.object({
   buildAll: z.boolean().default(false),
   /** Services not waited for (Komodo's ignore_services). */
   ignoreServices: z.array(z.string()).default([]),
+  /** Ship the stack's container logs to core (its `ship_logs`). */
+  shipLogs: z.boolean().default(true),
   extraArgs: z.array(z.string()).default([]),
   destroyBeforeDeploy: z.boolean().default(false),
   /**

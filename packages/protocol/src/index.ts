@@ -77,4 +77,5 @@ export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/upd
 export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";
+export { advanceCursor, LogBatch, LogBatchRequest, LogCursor, ShippedLine } from "./logs.js";
 export { envFilePathProblem, isHostPath } from "./stack-paths.js";

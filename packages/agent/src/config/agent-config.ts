@@ -27,6 +27,9 @@ export const AgentConfig = z.object({
   insecure_http: z.union([z.boolean(), z.string().transform((v) => v === "true" || v === "1")]).default(false),
   docker_host: z.string().default(""),
   stats_interval_seconds: z.coerce.number().positive().default(5),
+  /** Log lines held for core at most (then followers pause until core catches up), and their size in MiB. */
+  log_buffer_lines: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
+  log_buffer_mb: z.coerce.number().min(1).max(1024).default(8),
   /** `[secrets]` of agent.toml: values for `[[NAME]]`s core does not hold (kept on this host, masked in every report). */
   secrets: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string()).default({}),
 });

@@ -43,6 +43,8 @@ export class DockerEngine {
   readonly dockerHost: string;
   private readonly target: { socketPath?: string; host?: string; port?: number };
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  /** Followed log streams stay open for as long as their container runs: one socket each, outside the shared pool. */
+  private readonly streams = new Agent({ keepAlive: false });
 
   constructor(dockerHost = process.env.DOCKER_HOST || "unix:///var/run/docker.sock") {
     this.dockerHost = dockerHost;
@@ -55,14 +57,15 @@ export class DockerEngine {
 
   close(): void {
     this.agent.destroy();
+    this.streams.destroy();
   }
 
-  private raw(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+  private raw(method: string, path: string, body?: unknown, long = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
           ...this.target,
-          agent: this.agent,
+          agent: long ? this.streams : this.agent,
           method,
           path,
           headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -143,10 +146,22 @@ export class DockerEngine {
     return this.json("GET", `/containers/${encodeURIComponent(id)}/stats?stream=0&one-shot=1`);
   }
 
-  /** A container's log lines; with `follow`, until `signal` aborts. */
+  /**
+   * A container's log lines; with `follow`, until `signal` aborts or the
+   * container stops. With `timestamps`, each line starts with Docker's RFC
+   * 3339 timestamp and a space. `since` is seconds since the epoch, with a
+   * fraction down to nanoseconds ("1765000000.123456789").
+   */
   async *logs(
     id: string,
-    options: { tail?: number; since?: number; follow?: boolean; tty?: boolean; signal?: AbortSignal },
+    options: {
+      tail?: number;
+      since?: number | string;
+      follow?: boolean;
+      tty?: boolean;
+      timestamps?: boolean;
+      signal?: AbortSignal;
+    },
   ): AsyncGenerator<LogLine> {
     const query = new URLSearchParams({
       stdout: "1",
@@ -154,8 +169,10 @@ export class DockerEngine {
       follow: options.follow ? "1" : "0",
       tail: options.tail === undefined ? "all" : String(options.tail),
       ...(options.since ? { since: String(options.since) } : {}),
+      ...(options.timestamps ? { timestamps: "1" } : {}),
     });
-    const res = await this.raw("GET", `/containers/${encodeURIComponent(id)}/logs?${query}`);
+    if (options.signal?.aborted) return;
+    const res = await this.raw("GET", `/containers/${encodeURIComponent(id)}/logs?${query}`, undefined, options.follow);
     if ((res.statusCode ?? 500) >= 400) {
       res.resume();
       throw new TugError("E_NOT_FOUND", `no logs for container ${id} (dockerd answered ${res.statusCode})`);

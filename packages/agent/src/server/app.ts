@@ -9,6 +9,7 @@ import {
   DeployRequest,
   HealRequest,
   ImageUpdateRequest,
+  LogBatchRequest,
   AgentLogsQuery as LogsQuery,
   StackAction,
   TugError,
@@ -18,6 +19,7 @@ import type { ComposeRunner } from "../compose/runner.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { hostInfo } from "../host/info.js";
 import type { StatsSampler } from "../host/stats.js";
+import type { LogShipper } from "../logs/log-shipper.js";
 import type { PreparedAction, Stacks } from "../stacks/stacks.js";
 import { checkRequest } from "./auth.js";
 import { Router } from "./router.js";
@@ -30,6 +32,7 @@ export interface AppOptions {
   engine: DockerEngine;
   stacks: Stacks;
   stats: StatsSampler;
+  logs: LogShipper;
   compose: () => Promise<ComposeRunner | undefined>;
 }
 
@@ -111,6 +114,13 @@ export function buildServer(options: AppOptions): Server {
     .on("POST", "/checks", async (request) => ({
       results: await runChecks(options.engine, parse(ChecksRequest, await request.body())),
     }))
+    .on("POST", "/logs/batch", async (request, res) => {
+      const body = parse(LogBatchRequest, await request.body());
+      // A long-poll: core went away, stop waiting for it.
+      const abort = new AbortController();
+      res.once("close", () => abort.abort());
+      return options.logs.batch(body, abort.signal);
+    })
     .on("POST", "/stacks/:name/deploy", async (request, res) => {
       const body = parse(DeployRequest, await request.body());
       await stream(res, options.stacks.prepareDeploy(request.params.name ?? "", body));

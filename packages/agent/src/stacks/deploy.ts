@@ -104,6 +104,7 @@ export async function runDeploy(
     files,
     envFiles,
     ignoreServices: request.ignoreServices,
+    shipLogs: request.shipLogs,
   };
   await deps.records.write(target);
   const compose = (command: string[]) => composeArgv(runner, target, command);

@@ -5,6 +5,7 @@ import { GitError } from "@tugboat/git";
 import type { StreamEvent, StreamResult } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
 import { ExecError, exec } from "../exec/exec.js";
+import { maskerOf } from "../safety/secret-mask.js";
 
 export type Emit = (event: StreamEvent) => void;
 
@@ -12,7 +13,8 @@ export class ActionRun {
   private readonly started = Date.now();
   private readonly steps: StreamResult["steps"] = [];
   private readonly warnings: string[] = [];
-  private secrets: string[];
+  private secrets: string[] = [];
+  private masker: (text: string) => string = (text) => text;
   /** Prefixes step names: "rollback" while bringing back the last good deploy. */
   private phase = "";
 
@@ -22,15 +24,12 @@ export class ActionRun {
     readonly stack: string,
     secrets: readonly string[],
   ) {
-    this.secrets = [];
     this.addSecrets(secrets);
   }
 
   addSecrets(secrets: readonly string[]): void {
-    // Longest first, so a secret containing another is masked whole.
-    this.secrets = [...new Set([...this.secrets, ...secrets.filter((s) => s.length >= 3)])].sort(
-      (a, b) => b.length - a.length,
-    );
+    this.secrets = [...this.secrets, ...secrets];
+    this.masker = maskerOf(this.secrets);
   }
 
   /** Names the steps that follow `phase: step` ("" ends the phase). */
@@ -43,9 +42,7 @@ export class ActionRun {
   }
 
   mask(text: string): string {
-    let masked = text;
-    for (const secret of this.secrets) masked = masked.replaceAll(secret, "***");
-    return masked;
+    return this.masker(text);
   }
 
   log(step: string, line: string, stream: "stdout" | "stderr" = "stdout"): void {

@@ -3,7 +3,7 @@
 // the request of its last deploy that succeeded, so a heal or a rollback can
 // bring that one back (its commit, environment and images) without core
 // resending it. Both are mode 0600, like the env file the deploy writes.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DeployRequest, type DeployRequestParsed, TugError } from "@tugboat/protocol";
 import { z } from "zod";
@@ -16,6 +16,8 @@ export interface StackRecord extends ComposeProject {
   /** Absolute run directory: compose runs here. */
   cwd: string;
   ignoreServices: string[];
+  /** Ship its containers' logs to core (the stack's `ship_logs`); missing in older records: yes. */
+  shipLogs?: boolean;
 }
 
 /** The request of the last deploy that succeeded, and the images its services ran at its end. */
@@ -55,6 +57,14 @@ export class StackRecords {
     const file = join(this.dir, name);
     await writeFile(`${file}.tmp`, JSON.stringify(value, null, 2), { mode: 0o600 });
     await rename(`${file}.tmp`, file);
+  }
+
+  /** Every stack this agent deployed. */
+  async list(): Promise<StackRecord[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const stacks = names.filter((n) => n.endsWith(".json") && !n.endsWith(".good.json")).map((n) => n.slice(0, -5));
+    const records = await Promise.all(stacks.map((stack) => this.read(stack).catch(() => undefined)));
+    return records.filter((r): r is StackRecord => r !== undefined);
   }
 
   async read(stack: string): Promise<StackRecord | undefined> {

@@ -3,6 +3,7 @@
 // (docs/decisions/005).
 import { z } from "zod";
 import { CheckConfig } from "../fleet/checks.js";
+import { LogAlertConfig } from "../fleet/log-alerts.js";
 import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
 
 export const SystemCommand = z.object({
@@ -75,6 +76,10 @@ const stackConfigShape = {
   deploy_gate: z.enum(["health", "checks"]).default("health"),
   /** Uptime checks the agent runs on the host (services may declare more by `tugboat.check.*` labels). */
   checks: z.array(CheckConfig).default([]),
+  /** Ship the stack's container logs to core (a container labelled `tugboat.logs=false` is left out either way). */
+  ship_logs: z.boolean().default(true),
+  /** Log lines that open a `LogPattern` alert. */
+  log_alerts: z.array(LogAlertConfig).max(50).default([]),
 };
 
 export const StackConfig = z.object(stackConfigShape);

@@ -60,6 +60,7 @@ export function deployRequest(job: DeployJob, rollbackTo?: string): DeployReques
     additionalEnvFiles: stack.config.additional_env_files,
     pull: stack.config.auto_pull,
     ignoreServices: stack.config.ignore_services,
+    shipLogs: stack.config.ship_logs,
     extraArgs: stack.config.extra_args,
     destroyBeforeDeploy: stack.config.destroy_before_deploy,
     preDeploy: stack.config.pre_deploy,

@@ -1,0 +1,172 @@
+// Ships the logs of the containers of every stack this agent deployed. Core
+// pulls: the first `POST /logs/batch` of a session carries core's cursors
+// (where its store ends for each container), and followers start there;
+// later calls acknowledge what core stored and wait for new lines. Containers are
+// found every 2 s; a stack with `ship_logs = false`, or a container labelled
+// `tugboat.logs=false`, is left out. Nothing runs until core first asks.
+import { randomBytes } from "node:crypto";
+import type { LogBatch, LogBatchRequest, LogCursor } from "@tugboat/protocol";
+import type { DockerEngine } from "../docker/engine.js";
+import { maskerOf } from "../safety/secret-mask.js";
+import type { StackRecords } from "../stacks/stack-record.js";
+import { Follower } from "./follower.js";
+import { type BufferLimits, LogBuffer } from "./log-buffer.js";
+
+const DISCOVER_MS = 2_000;
+/** A container running before shipping began, with no cursor in core: its last lines only. */
+const BACKFILL = 1_000;
+export const OPT_OUT_LABEL = "tugboat.logs";
+const PROJECT_LABEL = "com.docker.compose.project";
+/** Cursors kept for containers that stopped, so a restart resumes where it stood. */
+const MAX_CURSORS = 5_000;
+
+type Parsed = Required<Omit<LogBatchRequest, "cursors">> & Pick<LogBatchRequest, "cursors">;
+
+export class LogShipper {
+  private epoch = "";
+  private sessionStart = 0;
+  private cursors = new Map<string, LogCursor>();
+  private readonly followers = new Map<string, Follower>();
+  private readonly buffer: LogBuffer;
+  private timer: NodeJS.Timeout | undefined;
+  private discovering: Promise<void> | undefined;
+  private pauses = 0;
+
+  constructor(
+    private readonly deps: {
+      engine: DockerEngine;
+      records: StackRecords;
+      log: (line: string) => void;
+      limits?: BufferLimits;
+    },
+  ) {
+    this.buffer = new LogBuffer(deps.limits ?? { lines: 20_000, bytes: 8 * 1024 * 1024 });
+    this.buffer.onRoom(() => {
+      for (const follower of this.followers.values()) follower.resume();
+    });
+  }
+
+  /**
+   * Core's call. With cursors: a new session that starts there. Without, in
+   * the session core names: acknowledge, then the next lines. Without, in
+   * another session (this agent restarted): an empty epoch, which asks core
+   * for its cursors, so nothing starts from a guess.
+   */
+  async batch(request: Parsed, signal?: AbortSignal): Promise<LogBatch> {
+    if (request.cursors) await this.newSession(request.cursors);
+    else if (request.epoch === "" || request.epoch !== this.epoch)
+      return { epoch: "", lines: [], following: 0, paused: 0, pauses: 0 };
+    else this.buffer.acknowledge(request.after);
+    const lines = await this.buffer.take(request.cursors ? 0 : request.after, request.max, request.waitMs, signal);
+    const followers = [...this.followers.values()];
+    return {
+      epoch: this.epoch,
+      lines,
+      following: followers.filter((f) => !f.ended).length,
+      paused: followers.filter((f) => f.paused).length,
+      pauses: this.pauses,
+    };
+  }
+
+  private async newSession(cursors: Record<string, LogCursor>): Promise<void> {
+    await this.stopFollowers();
+    this.buffer.clear();
+    this.epoch = randomBytes(8).toString("hex");
+    this.sessionStart = Date.now();
+    this.cursors = new Map(Object.entries(cursors));
+    this.pauses = 0;
+    await this.discover();
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        this.discovering ??= this.discover().finally(() => {
+          this.discovering = undefined;
+        });
+      }, DISCOVER_MS);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Starts a follower for each running container of a shipped stack that has
+   * none (or whose follow ended: it restarted); forgets followers of
+   * containers no longer running, keeping where they stood.
+   */
+  private async discover(): Promise<void> {
+    try {
+      const stacks = new Map(
+        (await this.deps.records.list()).filter((r) => r.shipLogs !== false).map((r) => [r.project, r.stack]),
+      );
+      const running = stacks.size === 0 ? [] : await this.deps.engine.listContainers({ labels: [PROJECT_LABEL] });
+      const shipped = running.filter(
+        (c) =>
+          stacks.has(c.Labels[PROJECT_LABEL] ?? "") &&
+          c.Labels[OPT_OUT_LABEL] !== "false" &&
+          c.Labels["com.docker.compose.oneoff"] !== "True",
+      );
+      const ids = new Set(shipped.map((c) => c.Id));
+      for (const [id, follower] of this.followers)
+        if (!ids.has(id) && follower.ended) {
+          this.remember(id, follower.position);
+          this.followers.delete(id);
+        }
+      for (const summary of shipped) {
+        const existing = this.followers.get(summary.Id);
+        if (existing && !existing.ended) continue;
+        const stack = stacks.get(summary.Labels[PROJECT_LABEL] ?? "") ?? "";
+        const service = summary.Labels["com.docker.compose.service"] ?? "";
+        await this.follow({ id: summary.Id, stack, service, created: summary.Created, before: existing });
+      }
+    } catch (error) {
+      this.deps.log(`log shipping: ${(error as Error).message}`);
+    }
+  }
+
+  /** Where a container's shipping stood, for when it runs again; the oldest are forgotten past a bound. */
+  private remember(id: string, cursor: LogCursor | undefined) {
+    if (!cursor) return;
+    this.cursors.delete(id);
+    this.cursors.set(id, cursor);
+    if (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as string);
+  }
+
+  private async follow(container: {
+    id: string;
+    stack: string;
+    service: string;
+    created: number;
+    before: Follower | undefined;
+  }) {
+    const { id, stack, service } = container;
+    const inspect = await this.deps.engine.inspectContainer(id).catch(() => undefined);
+    if (!inspect) return;
+    const good = await this.deps.records.readLastGood(stack);
+    const cursor = container.before?.position ?? this.cursors.get(id);
+    // A container created in this session is shipped from its first line; an older one without a cursor, its last lines.
+    const backfill = cursor || container.created * 1000 >= this.sessionStart ? undefined : BACKFILL;
+    const follower = new Follower({
+      engine: this.deps.engine,
+      buffer: this.buffer,
+      target: { id, stack, service, tty: inspect.Config.Tty, mask: maskerOf(good?.secrets ?? []) },
+      cursor,
+      backfill,
+      onError: (error) => this.deps.log(`log shipping of ${stack}/${service}: ${error.message}`),
+      onPause: () => {
+        this.pauses += 1;
+      },
+    });
+    this.followers.set(id, follower);
+    if (this.buffer.full()) follower.pause();
+    else follower.start();
+  }
+
+  private async stopFollowers(): Promise<void> {
+    await Promise.all([...this.followers.values()].map((f) => f.stop()));
+    this.followers.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.discovering;
+    await this.stopFollowers();
+  }
+}
