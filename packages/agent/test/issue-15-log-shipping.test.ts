@@ -51,7 +51,9 @@ class Collector {
       after: this.after,
       waitMs: 300,
       max: 1000,
-      ...(this.epoch === "" ? { cursors: Object.fromEntries(this.cursors) } : {}),
+      ...(this.epoch === ""
+        ? { cursors: Object.fromEntries(this.cursors), from: new Date(Date.now() - 86_400_000).toISOString() }
+        : {}),
     };
     const { status, body } = await agent.json<LogBatch>("POST", "/logs/batch", request);
     expect(status).toBe(200);

@@ -20,6 +20,7 @@ import type { CoreContext } from "./http/context.js";
 import { ImageStore } from "./images/image-store.js";
 import { ImageWatch } from "./images/image-watch.js";
 import { RegistryClient } from "./images/registry-client.js";
+import { startLogs } from "./logs/logs.js";
 import { Downsampler } from "./metrics/downsampler.js";
 import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
@@ -187,6 +188,7 @@ export async function startCore(
     intervalMs: config.status_interval * 1000,
     log,
   });
+  const logs = await startLogs({ config, servers, agents, masker, log, background });
   const imageStore = new ImageStore(db, key, masker);
   const imageWatch = new ImageWatch({
     stacks,
@@ -235,6 +237,7 @@ export async function startCore(
     key,
     checks: uptimeChecks,
     images: { store: imageStore, watch: imageWatch },
+    logs,
     say: log,
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
@@ -280,12 +283,14 @@ export async function startCore(
       clearInterval(housekeepingTimer);
       // Cut off what is in flight (git, agent requests, event streams) instead of waiting for it.
       mirrors.close();
+      await logs.collectors.stop();
       agents.close();
       imageWatch.stop();
       await poller.stop();
       await delivery.close();
       await app.close();
       await Promise.all([deployer.idle(3_000), engine.idle(3_000)]);
+      await logs.close();
       await db.destroy();
     },
   };

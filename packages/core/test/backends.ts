@@ -9,6 +9,7 @@ import {
 } from "@tugboat/testkit";
 import { afterAll } from "vitest";
 import { type Db, openDatabase } from "../src/db/open-database.js";
+import { type LogDb, type LogDialect, openLogDatabase } from "../src/logs/log-database.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -19,7 +20,21 @@ let postgres: Promise<PrivatePostgres> | undefined;
 const pgSkip = postgresUnavailableReason();
 if (pgSkip && process.env.CI === "true") throw new Error(`PostgreSQL-backed tests cannot run under CI=true: ${pgSkip}`);
 
-export const backends: Array<{ name: string; skip: string | undefined; open: () => Promise<Db> }> = [
+const pgDatabase = async () => {
+  postgres ??= startPostgres().then((server) => {
+    cleanups.unshift(() => server.stop());
+    return server;
+  });
+  return (await postgres).createDatabase(`t_${randomBytes(4).toString("hex")}`);
+};
+
+export const backends: Array<{
+  name: string;
+  skip: string | undefined;
+  open: () => Promise<Db>;
+  /** The log database of the same kind. */
+  openLogs: () => Promise<{ db: LogDb; dialect: LogDialect }>;
+}> = [
   {
     name: "sqlite",
     skip: undefined,
@@ -29,19 +44,25 @@ export const backends: Array<{ name: string; skip: string | undefined; open: () 
       cleanups.push(dir.cleanup, () => db.destroy());
       return db;
     },
+    async openLogs() {
+      const dir: TempDir = await tempDir("tug-core-logs-");
+      const logs = await openLogDatabase({ dataDir: dir.path });
+      cleanups.push(dir.cleanup, logs.close);
+      return logs;
+    },
   },
   {
     name: "postgres",
     skip: pgSkip,
     async open() {
-      postgres ??= startPostgres().then((server) => {
-        cleanups.unshift(() => server.stop());
-        return server;
-      });
-      const url = await (await postgres).createDatabase(`t_${randomBytes(4).toString("hex")}`);
-      const { db } = await openDatabase({ url, dataDir: "/nonexistent" });
+      const { db } = await openDatabase({ url: await pgDatabase(), dataDir: "/nonexistent" });
       cleanups.push(() => db.destroy());
       return db;
+    },
+    async openLogs() {
+      const logs = await openLogDatabase({ url: await pgDatabase(), dataDir: "/nonexistent" });
+      cleanups.push(logs.close);
+      return logs;
     },
   },
 ];

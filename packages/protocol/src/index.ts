@@ -65,6 +65,13 @@ export {
   RegistryParams,
 } from "./core/images.js";
 export {
+  LogExportQuery,
+  LogFilterQuery,
+  LogSearchQuery,
+  LogSearchView,
+  LogStatusView,
+} from "./core/logs.js";
+export {
   AlertDetailView,
   AlerterView,
   AlertsQuery,

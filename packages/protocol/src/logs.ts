@@ -24,6 +24,8 @@ export const LogBatchRequest = z.object({
   after: z.number().int().min(0).default(0),
   /** Starts a new session there: where core's store ends, by container ID. */
   cursors: z.record(z.string().max(128), LogCursor).optional(),
+  /** With cursors: a container core has none for is shipped from this time (RFC 3339; core keeps nothing older). */
+  from: z.string().max(40).optional(),
   /** Hold the request up to this long when nothing new is buffered. */
   waitMs: z.number().int().min(0).max(30_000).default(0),
   max: z.number().int().min(1).max(10_000).default(2_000),

@@ -29,9 +29,8 @@ export interface FollowerOptions {
   engine: DockerEngine;
   buffer: LogBuffer;
   target: FollowTarget;
-  /** Where shipping stands; undefined: from the first line, or the last `backfill` lines. */
-  cursor: LogCursor | undefined;
-  backfill: number | undefined;
+  /** Where to start: the cursor core has, else a time (core's retention), else the last lines. */
+  start: { cursor: LogCursor } | { since: string } | { tail: number };
   onError: (error: Error) => void;
   /** The buffer was full: the follower stopped reading. */
   onPause: () => void;
@@ -46,7 +45,7 @@ export class Follower {
   ended = false;
 
   constructor(private readonly options: FollowerOptions) {
-    this.cursor = options.cursor;
+    this.cursor = "cursor" in options.start ? options.start.cursor : undefined;
   }
 
   get target(): FollowTarget {
@@ -88,7 +87,7 @@ export class Follower {
   }
 
   private async read(signal: AbortSignal): Promise<void> {
-    const { engine, buffer, target, backfill } = this.options;
+    const { engine, buffer, target, start } = this.options;
     const from = this.cursor;
     let skip = from?.n ?? 0;
     const lines = engine.logs(target.id, {
@@ -96,7 +95,13 @@ export class Follower {
       timestamps: true,
       tty: target.tty,
       signal,
-      ...(from ? { since: sinceOf(from.ts) } : backfill !== undefined ? { tail: backfill } : {}),
+      ...(from
+        ? { since: sinceOf(from.ts) }
+        : "since" in start
+          ? { since: sinceOf(start.since) }
+          : "tail" in start
+            ? { tail: start.tail }
+            : {}),
     });
     for await (const { stream, line } of lines) {
       if (signal.aborted) return;

@@ -13,18 +13,19 @@ import { Follower } from "./follower.js";
 import { type BufferLimits, LogBuffer } from "./log-buffer.js";
 
 const DISCOVER_MS = 2_000;
-/** A container running before shipping began, with no cursor in core: its last lines only. */
+/** A container core has no cursor for, when core gave no time to start from: its last lines only. */
 const BACKFILL = 1_000;
 export const OPT_OUT_LABEL = "tugboat.logs";
 const PROJECT_LABEL = "com.docker.compose.project";
 /** Cursors kept for containers that stopped, so a restart resumes where it stood. */
 const MAX_CURSORS = 5_000;
 
-type Parsed = Required<Omit<LogBatchRequest, "cursors">> & Pick<LogBatchRequest, "cursors">;
+type Parsed = Required<Omit<LogBatchRequest, "cursors" | "from">> & Pick<LogBatchRequest, "cursors" | "from">;
 
 export class LogShipper {
   private epoch = "";
-  private sessionStart = 0;
+  /** Where a container without a cursor starts (core's retention). */
+  private from: string | undefined;
   private cursors = new Map<string, LogCursor>();
   private readonly followers = new Map<string, Follower>();
   private readonly buffer: LogBuffer;
@@ -53,7 +54,7 @@ export class LogShipper {
    * for its cursors, so nothing starts from a guess.
    */
   async batch(request: Parsed, signal?: AbortSignal): Promise<LogBatch> {
-    if (request.cursors) await this.newSession(request.cursors);
+    if (request.cursors) await this.newSession(request.cursors, request.from);
     else if (request.epoch === "" || request.epoch !== this.epoch)
       return { epoch: "", lines: [], following: 0, paused: 0, pauses: 0 };
     else this.buffer.acknowledge(request.after);
@@ -68,11 +69,11 @@ export class LogShipper {
     };
   }
 
-  private async newSession(cursors: Record<string, LogCursor>): Promise<void> {
+  private async newSession(cursors: Record<string, LogCursor>, from: string | undefined): Promise<void> {
     await this.stopFollowers();
     this.buffer.clear();
     this.epoch = randomBytes(8).toString("hex");
-    this.sessionStart = Date.now();
+    this.from = from;
     this.cursors = new Map(Object.entries(cursors));
     this.pauses = 0;
     await this.discover();
@@ -114,7 +115,7 @@ export class LogShipper {
         if (existing && !existing.ended) continue;
         const stack = stacks.get(summary.Labels[PROJECT_LABEL] ?? "") ?? "";
         const service = summary.Labels["com.docker.compose.service"] ?? "";
-        await this.follow({ id: summary.Id, stack, service, created: summary.Created, before: existing });
+        await this.follow({ id: summary.Id, stack, service, before: existing });
       }
     } catch (error) {
       this.deps.log(`log shipping: ${(error as Error).message}`);
@@ -129,26 +130,17 @@ export class LogShipper {
     if (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as string);
   }
 
-  private async follow(container: {
-    id: string;
-    stack: string;
-    service: string;
-    created: number;
-    before: Follower | undefined;
-  }) {
+  private async follow(container: { id: string; stack: string; service: string; before: Follower | undefined }) {
     const { id, stack, service } = container;
     const inspect = await this.deps.engine.inspectContainer(id).catch(() => undefined);
     if (!inspect) return;
     const good = await this.deps.records.readLastGood(stack);
     const cursor = container.before?.position ?? this.cursors.get(id);
-    // A container created in this session is shipped from its first line; an older one without a cursor, its last lines.
-    const backfill = cursor || container.created * 1000 >= this.sessionStart ? undefined : BACKFILL;
     const follower = new Follower({
       engine: this.deps.engine,
       buffer: this.buffer,
       target: { id, stack, service, tty: inspect.Config.Tty, mask: maskerOf(good?.secrets ?? []) },
-      cursor,
-      backfill,
+      start: cursor ? { cursor } : this.from ? { since: this.from } : { tail: BACKFILL },
       onError: (error) => this.deps.log(`log shipping of ${stack}/${service}: ${error.message}`),
       onPause: () => {
         this.pauses += 1;

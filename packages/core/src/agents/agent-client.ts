@@ -20,6 +20,8 @@ import {
   type HealRequest,
   HostStats,
   type ImageUpdateRequest,
+  LogBatch,
+  type LogBatchRequest,
   type StackAction,
   StackStatus,
   StreamEvent,
@@ -122,6 +124,12 @@ export class AgentClient {
 
   deploy(stack: string, body: DeployRequest, onEvent: (event: StreamEvent) => void): Promise<StreamResult> {
     return this.stream(`/stacks/${encodeURIComponent(stack)}/deploy`, body, onEvent);
+  }
+
+  /** Log lines the agent holds for core (a long-poll of up to `body.waitMs`). */
+  async logBatch(body: LogBatchRequest, signal?: AbortSignal): Promise<LogBatch> {
+    const reply = await this.call("POST", "/logs/batch", { body, ...(signal ? { signal } : {}) });
+    return LogBatch.parse(JSON.parse(reply));
   }
 
   /** Runs uptime checks on the agent's host now. */

@@ -41,3 +41,15 @@ describe("image check settings", () => {
     ]);
   });
 });
+
+describe("log settings", () => {
+  it("reads sizes with units, and refuses a size that is not one", async () => {
+    const read = (env: Record<string, string>) => loadCoreConfig({ env });
+    expect((await read({})).log_max_bytes).toBe(1024 ** 3);
+    expect((await read({ TUG_LOG_MAX_BYTES: "500MB" })).log_max_bytes).toBe(500 * 1024 ** 2);
+    expect((await read({ TUG_LOG_MAX_BYTES: "2GiB" })).log_max_bytes).toBe(2 * 1024 ** 3);
+    expect((await read({ TUG_LOG_MAX_BYTES: "1048576" })).log_max_bytes).toBe(1024 ** 2);
+    await expect(read({ TUG_LOG_MAX_BYTES: "lots" })).rejects.toThrow(/TUG_LOG_MAX_BYTES/);
+    expect((await read({ TUG_LOGS: "false", TUG_LOG_RETENTION_DAYS: "3" })).logs).toBe(false);
+  });
+});

@@ -26,6 +26,22 @@ function durationSeconds(value: number | string): number {
   return factor === undefined ? Number(value) : Number(value.trim().slice(0, -1)) * factor;
 }
 
+const UNIT_BYTES: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Bytes: a number, or `500MB`, `1GB`, `2GiB` (powers of 1024). */
+const Size = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b?|b)?\s*$/i, "a size such as 500MB or 1GB")
+      .transform((text) => {
+        const [, number = "0", unit = ""] = /^\s*([\d.]+)\s*([kmgt]?)/i.exec(text) ?? [];
+        return Number(number) * (UNIT_BYTES[unit.toLowerCase()] ?? 1);
+      }),
+  ])
+  .pipe(z.number().positive());
+
 export const CoreConfig = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(9120),
   host: z.string().default("0.0.0.0"),
@@ -78,6 +94,12 @@ export const CoreConfig = z.object({
     .default(6 * 3600),
   /** Registries image checks reach over plain HTTP (besides loopback), comma-separated `host:port`s. */
   insecure_registries: CommaList.default([]),
+  /** Collect the containers' logs from the agents (search, tails, pattern alerts). */
+  logs: Bool.default(true),
+  /** Log lines older than this many days are deleted. */
+  log_retention_days: z.coerce.number().positive().default(7),
+  /** The log store is kept under this size: the oldest lines go first. */
+  log_max_bytes: Size.default(1024 ** 3),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

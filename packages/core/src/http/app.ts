@@ -21,6 +21,7 @@ import { apiRoutes } from "./routes/api.js";
 import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { imageRoutes } from "./routes/images.js";
+import { logRoutes } from "./routes/logs.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { variableRoutes } from "./routes/variables.js";
@@ -126,6 +127,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await dashboardRoutes(app, ctx);
   await stackDetailRoutes(app, ctx);
   await imageRoutes(app, ctx);
+  await logRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   await serveUi(app, ctx.config.ui_dir || fileURLToPath(new URL("../../../web/dist", import.meta.url)));
   return { app, routes };

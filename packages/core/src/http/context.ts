@@ -12,6 +12,7 @@ import type { Deployer } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
 import type { ImageStore } from "../images/image-store.js";
 import type { ImageWatch } from "../images/image-watch.js";
+import type { Logs } from "../logs/logs.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import type { CoreKey } from "../secrets/core-key.js";
@@ -42,6 +43,8 @@ export interface CoreContext {
   checks: UptimeChecks;
   /** Image checks: their findings and registry credentials, and the rounds. */
   images: { store: ImageStore; watch: ImageWatch };
+  /** Container logs: the store, live tails, the collectors. */
+  logs: Logs;
   /** Core's own log (masked). */
   say(line: string): void;
   /** Starts work nobody waits for; a failure is logged, never an unhandled rejection. */

@@ -1,0 +1,73 @@
+// Live tails: every line core stores goes to the subscribers whose filter it
+// matches. A subscriber that does not keep up (a slow browser) loses lines
+// past its queue's bound and is told how many, instead of core holding them.
+
+import { parseQuery } from "./log-query.js";
+import type { LogFilter, StoredLine } from "./log-store.js";
+
+const QUEUE = 5_000;
+
+export interface TailSubscriber {
+  /** Lines waiting to be sent, oldest first. */
+  take(): { lines: StoredLine[]; dropped: number };
+  close(): void;
+}
+
+/** Whether a stored line matches a tail's filter: the same fields a search has, its words as whole words. */
+export function tailMatches(filter: LogFilter, line: StoredLine): boolean {
+  if (filter.servers?.length && !filter.servers.includes(line.server)) return false;
+  if (filter.stacks?.length && !filter.stacks.includes(line.stack)) return false;
+  if (filter.services?.length && !filter.services.includes(line.service)) return false;
+  if (filter.containers?.length && !filter.containers.some((c) => c.slice(0, 12) === line.container)) return false;
+  if (filter.streams?.length && !filter.streams.includes(line.stream)) return false;
+  if (filter.levels?.length && (line.level === null || !filter.levels.includes(line.level))) return false;
+  if (!filter.query) return true;
+  const words = ` ${(line.line.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ")} `;
+  return parseQuery(filter.query).every((term) => {
+    const phrase = ` ${term.words.join(" ")}${term.prefix ? "" : " "}`;
+    return words.includes(phrase) !== term.negate;
+  });
+}
+
+export class LogTail {
+  private readonly subscribers = new Set<{
+    filter: LogFilter;
+    queue: StoredLine[];
+    dropped: number;
+    wake: () => void;
+  }>();
+
+  publish(lines: readonly StoredLine[]): void {
+    for (const subscriber of this.subscribers) {
+      let added = false;
+      for (const line of lines) {
+        if (!tailMatches(subscriber.filter, line)) continue;
+        if (subscriber.queue.length >= QUEUE) subscriber.dropped += 1;
+        else subscriber.queue.push(line);
+        added = true;
+      }
+      if (added) subscriber.wake();
+    }
+  }
+
+  /** `wake` is called when lines arrive; `take()` then gets them. */
+  subscribe(filter: LogFilter, wake: () => void): TailSubscriber {
+    const subscriber = { filter, queue: [] as StoredLine[], dropped: 0, wake };
+    this.subscribers.add(subscriber);
+    return {
+      take: () => {
+        const taken = { lines: subscriber.queue, dropped: subscriber.dropped };
+        subscriber.queue = [];
+        subscriber.dropped = 0;
+        return taken;
+      },
+      close: () => {
+        this.subscribers.delete(subscriber);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+}
