@@ -3,7 +3,9 @@
 // and stack; a live tail shows new lines from both within a second; a
 // container restart and an agent restart lose and duplicate nothing (compared
 // with `docker logs`); a secret a container prints is masked in the database
-// file, in search and in export; retention keeps to its age and size.
+// file, in search and in export; retention keeps to its age and size; a
+// panic line opens one LogPattern alert carrying it; a failed deploy's alert
+// carries what the stack logged during it.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunningAgent } from "@tugboat/agent";
@@ -34,7 +36,13 @@ const printer = (name: string) => `services:
     init: true
     environment:
       TOKEN: \${TOKEN}
-    command: ["sh", "-c", "echo token=$$TOKEN; echo hello from ${name}; i=1; while true; do echo ${name} beat $$i; i=$$((i+1)); sleep 0.25; done"]
+    command: ["sh", "-c", "echo token=$$TOKEN; echo hello from ${name}; echo panic: ${name} lost its mind; echo panic: still; i=1; while true; do echo ${name} beat $$i; i=$$((i+1)); sleep 0.25; done"]
+`;
+const CRASHER = `services:
+  app:
+    image: local/busybox:1
+    command: ["sh", "-c", "echo crasher warming up; echo crasher about to fall over; exit 3"]
+    restart: "no"
 `;
 // About 3 MB at once, past the store's 2 MB cap.
 const FLOOD = `services:
@@ -115,15 +123,26 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
         .map(([name, { agent }]) => serverToml(name, agent))
         .join("\n"),
     );
-    const stack = (name: string, server: string, env: string) =>
-      `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "${server}"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nenvironment = """\n${env}"""\n\n`;
+    const stack = (name: string, server: string, env: string, extra = "") =>
+      `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "${server}"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\n${extra}environment = """\n${env}"""\n\n`;
     await repo.write(
       "syncs/stacks.toml",
-      `${stack("north-app", "north", "TOKEN=[[LOG_TOKEN]]\n")}${stack("south-app", "south", "TOKEN=[[LOG_TOKEN]]\n")}${stack("flood", "south", "")}`,
+      [
+        stack(
+          "north-app",
+          "north",
+          "TOKEN=[[LOG_TOKEN]]\n",
+          'log_alerts = [{ pattern = "^panic", severity = "critical" }]\n',
+        ),
+        stack("south-app", "south", "TOKEN=[[LOG_TOKEN]]\n"),
+        stack("flood", "south", ""),
+        stack("crasher", "north", ""),
+      ].join(""),
     );
     await repo.write("stacks/north-app/compose.yaml", printer("north"));
     await repo.write("stacks/south-app/compose.yaml", printer("south"));
     await repo.write("stacks/flood/compose.yaml", FLOOD);
+    await repo.write("stacks/crasher/compose.yaml", CRASHER);
     await repo.commitAndPush("two hosts that log");
     const data = await tempDir("tug-logs-core-");
     dirs.push(data);
@@ -134,7 +153,8 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
       env: { TUG_SECRET_LOG_TOKEN: SECRET },
     });
     token = await login(core.url);
-    await waitFor(async () => (await core.context.syncs.get("root"))?.status === "ok", {
+    // "crasher" fails its deploy, so the sync ends failed; the others run.
+    await waitFor(async () => (await core.context.syncs.get("root"))?.appliedCommit, {
       what: "the first sync",
       timeoutMs: 120_000,
     });
@@ -144,7 +164,7 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
     await core?.close();
     for (const { agent, host } of Object.values(agents)) {
       await agent.close();
-      await removeProjects(host, ["north-app", "south-app", "flood"].map(project));
+      await removeProjects(host, ["north-app", "south-app", "flood", "crasher"].map(project));
     }
     await repo?.cleanup();
     for (const dir of dirs) await dir.cleanup();
@@ -271,5 +291,38 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
     expect((await api<{ lines: Line[] }>("GET", "/api/logs?q=ten+days+ago")).body.lines).toEqual([]);
     // The newest lines stay: the oldest went first.
     expect((await stored(flood.slice(0, 12))).at(-1)).toBe((await truth("south", flood)).at(-1));
+  });
+
+  it("a panic line opens one LogPattern alert with the line", async () => {
+    const opened = await waitFor(
+      async () => {
+        const alerts = await core.context.observability.alerts.list({ type: "LogPattern" });
+        return alerts.length > 0 ? alerts : undefined;
+      },
+      { what: "the LogPattern alert", timeoutMs: 30_000, intervalMs: 250 },
+    );
+    // Two panic lines (and the restart's two more): one alert.
+    expect(opened.map((a) => [a.targetName, a.severity, a.status])).toEqual([["north-app", "critical", "open"]]);
+    expect(opened[0]?.message).toMatch(/^north-app: \d+ line\(s\) matched \/\^panic\/; last: app: panic: still$/);
+    expect((opened[0]?.details as { lines?: string[] } | undefined)?.lines).toContain(
+      "app: panic: north lost its mind",
+    );
+  });
+
+  it("a failed deploy's alert carries the lines the stack logged during it", async () => {
+    const { body } = await api<{ updateId: string }>("POST", "/api/stacks/crasher/deploy");
+    await waitFor(async () => (await core.context.log.store.get(body.updateId))?.status === "failed", {
+      what: "the crasher's deploy to fail",
+      timeoutMs: 60_000,
+    });
+    const logs = await waitFor(
+      async () => {
+        const [alert] = await core.context.observability.alerts.list({ type: "StackDeployFailed", target: "crasher" });
+        const details = alert?.details as { updateId?: string; logs?: string[] } | undefined;
+        return details?.updateId === body.updateId ? details.logs : undefined;
+      },
+      { what: "the alert of that deploy", timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(logs).toEqual(expect.arrayContaining(["app: crasher warming up", "app: crasher about to fall over"]));
   });
 });

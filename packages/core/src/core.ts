@@ -188,7 +188,7 @@ export async function startCore(
     intervalMs: config.status_interval * 1000,
     log,
   });
-  const logs = await startLogs({ config, servers, agents, masker, log, background });
+  const logs = await startLogs({ config, servers, stacks, agents, alerts, masker, log, background });
   const imageStore = new ImageStore(db, key, masker);
   const imageWatch = new ImageWatch({
     stacks,
@@ -214,7 +214,11 @@ export async function startCore(
     images: imageStore,
     version: CORE_VERSION,
   });
-  const onUpdate = alertOnUpdates({ alerts, stackServer: async (name) => (await stacks.get(name))?.server });
+  const onUpdate = alertOnUpdates({
+    alerts,
+    stackServer: async (name) => (await stacks.get(name))?.server,
+    linesDuring: config.logs ? (stack, from, to) => logs.linesDuring(stack, from, to) : undefined,
+  });
   updateLog.onFinish((finished) => {
     background("alerts of a finished update", onUpdate(finished));
     prometheus.onUpdateFinished(finished);

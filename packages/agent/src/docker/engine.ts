@@ -146,6 +146,34 @@ export class DockerEngine {
     return this.json("GET", `/containers/${encodeURIComponent(id)}/stats?stream=0&one-shot=1`);
   }
 
+  /** Container events (start, die, …) as Docker reports them, until `signal` aborts. */
+  async *containerEvents(signal: AbortSignal): AsyncGenerator<{ action: string; id: string }> {
+    const filters = encodeURIComponent(JSON.stringify({ type: ["container"] }));
+    const res = await this.raw("GET", `/events?filters=${filters}`, undefined, true);
+    if ((res.statusCode ?? 500) >= 400) {
+      res.resume();
+      throw new TugError("E_DOCKER_UNAVAILABLE", `dockerd answered ${res.statusCode} to GET /events`);
+    }
+    const onAbort = () => res.destroy();
+    signal.addEventListener("abort", onAbort, { once: true });
+    let pending = "";
+    try {
+      for await (const chunk of res) {
+        const lines = (pending + (chunk as Buffer).toString("utf8")).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const event = JSON.parse(line) as { Action?: string; id?: string };
+          yield { action: event.Action ?? "", id: event.id ?? "" };
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
   /**
    * A container's log lines; with `follow`, until `signal` aborts or the
    * container stops. With `timestamps`, each line starts with Docker's RFC

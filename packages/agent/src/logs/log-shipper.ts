@@ -1,10 +1,12 @@
 // Ships the logs of the containers of every stack this agent deployed. Core
 // pulls: the first `POST /logs/batch` of a session carries core's cursors
 // (where its store ends for each container), and followers start there;
-// later calls acknowledge what core stored and wait for new lines. Containers are
-// found every 2 s; a stack with `ship_logs = false`, or a container labelled
-// `tugboat.logs=false`, is left out. Nothing runs until core first asks.
+// later calls acknowledge what core stored and wait for new lines. Containers
+// are found on Docker's start events and every 2 s; a stack with
+// `ship_logs = false`, or a container labelled `tugboat.logs=false`, is left
+// out. Nothing runs until core first asks.
 import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import type { LogBatch, LogBatchRequest, LogCursor } from "@tugboat/protocol";
 import type { DockerEngine } from "../docker/engine.js";
 import { maskerOf } from "../safety/secret-mask.js";
@@ -32,6 +34,10 @@ export class LogShipper {
   private timer: NodeJS.Timeout | undefined;
   private discovering: Promise<void> | undefined;
   private pauses = 0;
+  /** Containers Docker said started since the last discovery. */
+  private started = new Set<string>();
+  private readonly stopping = new AbortController();
+  private watching: Promise<void> | undefined;
 
   constructor(
     private readonly deps: {
@@ -78,27 +84,27 @@ export class LogShipper {
     this.pauses = 0;
     await this.discover();
     if (!this.timer) {
-      this.timer = setInterval(() => {
-        this.discovering ??= this.discover().finally(() => {
-          this.discovering = undefined;
-        });
-      }, DISCOVER_MS);
+      this.timer = setInterval(() => this.discoverSoon(), DISCOVER_MS);
       this.timer.unref();
+      this.watching = this.watchEvents(this.stopping.signal);
     }
   }
 
   /**
-   * Starts a follower for each running container of a shipped stack that has
-   * none (or whose follow ended: it restarted); forgets followers of
-   * containers no longer running, keeping where they stood.
+   * Follows each container of a shipped stack that has no follower: a
+   * running one until it stops, a stopped one to the end of its log (a
+   * one-shot, a crash). A container that ran again (a start event, or running
+   * while its follow had ended) is followed again from where it stood.
+   * Followers of containers gone are forgotten, keeping where they stood.
    */
   private async discover(): Promise<void> {
     try {
       const stacks = new Map(
         (await this.deps.records.list()).filter((r) => r.shipLogs !== false).map((r) => [r.project, r.stack]),
       );
-      const running = stacks.size === 0 ? [] : await this.deps.engine.listContainers({ labels: [PROJECT_LABEL] });
-      const shipped = running.filter(
+      const present =
+        stacks.size === 0 ? [] : await this.deps.engine.listContainers({ all: true, labels: [PROJECT_LABEL] });
+      const shipped = present.filter(
         (c) =>
           stacks.has(c.Labels[PROJECT_LABEL] ?? "") &&
           c.Labels[OPT_OUT_LABEL] !== "false" &&
@@ -110,15 +116,42 @@ export class LogShipper {
           this.remember(id, follower.position);
           this.followers.delete(id);
         }
+      const started = this.started;
+      this.started = new Set();
       for (const summary of shipped) {
         const existing = this.followers.get(summary.Id);
-        if (existing && !existing.ended) continue;
+        const again = existing?.ended && (summary.State === "running" || started.has(summary.Id));
+        if (existing && !again) continue;
         const stack = stacks.get(summary.Labels[PROJECT_LABEL] ?? "") ?? "";
         const service = summary.Labels["com.docker.compose.service"] ?? "";
         await this.follow({ id: summary.Id, stack, service, before: existing });
       }
     } catch (error) {
       this.deps.log(`log shipping: ${(error as Error).message}`);
+    }
+  }
+
+  /** A discovery now (not waiting for the next scan). */
+  private discoverSoon(): void {
+    this.discovering ??= this.discover().finally(() => {
+      this.discovering = undefined;
+    });
+  }
+
+  /** Docker's start events: a new or restarted container is followed at once. */
+  private async watchEvents(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        for await (const event of this.deps.engine.containerEvents(signal))
+          if (event.action === "start") {
+            this.started.add(event.id);
+            this.discoverSoon();
+          }
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.log(`log shipping: container events: ${(error as Error).message}`);
+      }
+      await delay(5_000, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -158,6 +191,8 @@ export class LogShipper {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.stopping.abort();
+    await this.watching;
     await this.discovering;
     await this.stopFollowers();
   }

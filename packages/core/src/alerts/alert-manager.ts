@@ -72,6 +72,13 @@ export class AlertManager {
       });
       this.openAlerts.set(observation.condition, alert);
       if (!alert.suppressed) await delivery.notify(alert, "open");
+    } else if (transition === null && observation.update && current && observation.severity) {
+      await store.update(current.id, {
+        severity: observation.severity,
+        message: observation.message,
+        details: observation.details,
+      });
+      this.openAlerts.set(observation.condition, { ...current, message: observation.message });
     } else if ((transition === "escalate" || transition === "deescalate") && current && observation.severity) {
       await store.update(current.id, {
         severity: observation.severity,

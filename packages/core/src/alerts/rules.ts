@@ -19,6 +19,7 @@ export const ALERT_TYPES = [
   "CheckFailed",
   "ImageUpdateAvailable",
   "ImageVersionsAvailable",
+  "LogPattern",
   "ResourceSyncFailed",
   "Test",
 ] as const;
@@ -38,6 +39,8 @@ export interface Observation {
   details: Record<string, unknown>;
   /** Consecutive bad samples before an alert opens (events: 1). */
   openAfter?: number;
+  /** An alert already open at this severity takes this message and these details (nobody is notified again). */
+  update?: boolean;
 }
 
 const percent = (used: number, total: number) => (total > 0 ? (used / total) * 100 : 0);

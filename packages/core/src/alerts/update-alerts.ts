@@ -16,7 +16,14 @@ interface ResultShape {
 export function alertOnUpdates(deps: {
   alerts: AlertManager;
   stackServer: (stack: string) => Promise<string | undefined>;
+  /** What the stack's containers logged between two times (ISO), when logs are collected. */
+  linesDuring?: (stack: string, from: string, to: string) => Promise<string[]>;
 }): (update: UpdateRecord) => Promise<void> {
+  /** The lines the stack logged while the update ran. */
+  const logsOf = async (update: UpdateRecord) =>
+    deps.linesDuring && update.startedAt && update.endedAt
+      ? deps.linesDuring(update.targetName, update.startedAt, update.endedAt).catch(() => [])
+      : [];
   return async (update) => {
     const { id: updateId, status, result } = update;
     const shape = (result ?? {}) as ResultShape;
@@ -34,8 +41,13 @@ export function alertOnUpdates(deps: {
         ...(await deps.stackServer(stack).then((server) => (server ? { server } : {}))),
         severity: failed ? "critical" : null,
         message: failed ? `deploy of ${stack} failed: ${why}` : `${stack} deployed`,
-        details: { updateId, ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED" } : {}) },
+        details: {
+          updateId,
+          ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED", logs: await logsOf(update) } : {}),
+        },
         openAfter: 1,
+        // A later failure of a stack whose alert is open says why this time.
+        update: true,
       });
       const rolledBack = failed && shape.error?.code === "E_ROLLED_BACK";
       if (rolledBack || !failed)

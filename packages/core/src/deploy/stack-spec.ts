@@ -1,8 +1,9 @@
 // What a sync stored in a stack's spec for keeping it as Git says: its
 // self-heal and rollback settings, the services not judged, its uptime
-// checks, its image-update settings and images. Parsed in one place; a part an older core did not store (or wrote
-// in another shape) takes its default.
-import { RECONCILE_DEFAULTS, type StackReconcile, type UptimeCheck } from "@tugboat/config";
+// checks, its image-update settings and images, its log alerts. Parsed in
+// one place; a part an older core did not store (or wrote in another shape)
+// takes its default.
+import { type LogAlertConfig, RECONCILE_DEFAULTS, type StackReconcile, type UptimeCheck } from "@tugboat/config";
 import { z } from "zod";
 
 const DEFAULT_RECONCILE: StackReconcile = { ...RECONCILE_DEFAULTS, deploy_gate: "health" };
@@ -65,4 +66,21 @@ export type ImageSpec = z.infer<typeof StoredImages>;
 /** Komodo's poll_for_updates / auto_update settings of a stack, and its services' images as written. */
 export function imageSpec(spec: unknown): ImageSpec {
   return StoredImages.parse(typeof spec === "object" && spec !== null ? spec : {});
+}
+
+const StoredLogAlerts = z.object({
+  logAlerts: z
+    .array(
+      z.object({
+        pattern: z.string(),
+        severity: z.enum(["warning", "critical"]),
+        quiet_minutes: z.number(),
+      }),
+    )
+    .catch([]),
+});
+
+/** The stack's `log_alerts`, as its sync stored them (validated then); none from an older core. */
+export function logAlertSpec(spec: unknown): LogAlertConfig[] {
+  return StoredLogAlerts.parse(typeof spec === "object" && spec !== null ? spec : {}).logAlerts;
 }

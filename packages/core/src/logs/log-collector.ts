@@ -12,7 +12,7 @@ import type { LogStore, StoredLine } from "./log-store.js";
 
 const WAIT_MS = 20_000;
 const BATCH = 500;
-const SUPERVISE_MS = 10_000;
+const SUPERVISE_MS = 3_000;
 const OLD_AGENT_MS = 5 * 60_000;
 
 export interface CollectorState {

@@ -68,6 +68,7 @@ export async function applyPlan(
         reconcile: stack.reconcile,
         ignoreServices: stack.config.ignore_services,
         checks: stack.checks,
+        logAlerts: stack.config.log_alerts,
         images: stack.images,
         imageUpdates: {
           poll: stack.config.poll_for_updates || stack.config.auto_update,
