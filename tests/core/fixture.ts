@@ -208,12 +208,24 @@ export type SoloFleet = Awaited<ReturnType<typeof startSoloFleet>>;
 /** Runs the `tug` CLI from source with its own config folder (where `tug login` saves the session). */
 export function tugCli(configDir: string) {
   const bin = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
-  return (args: string[], input?: string) =>
-    run([process.execPath, "--conditions=tugboat-source", "--import", "tsx", bin, ...args], {
-      env: { ...process.env, XDG_CONFIG_HOME: configDir, TUG_TOKEN: "", TUG_CORE_URL: "" },
-      allowFailure: true,
-      ...(input === undefined ? {} : { input }),
-    });
+  /** `interruptAfter`: seconds after which it gets SIGINT, as Ctrl-C would (for `-f`). */
+  return (args: string[], input?: string, interruptAfter?: number) =>
+    run(
+      [
+        ...(interruptAfter ? ["timeout", "-s", "INT", String(interruptAfter)] : []),
+        process.execPath,
+        "--conditions=tugboat-source",
+        "--import",
+        "tsx",
+        bin,
+        ...args,
+      ],
+      {
+        env: { ...process.env, XDG_CONFIG_HOME: configDir, TUG_TOKEN: "", TUG_CORE_URL: "" },
+        allowFailure: true,
+        ...(input === undefined ? {} : { input }),
+      },
+    );
 }
 
 export { removeProjects } from "@tugboat/testkit";

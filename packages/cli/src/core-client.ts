@@ -73,33 +73,39 @@ export class CoreClient {
     return json;
   }
 
+  /** Reads a server-sent event stream until it ends (or `signal` aborts): each event's name and parsed data. */
+  async events(path: string, onEvent: (name: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
+    const res = await fetch(`${this.core}${path}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+      ...(signal ? { signal } : {}),
+    });
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+      throw new RemoteError(body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? `HTTP ${res.status}`);
+    }
+    const parser = createParser({
+      onEvent: (message) => onEvent(message.event ?? "message", JSON.parse(message.data)),
+    });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+        parser.feed(decoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
+  }
+
   /** Server-sent events of an update, until it ends; returns its final status. */
   async follow(
     updateId: string,
     onEvent: (event: { type?: string; step?: string; line?: string; ok?: boolean }) => void,
   ): Promise<string> {
-    const res = await fetch(`${this.core}/api/updates/${encodeURIComponent(updateId)}/events`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
-    if (!res.ok || !res.body) throw new Error(`cannot follow update ${updateId}: HTTP ${res.status}`);
     let status = "unknown";
-    const parser = createParser({
-      onEvent: (message) => {
-        const parsed = JSON.parse(message.data) as {
-          status?: string;
-          type?: string;
-          step?: string;
-          line?: string;
-          ok?: boolean;
-        };
-        if (message.event === "end") status = parsed.status ?? status;
-        else onEvent(parsed);
-      },
+    await this.events(`/api/updates/${encodeURIComponent(updateId)}/events`, (name, data) => {
+      const parsed = data as { status?: string; type?: string; step?: string; line?: string; ok?: boolean };
+      if (name === "end") status = parsed.status ?? status;
+      else onEvent(parsed);
     });
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-    }
     return status;
   }
 }

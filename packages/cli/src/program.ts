@@ -187,6 +187,21 @@ export function buildProgram(): Command {
     .action(async (name: string, options) => {
       outcome.exitCode = await (await variables()).variableRemoveCommand(name, options);
     });
+  core(program.command("logs"))
+    .description("the fleet's logs: the last lines (of a stack, or all), then with -f the new ones from every host")
+    .argument("[stack]", "only this stack")
+    .option("--grep <words>", 'only lines with these words ("a phrase", prefix*, -excluded)')
+    .option("--search <words>", "search the whole fleet's logs for these words (the same as --grep without STACK)")
+    .option("-f, --follow", "then follow new lines until Ctrl-C")
+    .option("--since <when>", "from this time: ISO, or 15m, 2h, 7d ago")
+    .option("--server <name>", "only this server")
+    .option("--service <name>", "only this service")
+    .option("--level <levels>", "only these levels (error,fatal)")
+    .option("--limit <n>", "how many of the last lines", "100")
+    .option("--json", "one JSON object per line")
+    .action(async (stack: string | undefined, options) => {
+      outcome.exitCode = await (await import("./commands/logs.js")).logsCommand(stack, options);
+    });
   const images = () => import("./commands/images.js");
   const image = core(program.command("images"))
     .description("each checked service's image: what it runs, what its registry has, newer versions")

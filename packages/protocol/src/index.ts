@@ -70,6 +70,7 @@ export {
   LogSearchQuery,
   LogSearchView,
   LogStatusView,
+  StoredLogLineView,
 } from "./core/logs.js";
 export {
   AlertDetailView,
