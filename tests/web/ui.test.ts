@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
       `[[stack]]\nname = "${name}"\n[stack.config]\nserver = "alpha"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\nenvironment = """\nGREETING=hi\n"""\n\n`;
     await repo.write(
       "syncs/stacks.toml",
-      `${stack("hello")}${stack("broken")}${stack("imaged").replace("[stack.config]\n", "[stack.config]\npoll_for_updates = true\n")}`,
+      `${stack("hello")}${stack("broken")}${stack("ticker")}${stack("imaged").replace("[stack.config]\n", "[stack.config]\npoll_for_updates = true\n")}`,
     );
     await repo.write(
       "stacks/imaged/compose.yaml",
@@ -108,6 +108,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     );
     await repo.write("stacks/hello/compose.yaml", steady(await freePort()));
     await repo.write("stacks/broken/compose.yaml", broken);
+    await repo.write(
+      "stacks/ticker/compose.yaml",
+      'services:\n  app:\n    image: local/busybox:1\n    init: true\n    command: ["sh", "-c", "i=1; while true; do echo tick $$i; i=$$((i+1)); sleep 0.5; done"]\n',
+    );
     await repo.commitAndPush("three stacks");
     const data = await tempDir("tug-ui-core-");
     dirs.push(data);
@@ -136,7 +140,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await browser?.close();
     await core?.close();
     await agent?.close();
-    if (host) await removeProjects(host, [project("hello"), project("broken"), project("imaged")]);
+    if (host) await removeProjects(host, [project("hello"), project("broken"), project("imaged"), project("ticker")]);
     await registry?.stop();
     await repo?.cleanup();
     for (const dir of dirs) await dir.cleanup();
@@ -221,7 +225,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await core.pollStatus();
     for (const [path, name, text] of [
       ["/servers/alpha", "server", "Agent version"],
-      ["/stacks", "stacks", "3 of 3 stacks"],
+      ["/stacks", "stacks", "4 of 4 stacks"],
       ["/alerts?", "alerts", "StackDeployFailed"],
       ["/updates", "updates", "deploy broken"],
     ] as const) {
@@ -296,6 +300,31 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     expect((await docker(host, ["image", "inspect", "-f", "{{json .RepoDigests}}", image])).stdout).toContain(
       next.digest,
     );
+  });
+
+  it("searches a stack's logs from its page, marks the words, opens a line's context, and follows live", async () => {
+    await page.goto(`${core.url}/stacks/hello`);
+    await page.getByRole("link", { name: "search its logs" }).click();
+    await page.waitForURL(/\/logs\?stack=hello$/);
+    const lines = page.getByRole("log", { name: "log lines" });
+    await expect.poll(() => lines.textContent(), { timeout: 30_000 }).toContain("hello from the app");
+    await page.getByLabel("Words to find").fill("hello");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/q=hello/);
+    await expect.poll(() => page.locator(".log-line mark").first().textContent()).toBe("hello");
+    await page.locator(".log-line button.text").first().click();
+    await expect
+      .poll(() => page.getByRole("region", { name: "context" }).textContent())
+      .toContain("hello from the app");
+    await shoot("logs");
+
+    await page.goto(`${core.url}/logs?stack=ticker`);
+    await expect.poll(() => lines.textContent(), { timeout: 30_000 }).toContain("tick");
+    await page.getByLabel("Live").check();
+    const count = async () => page.locator(".log-line").count();
+    const before = await count();
+    await expect.poll(count, { timeout: 10_000 }).toBeGreaterThan(before + 2);
+    expect(await lines.textContent()).toMatch(/ticker\/app\s*tick \d+/);
   });
 
   it("shows drift where an operator looks first: the dashboard totals, the stacks list and the stack page", async () => {

@@ -65,6 +65,9 @@ export {
   RegistryParams,
 } from "./core/images.js";
 export {
+  LogContextParams,
+  LogContextQuery,
+  LogContextView,
   LogExportQuery,
   LogFilterQuery,
   LogSearchQuery,

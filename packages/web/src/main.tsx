@@ -8,6 +8,7 @@ import { Layout } from "./components/layout.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { AlertsPage, UpdatesPage } from "./pages/history.js";
 import { LoginPage } from "./pages/login.js";
+import { LogsPage } from "./pages/logs.js";
 import { ServerPage, ServersPage } from "./pages/servers.js";
 import { StackPage } from "./pages/stack.js";
 import { StacksPage } from "./pages/stacks.js";
@@ -28,6 +29,7 @@ function App() {
         <Route path="/stacks/:name">{(p) => <StackPage name={decodeURIComponent(p.name)} />}</Route>
         <Route path="/updates/:id">{(p) => <UpdatePage id={p.id} />}</Route>
         <Route path="/updates">{() => <UpdatesPage />}</Route>
+        <Route path="/logs">{() => <LogsPage />}</Route>
         <Route path="/syncs">{() => <SyncsPage />}</Route>
         <Route path="/servers">{() => <ServersPage />}</Route>
         <Route path="/servers/:name">{(p) => <ServerPage name={decodeURIComponent(p.name)} />}</Route>

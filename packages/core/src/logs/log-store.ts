@@ -189,6 +189,12 @@ export class LogStore {
     return { lines, next: more && last ? encodeCursor({ at: Number(last.at), id: Number(last.id) }) : null };
   }
 
+  /** One line, or undefined. */
+  async get(id: number): Promise<StoredLine | undefined> {
+    const row = await this.db.selectFrom("logs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? (await this.views([row]))[0] : undefined;
+  }
+
   /** Up to `count` lines of the same container before and after a line, in time order. */
   async context(id: number, count: number): Promise<{ before: StoredLine[]; after: StoredLine[] }> {
     const hit = await this.db.selectFrom("logs").selectAll().where("id", "=", id).executeTakeFirst();

@@ -86,3 +86,12 @@ export const LogStatusView = z.object({
     }),
   ),
 });
+
+export const LogContextParams = z.object({ id: z.coerce.number().int().positive() });
+export const LogContextQuery = z.object({ lines: z.coerce.number().int().min(1).max(200).default(20) });
+export const LogContextView = z.object({
+  line: StoredLogLineView,
+  before: z.array(StoredLogLineView),
+  after: z.array(StoredLogLineView),
+});
+export type LogContextView = z.infer<typeof LogContextView>;

@@ -7,6 +7,7 @@ import { ErrorBoundary } from "./error-boundary.js";
 const NAV = [
   ["/", "Dashboard"],
   ["/stacks", "Stacks"],
+  ["/logs", "Logs"],
   ["/syncs", "Syncs"],
   ["/servers", "Servers"],
   ["/variables", "Variables"],

@@ -115,6 +115,7 @@ export function ServerPage({ name }: { name: string }) {
           <h1>
             {name} {server ? <Badge value={server.reachable ? "reachable" : "unreachable"} /> : null}
           </h1>
+          <Link href={`/logs?server=${encodeURIComponent(name)}`}>its logs</Link>
         </header>
         {server ? (
           <dl className="facts">

@@ -1,7 +1,7 @@
 // One stack: actions, drift and heals, containers, images (updates, newer
 // versions), uptime checks, Compose files, environment (masked), history and logs.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
 import { useCan } from "../auth/session.js";
@@ -161,7 +161,7 @@ export function StackPage({ name }: { name: string }) {
           {spec.environment ? <pre className="code">{spec.environment}</pre> : <p className="muted">No environment.</p>}
         </Section>
       </div>
-      <Section title="Logs">
+      <Section title="Logs" actions={<Link href={`/logs?stack=${encodeURIComponent(name)}`}>search its logs</Link>}>
         <LogViewer stack={name} />
       </Section>
       <Section title="History">

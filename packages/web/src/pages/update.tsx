@@ -51,7 +51,10 @@ export function UpdatePage({ id }: { id: string }) {
             {u ? `${u.operation} ${u.targetName}` : "Update"} <Badge value={status} />
           </h1>
           {u?.targetKind === "stack" ? (
-            <Link href={`/stacks/${encodeURIComponent(u.targetName)}`}>stack page</Link>
+            <span className="links">
+              <Link href={`/stacks/${encodeURIComponent(u.targetName)}`}>stack page</Link>{" "}
+              <Link href={logsDuring(u)}>its logs during this {u.operation}</Link>
+            </span>
           ) : null}
         </header>
         <ErrorBox error={record.error ?? streamError} />
@@ -128,4 +131,18 @@ export function UpdatePage({ id }: { id: string }) {
       </Section>
     </>
   );
+}
+
+/** The logs page for what the stack logged while the update ran (a minute either side). */
+function logsDuring(update: {
+  targetName: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string;
+}): string {
+  const params = new URLSearchParams({ stack: update.targetName });
+  const from = Date.parse(update.startedAt ?? update.createdAt) - 60_000;
+  params.set("since", new Date(from).toISOString());
+  if (update.endedAt) params.set("until", new Date(Date.parse(update.endedAt) + 60_000).toISOString());
+  return `/logs?${params}`;
 }

@@ -2,6 +2,9 @@
 // lines, pages), a live tail across hosts over server-sent events, export as
 // text or NDJSON, and what each server's collector is doing.
 import {
+  LogContextParams,
+  LogContextQuery,
+  LogContextView,
   LogExportQuery,
   LogFilterQuery,
   LogSearchQuery,
@@ -81,6 +84,26 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
         }),
       );
       return { lines, next: page.next };
+    },
+  );
+
+  api.get(
+    "/api/logs/:id/context",
+    {
+      config: { role: "viewer" },
+      schema: {
+        summary: "A stored line with the lines its container logged just before and after it",
+        params: LogContextParams,
+        querystring: LogContextQuery,
+        response: { 200: LogContextView },
+      },
+    },
+    async (request) => {
+      const line = await store.get(request.params.id);
+      if (!line)
+        throw new TugError("E_NOT_FOUND", `no stored log line ${request.params.id} (retention may have removed it)`);
+      const around = await store.context(line.id, request.query.lines);
+      return { line: lineView(line), before: around.before.map(lineView), after: around.after.map(lineView) };
     },
   );
 
