@@ -118,7 +118,7 @@ export function LogsPage() {
   useEffect(() => {
     if (!following) return;
     const abort = new AbortController();
-    const tail = new URLSearchParams(params);
+    const tail = new URLSearchParams(key);
     tail.delete("since");
     tail.delete("until");
     streamEvents(
@@ -180,7 +180,7 @@ export function LogsPage() {
           Search
         </button>
       </form>
-      <div className="chips" aria-label="filters">
+      <fieldset className="chips" aria-label="filters">
         {FILTERS.filter((name) => params.get(name)).map((name) => (
           <button key={name} type="button" className="chip" onClick={() => go({ [name]: null })} title="remove">
             {name}: {params.get(name)} ×
@@ -198,7 +198,7 @@ export function LogsPage() {
         )}
         {choose("level", LEVELS, "level")}
         {choose("since", SINCE, "since")}
-      </div>
+      </fieldset>
       <ErrorBox error={results.error} />
       {next ? (
         <button type="button" className="link" onClick={loadOlder}>
