@@ -327,6 +327,26 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     expect(await lines.textContent()).toMatch(/ticker\/app\s*tick \d+/);
   });
 
+  it("opens a shell from the stack page: types echo $HOSTNAME and reads the container's hostname back", async () => {
+    const container = (
+      await docker(host, ["ps", "-q", "--filter", `label=com.docker.compose.project=${project("hello")}`])
+    ).stdout.trim();
+    const hostname = (await docker(host, ["inspect", "-f", "{{.Config.Hostname}}", container])).stdout.trim();
+    await page.goto(`${core.url}/stacks/hello`);
+    await page.getByRole("button", { name: "shell in app" }).click();
+    const rows = page.getByRole("application", { name: "shell in app" }).locator(".xterm-rows");
+    await expect.poll(() => rows.textContent(), { timeout: 30_000 }).toContain("#");
+    await page.keyboard.type("echo host:$HOSTNAME");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => rows.textContent()).toContain(`host:${hostname}`);
+    await shoot("stack-shell");
+    await page.keyboard.type("exit");
+    await page.keyboard.press("Enter");
+    await expect
+      .poll(() => page.getByRole("status").filter({ hasText: "the shell ended" }).textContent())
+      .toContain("code 0");
+  });
+
   it("shows drift where an operator looks first: the dashboard totals, the stacks list and the stack page", async () => {
     const running = await docker(host, [
       "ps",
@@ -354,6 +374,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await expect.poll(() => page.locator("main").textContent()).toContain("Deployed commit");
     expect(await page.getByRole("button", { name: "Deploy" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Stop" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "shell in app" }).count()).toBe(0);
     await page.goto(`${core.url}/stacks/imaged`);
     await page.getByRole("table", { name: "images" }).waitFor();
     expect(await page.getByRole("button", { name: "Check now" }).count()).toBe(0);
@@ -374,5 +395,22 @@ describe.skipIf(skip !== undefined)("web UI", () => {
       return res.status;
     });
     expect(status).toBe(403);
+    // Nor a shell: refused before anything runs in the container.
+    const running = (
+      await docker(host, ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project("ticker")}`])
+    ).stdout.trim();
+    const execs = async () => (await docker(host, ["inspect", "-f", "{{json .ExecIDs}}", running])).stdout.trim();
+    const before = await execs();
+    const shell = await page.evaluate(async () => {
+      const token = localStorage.getItem("tugboat.token");
+      const res = await fetch("/api/stacks/ticker/shell", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ service: "app" }),
+      });
+      return res.status;
+    });
+    expect(shell).toBe(403);
+    expect(await execs()).toBe(before);
   });
 });

@@ -12,6 +12,7 @@ import { LogShipper } from "./logs/log-shipper.js";
 import { Repositories } from "./repos/repositories.js";
 import { buildServer } from "./server/app.js";
 import { ensureCertificate } from "./server/tls.js";
+import { attachShellServer } from "./shell/shell-server.js";
 import { StackLocks } from "./stacks/locks.js";
 import { StackRecords } from "./stacks/stack-record.js";
 import { Stacks } from "./stacks/stacks.js";
@@ -84,6 +85,13 @@ export async function startAgent(
     logs,
     compose: findCompose,
   });
+  const detachShells = attachShellServer(server, {
+    passkey: config.passkey,
+    allowedIps: config.allowed_ips,
+    engine,
+    records,
+    log,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -103,6 +111,7 @@ export async function startAgent(
     async close() {
       stats.stop();
       await logs.close();
+      detachShells();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       engine.close();

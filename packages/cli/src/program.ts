@@ -202,6 +202,14 @@ export function buildProgram(): Command {
     .action(async (stack: string | undefined, options) => {
       outcome.exitCode = await (await import("./commands/logs.js")).logsCommand(stack, options);
     });
+  core(program.command("exec"))
+    .description("a shell, or a command, in a service's running container (admins; recorded, not the keystrokes)")
+    .argument("<stack>")
+    .argument("<service>")
+    .argument("[command...]", "the command and its arguments (after --); default: bash, else sh")
+    .action(async (stack: string, service: string, command: string[], options) => {
+      outcome.exitCode = await (await import("./commands/exec.js")).execCommand(stack, service, command, options);
+    });
   const images = () => import("./commands/images.js");
   const image = core(program.command("images"))
     .description("each checked service's image: what it runs, what its registry has, newer versions")

@@ -17,6 +17,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     fingerprint: "core: certificate pin",
     ignore_mounts: "core: disk alerts; agent: stats",
     stats_monitoring: "core: status poller",
+    terminals_disabled: "core: shell routes",
     send_unreachable_alerts: "core: alert rules",
     send_cpu_alerts: "core: alert rules",
     send_mem_alerts: "core: alert rules",

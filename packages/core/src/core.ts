@@ -30,6 +30,7 @@ import { Reconciler } from "./reconcile/reconciler.js";
 import { CoreKey } from "./secrets/core-key.js";
 import { SecretMasker } from "./secrets/masker.js";
 import { VariableStore } from "./secrets/variable-store.js";
+import { ShellSessions } from "./shell/shell-sessions.js";
 import { RepoMirrors } from "./sync/repo-mirror.js";
 import { SyncEngine } from "./sync/sync-engine.js";
 import { SyncStore } from "./sync/sync-store.js";
@@ -242,6 +243,12 @@ export async function startCore(
     checks: uptimeChecks,
     images: { store: imageStore, watch: imageWatch },
     logs,
+    shells: new ShellSessions({
+      agents,
+      stacks,
+      log: updateLog,
+      serverSettings: (server) => alerts.serverSettings(server),
+    }),
     say: log,
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },

@@ -89,4 +89,12 @@ export { SetVariableRequest, VariableParams, VariableView } from "./core/variabl
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";
 export { advanceCursor, LogBatch, LogBatchRequest, LogCursor, ShippedLine } from "./logs.js";
+export {
+  DEFAULT_SHELL,
+  parseShellControl,
+  ShellQuery,
+  ShellSocketQuery,
+  ShellTicketRequest,
+  ShellTicketView,
+} from "./shell.js";
 export { envFilePathProblem, isHostPath } from "./stack-paths.js";

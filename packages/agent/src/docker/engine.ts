@@ -3,6 +3,7 @@
 // protobuf for BuildKit sessions, 26 MB of the agent's 60 MB budget, for
 // calls the agent never makes.
 import { Agent, type IncomingMessage, request } from "node:http";
+import type { Duplex } from "node:stream";
 import { TugError } from "@tugboat/protocol";
 
 export interface ContainerSummary {
@@ -144,6 +145,55 @@ export class DockerEngine {
     memory_stats: { usage?: number; stats?: Record<string, number> };
   }> {
     return this.json("GET", `/containers/${encodeURIComponent(id)}/stats?stream=0&one-shot=1`);
+  }
+
+  /** Creates an exec with a TTY in a running container; returns its ID. */
+  async createExec(container: string, command: readonly string[]): Promise<string> {
+    const created = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(container)}/exec`, {
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Cmd: command,
+      Env: ["TERM=xterm-256color"],
+    });
+    return created.Id;
+  }
+
+  /** Starts an exec and hands back its raw terminal stream (Docker upgrades the connection). */
+  startExec(id: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const body = JSON.stringify({ Detach: false, Tty: true });
+      const req = request({
+        ...this.target,
+        agent: this.streams,
+        method: "POST",
+        path: `/exec/${encodeURIComponent(id)}/start`,
+        headers: { "content-type": "application/json", connection: "Upgrade", upgrade: "tcp" },
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error("dockerd did not start the exec within 30 s")));
+      req.on("upgrade", (_res, socket, head) => {
+        req.setTimeout(0);
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on("response", (res) => {
+        res.resume();
+        reject(new TugError("E_DOCKER_UNAVAILABLE", `dockerd answered ${res.statusCode} to starting exec ${id}`));
+      });
+      req.on("error", (error) =>
+        reject(new TugError("E_DOCKER_UNAVAILABLE", `cannot start exec ${id}: ${error.message}`, { cause: error })),
+      );
+      req.end(body);
+    });
+  }
+
+  async resizeExec(id: string, size: { cols: number; rows: number }): Promise<void> {
+    await this.json("POST", `/exec/${encodeURIComponent(id)}/resize?h=${size.rows}&w=${size.cols}`);
+  }
+
+  inspectExec(id: string): Promise<{ Running: boolean; ExitCode: number | null }> {
+    return this.json("GET", `/exec/${encodeURIComponent(id)}/json`);
   }
 
   /** Container events (start, die, …) as Docker reports them, until `signal` aborts. */

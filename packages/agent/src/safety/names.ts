@@ -1,6 +1,7 @@
 // Names and paths that arrive from core, checked before anything touches the
 // disk or a command line: no path escapes, nothing a shell could interpret.
 import { isAbsolute, relative, resolve } from "node:path";
+import { TugError } from "@tugboat/protocol";
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,127}$/;
@@ -28,4 +29,10 @@ export function pathInside(root: string, path: string): string | undefined {
   const rel = relative(root, full);
   if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return rel === "" ? full : undefined;
   return full;
+}
+
+/** Throws E_INVALID_NAME for a name that may not be used (see `invalidName`). */
+export function checkName(kind: NameKind, name: string): void {
+  const problem = invalidName(kind, name);
+  if (problem) throw new TugError("E_INVALID_NAME", problem);
 }

@@ -17,7 +17,7 @@ import type { ComposeRunner } from "../compose/runner.js";
 import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import type { Repositories } from "../repos/repositories.js";
-import { invalidName, type NameKind } from "../safety/names.js";
+import { checkName } from "../safety/names.js";
 import {
   configServices,
   type DeployOutcome,
@@ -48,11 +48,6 @@ export interface StacksDeps {
 
 /** A validated, locked action, ready to stream. */
 export type PreparedAction = (emit: Emit) => Promise<void>;
-
-function checkName(kind: NameKind, name: string): void {
-  const problem = invalidName(kind, name);
-  if (problem) throw new TugError("E_INVALID_NAME", problem);
-}
 
 /** Fills the `[[NAME]]`s core left from this host's `[secrets]`; refuses the deploy if one is set nowhere. */
 function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<string, string>>): DeployRequestParsed {

@@ -81,6 +81,8 @@ const serverConfigShape = {
   disk_warning: Percent.default(75),
   disk_critical: Percent.default(95),
   maintenance_windows: z.array(MaintenanceWindow).default([]),
+  /** Tugboat: no shells into this server's containers, whoever asks. */
+  terminals_disabled: z.boolean().default(false),
 };
 
 export const ServerConfig = z.object(serverConfigShape);

@@ -6,7 +6,7 @@
 import type { ClientRequest } from "node:http";
 import { Agent, request } from "node:https";
 import { createInterface } from "node:readline";
-import type { TLSSocket } from "node:tls";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import {
   type ActionRequest,
   AgentHealth,
@@ -28,6 +28,7 @@ import {
   type StreamResult,
   TugError,
 } from "@tugboat/protocol";
+import { WebSocket } from "ws";
 
 export interface TrustPolicy {
   /** The fingerprint core trusts for this server, or null before one is. */
@@ -175,6 +176,55 @@ export class AgentClient {
         `the agent on ${this.options.server} stopped answering during ${path} (did it restart?); the outcome is unknown`,
       );
     return result;
+  }
+
+  /**
+   * A WebSocket to the agent (a shell). The TLS connection is made and its
+   * certificate checked against the trusted fingerprint first; only then does
+   * the upgrade request carry the passkey.
+   */
+  async webSocket(path: string): Promise<WebSocket> {
+    const { address, passkey, timeoutSeconds } = this.options;
+    const url = new URL(path, address);
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const tls = tlsConnect({
+        host: url.hostname,
+        port: Number(url.port || 443),
+        rejectUnauthorized: false, // self-signed: trust comes from the fingerprint, checked below
+        timeout: timeoutSeconds * 1000,
+      });
+      tls.once("timeout", () => tls.destroy(this.error("E_AGENT_UNREACHABLE", `agent at ${address} did not answer`)));
+      tls.once("error", (error) =>
+        reject(this.error("E_AGENT_UNREACHABLE", `agent at ${address} is unreachable (${error.message})`, error)),
+      );
+      tls.once("secureConnect", () => {
+        tls.setTimeout(0);
+        this.checkTrust(tls.getPeerCertificate().fingerprint256, false).then(
+          () => resolve(tls),
+          (error: unknown) => {
+            tls.destroy();
+            reject(error);
+          },
+        );
+      });
+    });
+    const ws = new WebSocket(url.toString().replace(/^https:/, "wss:"), {
+      createConnection: () => socket,
+      headers: { authorization: `Bearer ${passkey}` },
+      handshakeTimeout: timeoutSeconds * 1000,
+      maxPayload: 1024 * 1024,
+    });
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(ws));
+      ws.once("unexpected-response", (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => reject(this.replyError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"))));
+      });
+      ws.once("error", (error) =>
+        reject(this.error("E_AGENT_UNREACHABLE", `agent at ${address} closed ${path}: ${error.message}`, error)),
+      );
+    });
   }
 
   private error(code: ErrorCode, message: string, cause?: unknown): TugError {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import rateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
+import websocket from "@fastify/websocket";
 import { GitError } from "@tugboat/git";
 import { TugError } from "@tugboat/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -23,6 +24,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { observabilityRoutes } from "./routes/observability.js";
+import { shellRoutes } from "./routes/shell.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { variableRoutes } from "./routes/variables.js";
 import { webhookRoutes } from "./routes/webhooks.js";
@@ -95,6 +97,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
     errorResponseBuilder: (_request, context) =>
       new TugError("E_RATE_LIMITED", `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   app.addHook("onRequest", authorize(ctx.users));
   app.setErrorHandler((error, _request, reply) => {
     const mask = (text: string) => ctx.masker.mask(text);
@@ -128,6 +131,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await stackDetailRoutes(app, ctx);
   await imageRoutes(app, ctx);
   await logRoutes(app, ctx);
+  await shellRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   await serveUi(app, ctx.config.ui_dir || fileURLToPath(new URL("../../../web/dist", import.meta.url)));
   return { app, routes };

@@ -18,6 +18,7 @@ import type { MetricStore } from "../metrics/metric-store.js";
 import type { CoreKey } from "../secrets/core-key.js";
 import type { SecretMasker } from "../secrets/masker.js";
 import type { VariableStore } from "../secrets/variable-store.js";
+import type { ShellSessions } from "../shell/shell-sessions.js";
 import type { RepoMirrors } from "../sync/repo-mirror.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
@@ -45,6 +46,8 @@ export interface CoreContext {
   images: { store: ImageStore; watch: ImageWatch };
   /** Container logs: the store, live tails, the collectors. */
   logs: Logs;
+  /** Shells in containers: tickets and the bridges to agents. */
+  shells: ShellSessions;
   /** Core's own log (masked). */
   say(line: string): void;
   /** Starts work nobody waits for; a failure is logged, never an unhandled rejection. */

@@ -1,6 +1,7 @@
 // One stack: actions, drift and heals, containers, images (updates, newer
 // versions), uptime checks, Compose files, environment (masked), history and logs.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
@@ -14,6 +15,7 @@ import { UpdateList } from "../components/update-list.js";
 import { UptimeChecks } from "../components/uptime-checks.js";
 
 const ACTIONS = ["deploy", "restart", "stop", "start", "pull"] as const;
+const ShellPanel = lazy(() => import("../components/shell-panel.js"));
 
 interface Spec {
   description?: string;
@@ -24,6 +26,8 @@ interface Spec {
 
 export function StackPage({ name }: { name: string }) {
   const canOperate = useCan("operator");
+  const canShell = useCan("admin");
+  const [shell, setShell] = useState<string | null>(null);
   const client = useQueryClient();
   const [, navigate] = useLocation();
   const path = `/api/stacks/${encodeURIComponent(name)}`;
@@ -112,6 +116,7 @@ export function StackPage({ name }: { name: string }) {
                 <th>Health</th>
                 <th>Image</th>
                 <th>Restarts</th>
+                {canShell ? <th>Shell</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -135,12 +140,26 @@ export function StackPage({ name }: { name: string }) {
                     <code>{c.image}</code>
                   </td>
                   <td>{c.restartCount}</td>
+                  {canShell ? (
+                    <td>
+                      {c.state === "running" ? (
+                        <button type="button" onClick={() => setShell(c.service)} aria-label={`shell in ${c.service}`}>
+                          Shell
+                        </button>
+                      ) : null}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       </Section>
+      {shell ? (
+        <Suspense fallback={<p className="muted">Opening a shell…</p>}>
+          <ShellPanel stack={name} service={shell} onClose={() => setShell(null)} />
+        </Suspense>
+      ) : null}
       <StackImages stack={name} />
       <UptimeChecks stack={name} />
       <div className="columns">
