@@ -5,12 +5,12 @@
 // Goals (issue 4): ratio under 1.10; idle RSS under 60 MB.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, readFile } from "node:fs/promises";
-import { request } from "node:https";
+import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS } from "@tugboat/agent";
 import { docker, dockerEnv, ensureImage, gitRepo, run, startDockerd, tempDir, waitFor } from "@tugboat/testkit";
+import { agentCall, rssMb } from "./agent-process.js";
 import { type BenchResult, median, writeResult } from "./result.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -20,33 +20,6 @@ const CLI = join(ROOT, "packages/cli/dist/bin.js");
 
 const services = (count: number, prefix: string) =>
   `services:\n${Array.from({ length: count }, (_, i) => `  ${prefix}${i}:\n    image: local/busybox:1\n    init: true\n    command: ["sleep", "2147483647"]\n`).join("")}`;
-
-function call(url: string, passkey: string, method: string, path: string, body?: unknown): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      {
-        method,
-        rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${passkey}`, ...(body ? { "content-type": "application/json" } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => {
-          text += chunk.toString();
-        });
-        res.on("end", () => resolve(text));
-      },
-    );
-    req.on("error", reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 export async function benchAgent(): Promise<BenchResult> {
   if (!existsSync(CLI)) await run(["npm", "run", "build"], { cwd: ROOT });
@@ -88,11 +61,17 @@ export async function benchAgent(): Promise<BenchResult> {
     const viaAgent: number[] = [];
     const direct: number[] = [];
     // Warm-up: the first agent deploy clones the mirror; both sides then start from "down".
-    await call(url, passkey, "POST", "/stacks/app/deploy", deployBody("bench-agent", "stacks/app"));
+    await agentCall(url, passkey, "POST", "/stacks/app/deploy", deployBody("bench-agent", "stacks/app"));
     for (let i = 0; i < RUNS; i += 1) {
-      await call(url, passkey, "POST", "/stacks/app/down", {});
+      await agentCall(url, passkey, "POST", "/stacks/app/down", {});
       let started = performance.now();
-      const result = await call(url, passkey, "POST", "/stacks/app/deploy", deployBody("bench-agent", "stacks/app"));
+      const result = await agentCall(
+        url,
+        passkey,
+        "POST",
+        "/stacks/app/deploy",
+        deployBody("bench-agent", "stacks/app"),
+      );
       viaAgent.push(performance.now() - started);
       if (!result.includes('"ok":true')) throw new Error(`agent deploy failed: ${result.slice(-500)}`);
 
@@ -110,7 +89,7 @@ export async function benchAgent(): Promise<BenchResult> {
     const agentMs = median(viaAgent);
     const directMs = median(direct);
 
-    await call(url, passkey, "POST", "/stacks/idle/deploy", deployBody("bench-idle", "stacks/idle"));
+    await agentCall(url, passkey, "POST", "/stacks/idle/deploy", deployBody("bench-idle", "stacks/idle"));
     const running = await waitFor(
       async () => {
         const count = (await docker(daemon.dockerHost, ["ps", "-q"])).stdout.split("\n").filter(Boolean).length;
@@ -127,7 +106,7 @@ export async function benchAgent(): Promise<BenchResult> {
         : { name: `http-${i}`, kind: "http", target: `${url}/health`, expectBody: "ok" },
     );
     const round = async () => {
-      const reply = JSON.parse(await call(url, passkey, "POST", "/checks", { checks })) as {
+      const reply = JSON.parse(await agentCall(url, passkey, "POST", "/checks", { checks })) as {
         results: Array<{ ok: boolean; detail: string }>;
       };
       const failed = reply.results.filter((r) => !r.ok);
@@ -139,7 +118,7 @@ export async function benchAgent(): Promise<BenchResult> {
     }, 15_000);
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
     clearInterval(ticker);
-    await call(url, passkey, "GET", "/stats");
+    await agentCall(url, passkey, "GET", "/stats");
     const rssIdle = await rssMb(pid);
     return {
       name: "agent",

@@ -5,13 +5,17 @@
 // line `{ "url": [...], "fingerprint": "…" }` once listening.
 // BENCH_FAKE_IMAGES (JSON `[{ "image", "digest" }]`) makes stack k's two
 // services run images k and 7k+3 of that list, as pulled from their registry;
-// without it, both run the local busybox image.
+// without it, both run the local busybox image. BENCH_FAKE_LOG_LINES makes
+// each agent ship that many log lines (bench/log-lines.ts) through
+// /logs/batch, as fast as core asks for them.
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
+import { logLine } from "./log-lines.js";
 
 const COUNT = Number(process.argv[2] ?? 50);
 const VERSION = process.argv[3] ?? "0.0.0";
+const LOG_LINES = Number(process.env.BENCH_FAKE_LOG_LINES ?? 0);
 const IMAGES = JSON.parse(process.env.BENCH_FAKE_IMAGES ?? "[]") as Array<{ image: string; digest: string }>;
 
 /** The image a service of project `st<i>-<j>` runs: from BENCH_FAKE_IMAGES, or the local busybox. */
@@ -66,7 +70,35 @@ function body(req: import("node:http").IncomingMessage): Promise<string> {
 const dir = await tempDir("tug-fake-agents-");
 const certificate = await selfSignedCertificate(dir.path);
 const urls: string[] = [];
+/** An agent's shipping: lines numbered from 1, timestamps a microsecond apart. */
+function logBatch(
+  agent: number,
+  state: { sent: number },
+  request: { after?: number; max?: number; cursors?: unknown },
+) {
+  if (request.cursors) state.sent = 0;
+  const count = Math.min(request.max ?? 500, LOG_LINES - state.sent);
+  const lines = Array.from({ length: count }, (_, i) => {
+    const n = state.sent + i + 1;
+    const ts = new Date(Date.UTC(2026, 11, 6) + Math.floor(n / 1000))
+      .toISOString()
+      .replace("Z", `${String(n % 1000).padStart(3, "0")}000Z`);
+    return {
+      seq: n,
+      ts,
+      stack: `st${agent}-0`,
+      service: "app",
+      container: `c${agent}`.padEnd(64, "0"),
+      stream: "stdout",
+      line: logLine(n),
+    };
+  });
+  state.sent += count;
+  return { epoch: "bench", lines, following: 1, paused: 0, pauses: 0 };
+}
+
 for (let i = 0; i < COUNT; i++) {
+  const shipping = { sent: 0 };
   const server = createServer({ key: certificate.key, cert: certificate.cert }, async (req, res) => {
     const path = new URL(req.url ?? "/", "https://agent").pathname;
     const json = (value: unknown) => {
@@ -75,6 +107,13 @@ for (let i = 0; i < COUNT; i++) {
     };
     if (path === "/health") return json({ status: "ok", version: VERSION, fingerprint: certificate.fingerprint });
     if (path === "/stats") return json(stats());
+    if (path === "/logs/batch") {
+      const request = JSON.parse(await body(req)) as { after?: number; max?: number; cursors?: unknown };
+      const batch = logBatch(i, shipping, request);
+      // Nothing left: answer after a moment, as a long-poll would.
+      if (batch.lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      return json(batch);
+    }
     if (path === "/checks") {
       const request = JSON.parse(await body(req)) as { checks: Array<{ name: string }> };
       return json({ results: request.checks.map((c) => ({ name: c.name, ok: true, latencyMs: 2, detail: "200 OK" })) });

@@ -5,6 +5,7 @@ import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
 import { benchImages } from "./images.js";
+import { benchLogs } from "./logs.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   metrics: benchMetrics,
   reconcile: benchReconcile,
   images: benchImages,
+  logs: benchLogs,
   ui: benchUi,
   yaml: benchYaml,
 };

@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { DEFAULT_SHELL, ERROR_STATUS, parseShellControl, ShellQuery, TugError } from "@tugboat/protocol";
-import { type WebSocket, WebSocketServer } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { DockerEngine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import { checkName } from "../safety/names.js";
@@ -35,7 +35,14 @@ function refuse(socket: Duplex, error: unknown): void {
 }
 
 export function attachShellServer(server: Server, options: ShellServerOptions): () => void {
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // Loaded with the first shell: most agents never open one, and memory is the agent's tightest budget.
+  let sockets: Promise<WebSocketServer> | undefined;
+  const socketServer = () => {
+    sockets ??= import("ws").then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 }),
+    );
+    return sockets;
+  };
   const open = async (req: IncomingMessage) => {
     const url = new URL(req.url ?? "/", "http://agent");
     const match = PATH.exec(url.pathname);
@@ -62,9 +69,9 @@ export function attachShellServer(server: Server, options: ShellServerOptions): 
     return { container, exec, stream: await options.engine.startExec(exec) };
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    open(req).then(
-      (shell) =>
-        sockets.handleUpgrade(req, socket, head, (ws) => {
+    Promise.all([open(req), socketServer()]).then(
+      ([shell, wss]) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
           options.log(`shell in ${shell.container.name} (exec ${shell.exec.slice(0, 12)})`);
           bridge(ws, shell.stream, shell.exec, options.engine);
           ws.send(JSON.stringify({ type: "started", container: shell.container.name, id: shell.container.id }));
@@ -75,8 +82,12 @@ export function attachShellServer(server: Server, options: ShellServerOptions): 
   server.on("upgrade", onUpgrade);
   return () => {
     server.off("upgrade", onUpgrade);
-    for (const client of sockets.clients) client.terminate();
-    sockets.close();
+    sockets
+      ?.then((wss) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+      })
+      .catch(() => undefined);
   };
 }
 

@@ -71,6 +71,8 @@ function migrations(dialect: LogDialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex("logs_at").on("logs").columns(["at"]).execute();
         await db.schema.createIndex("logs_source_at").on("logs").columns(["source", "at"]).execute();
+        // Lines that say a level (errors, warnings …): "every error of the last hour" without a scan.
+        await sql`CREATE INDEX logs_level_at ON logs (level, at) WHERE level IS NOT NULL`.execute(db);
         if (dialect === "postgres") {
           await sql`ALTER TABLE logs ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', line)) STORED`.execute(
             db,

@@ -2,7 +2,7 @@
 // matches. A subscriber that does not keep up (a slow browser) loses lines
 // past its queue's bound and is told how many, instead of core holding them.
 
-import { parseQuery } from "./log-query.js";
+import { parseQuery, type QueryTerm } from "./log-query.js";
 import type { LogFilter, StoredLine } from "./log-store.js";
 
 const QUEUE = 5_000;
@@ -13,17 +13,17 @@ export interface TailSubscriber {
   close(): void;
 }
 
-/** Whether a stored line matches a tail's filter: the same fields a search has, its words as whole words. */
-export function tailMatches(filter: LogFilter, line: StoredLine): boolean {
+/** Whether a stored line matches a tail's filter (its query parsed once): the same fields a search has, its words as whole words. */
+function tailMatches(filter: LogFilter, terms: readonly QueryTerm[], line: StoredLine): boolean {
   if (filter.servers?.length && !filter.servers.includes(line.server)) return false;
   if (filter.stacks?.length && !filter.stacks.includes(line.stack)) return false;
   if (filter.services?.length && !filter.services.includes(line.service)) return false;
   if (filter.containers?.length && !filter.containers.some((c) => c.slice(0, 12) === line.container)) return false;
   if (filter.streams?.length && !filter.streams.includes(line.stream)) return false;
   if (filter.levels?.length && (line.level === null || !filter.levels.includes(line.level))) return false;
-  if (!filter.query) return true;
+  if (terms.length === 0) return true;
   const words = ` ${(line.line.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ")} `;
-  return parseQuery(filter.query).every((term) => {
+  return terms.every((term) => {
     const phrase = ` ${term.words.join(" ")}${term.prefix ? "" : " "}`;
     return words.includes(phrase) !== term.negate;
   });
@@ -32,6 +32,7 @@ export function tailMatches(filter: LogFilter, line: StoredLine): boolean {
 export class LogTail {
   private readonly subscribers = new Set<{
     filter: LogFilter;
+    terms: QueryTerm[];
     queue: StoredLine[];
     dropped: number;
     wake: () => void;
@@ -41,7 +42,7 @@ export class LogTail {
     for (const subscriber of this.subscribers) {
       let added = false;
       for (const line of lines) {
-        if (!tailMatches(subscriber.filter, line)) continue;
+        if (!tailMatches(subscriber.filter, subscriber.terms, line)) continue;
         if (subscriber.queue.length >= QUEUE) subscriber.dropped += 1;
         else subscriber.queue.push(line);
         added = true;
@@ -52,7 +53,8 @@ export class LogTail {
 
   /** `wake` is called when lines arrive; `take()` then gets them. */
   subscribe(filter: LogFilter, wake: () => void): TailSubscriber {
-    const subscriber = { filter, queue: [] as StoredLine[], dropped: 0, wake };
+    const terms = filter.query ? parseQuery(filter.query) : [];
+    const subscriber = { filter, terms, queue: [] as StoredLine[], dropped: 0, wake };
     this.subscribers.add(subscriber);
     return {
       take: () => {

@@ -44,8 +44,8 @@ export const LogSearchQuery = LogFilterQuery.extend({
 
 export const LogExportQuery = LogFilterQuery.extend({
   format: z.enum(["text", "ndjson"]).default("text"),
-  /** At most this many lines, newest kept. */
-  limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  /** At most this many lines (the newest), written oldest first; narrow a larger export with since/until. */
+  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
 
 export const StoredLogLineView = z.object({
