@@ -265,6 +265,33 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
     }
   });
 
+  it("tug logs: a stack's last lines, a search of the fleet, and -f following both hosts", async () => {
+    const config = await tempDir("tug-logs-cli-");
+    dirs.push(config);
+    const tug = tugCli(config.path);
+    await waitFor(
+      async () => (await api<{ lines: Line[] }>("GET", "/api/logs?q=beat&limit=20")).body.lines.length >= 10,
+      {
+        what: "beats stored",
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      },
+    );
+    await tug(["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"], `${ADMIN.password}\n`);
+    const hello = await tug(["logs", "north-app", "--grep", "hello"]);
+    expect(hello.stdout, hello.stderr).toMatch(/^\S+Z north\/north-app\/app hello from north$/m);
+    expect(hello.stdout).not.toContain("south");
+    const panics = await tug(["logs", "--search", "panic", "--level", "fatal"]);
+    const panicLines = panics.stdout.split("\n").filter(Boolean);
+    expect(panicLines.length, panics.stderr).toBeGreaterThan(0);
+    expect(panicLines.filter((l) => !/ (north|south)\/\1-app\/app panic: /.test(l))).toEqual([]);
+    expect(new Set(panicLines.map((l) => l.split(" ")[1]?.split("/")[0]))).toEqual(new Set(["north", "south"]));
+    const followed = await tug(["logs", "--grep", "beat", "--limit", "1", "-f"], undefined, 4);
+    const lines = followed.stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(6);
+    expect(new Set(lines.map((l) => l.split(" ")[1]?.split("/")[0]))).toEqual(new Set(["north", "south"]));
+  });
+
   it("keeps to its retention: lines past the age go, and the store stays under its size cap", async () => {
     const flood = await containerOf("south", "flood");
     await waitFor(async () => (await stored(flood.slice(0, 12))).at(-1) === (await truth("south", flood)).at(-1), {
@@ -324,32 +351,5 @@ describe.skipIf(daemons.skipReason !== "")("logs for the whole fleet", () => {
       { what: "the alert of that deploy", timeoutMs: 30_000, intervalMs: 250 },
     );
     expect(logs).toEqual(expect.arrayContaining(["app: crasher warming up", "app: crasher about to fall over"]));
-  });
-
-  it("tug logs: a stack's last lines, a search of the fleet, and -f following both hosts", async () => {
-    const config = await tempDir("tug-logs-cli-");
-    dirs.push(config);
-    const tug = tugCli(config.path);
-    await waitFor(
-      async () => (await api<{ lines: Line[] }>("GET", "/api/logs?q=beat&limit=20")).body.lines.length >= 10,
-      {
-        what: "beats stored",
-        timeoutMs: 60_000,
-        intervalMs: 250,
-      },
-    );
-    await tug(["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"], `${ADMIN.password}\n`);
-    const hello = await tug(["logs", "north-app", "--grep", "hello"]);
-    expect(hello.stdout, hello.stderr).toMatch(/^\S+Z north\/north-app\/app hello from north$/m);
-    expect(hello.stdout).not.toContain("south");
-    const panics = await tug(["logs", "--search", "panic", "--level", "fatal"]);
-    const panicLines = panics.stdout.split("\n").filter(Boolean);
-    expect(panicLines.length, panics.stderr).toBeGreaterThan(0);
-    expect(panicLines.filter((l) => !/ (north|south)\/\1-app\/app panic: /.test(l))).toEqual([]);
-    expect(new Set(panicLines.map((l) => l.split(" ")[1]?.split("/")[0]))).toEqual(new Set(["north", "south"]));
-    const followed = await tug(["logs", "--grep", "beat", "--limit", "1", "-f"], undefined, 4);
-    const lines = followed.stdout.split("\n").filter(Boolean);
-    expect(lines.length).toBeGreaterThan(6);
-    expect(new Set(lines.map((l) => l.split(" ")[1]?.split("/")[0]))).toEqual(new Set(["north", "south"]));
   });
 });
