@@ -32,7 +32,9 @@ export class LogShipper {
   private readonly followers = new Map<string, Follower>();
   private readonly buffer: LogBuffer;
   private timer: NodeJS.Timeout | undefined;
-  private discovering: Promise<void> | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  /** A discovery is queued and has not started. */
+  private waiting = false;
   private pauses = 0;
   /** Containers Docker said started since the last discovery. */
   private started = new Set<string>();
@@ -60,7 +62,8 @@ export class LogShipper {
    * for its cursors, so nothing starts from a guess.
    */
   async batch(request: Parsed, signal?: AbortSignal): Promise<LogBatch> {
-    if (request.cursors) await this.newSession(request.cursors, request.from);
+    const { cursors } = request;
+    if (cursors) await this.exclusive(() => this.newSession(cursors, request.from));
     else if (request.epoch === "" || request.epoch !== this.epoch)
       return { epoch: "", lines: [], following: 0, paused: 0, pauses: 0 };
     else this.buffer.acknowledge(request.after);
@@ -131,11 +134,25 @@ export class LogShipper {
     }
   }
 
-  /** A discovery now (not waiting for the next scan). */
+  /** A discovery now (not waiting for the next scan); one more is never queued behind a waiting one. */
   private discoverSoon(): void {
-    this.discovering ??= this.discover().finally(() => {
-      this.discovering = undefined;
-    });
+    if (this.waiting) return;
+    this.waiting = true;
+    this.exclusive(async () => {
+      this.waiting = false;
+      await this.discover();
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Runs session changes and discoveries one at a time: two at once could
+   * both start a follower for the same container (its lines shipped twice),
+   * or one could start followers from a session another just ended.
+   */
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Docker's start events: a new or restarted container is followed at once. */
@@ -193,7 +210,7 @@ export class LogShipper {
     if (this.timer) clearInterval(this.timer);
     this.stopping.abort();
     await this.watching;
-    await this.discovering;
+    await this.queue;
     await this.stopFollowers();
   }
 }
