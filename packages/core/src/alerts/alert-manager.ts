@@ -55,6 +55,21 @@ export class AlertManager {
 
   private async handle(observation: Observation): Promise<void> {
     const { store, delivery } = this.deps;
+    if (observation.ifOpen) {
+      const open = this.openAlerts.get(observation.condition);
+      if (!open || !observation.ifOpen(open)) return;
+      await store.update(open.id, {
+        severity: open.severity,
+        message: observation.message,
+        details: observation.details,
+      });
+      this.openAlerts.set(observation.condition, {
+        ...open,
+        message: observation.message,
+        details: observation.details,
+      });
+      return;
+    }
     const before = this.states.get(observation.condition) ?? INITIAL;
     const { state, transition } = step(before, observation.severity, observation.openAfter);
     this.states.set(observation.condition, state);
@@ -78,14 +93,23 @@ export class AlertManager {
         message: observation.message,
         details: observation.details,
       });
-      this.openAlerts.set(observation.condition, { ...current, message: observation.message });
+      this.openAlerts.set(observation.condition, {
+        ...current,
+        message: observation.message,
+        details: observation.details,
+      });
     } else if ((transition === "escalate" || transition === "deescalate") && current && observation.severity) {
       await store.update(current.id, {
         severity: observation.severity,
         message: observation.message,
         details: observation.details,
       });
-      const updated = { ...current, severity: observation.severity, message: observation.message };
+      const updated = {
+        ...current,
+        severity: observation.severity,
+        message: observation.message,
+        details: observation.details,
+      };
       this.openAlerts.set(observation.condition, updated);
       if (transition === "escalate" && !current.suppressed) await delivery.notify(updated, "escalate");
     } else if (transition === "resolve" && current) {

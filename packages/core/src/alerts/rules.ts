@@ -4,6 +4,8 @@ import type { ServerConfig } from "@tugboat/config";
 import type { ContainerStatus, HostStats } from "@tugboat/protocol";
 import { type Severity, thresholdSeverity } from "./alert-machine.js";
 
+import type { AlertRecord } from "./alert-store.js";
+
 export const ALERT_TYPES = [
   "ServerUnreachable",
   "ServerCpu",
@@ -41,6 +43,11 @@ export interface Observation {
   openAfter?: number;
   /** An alert already open at this severity takes this message and these details (nobody is notified again). */
   update?: boolean;
+  /**
+   * Only for an open alert this accepts: the observation then just updates it
+   * (message, details); it never opens, escalates or resolves one.
+   */
+  ifOpen?: (open: AlertRecord) => boolean;
 }
 
 const percent = (used: number, total: number) => (total > 0 ? (used / total) * 100 : 0);

@@ -34,21 +34,19 @@ export function alertOnUpdates(deps: {
         shape.failures?.map((f) => `${f.service}: ${f.reason}`).join("; ") ||
         shape.error?.message ||
         "the deploy failed";
-      await deps.alerts.observe({
+      const failure = {
         condition: `deploy:${stack}`,
-        type: "StackDeployFailed",
-        target: { kind: "stack", name: stack },
+        type: "StackDeployFailed" as const,
+        target: { kind: "stack" as const, name: stack },
         ...(await deps.stackServer(stack).then((server) => (server ? { server } : {}))),
-        severity: failed ? "critical" : null,
+        severity: failed ? ("critical" as const) : null,
         message: failed ? `deploy of ${stack} failed: ${why}` : `${stack} deployed`,
-        details: {
-          updateId,
-          ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED", logs: await logsOf(update) } : {}),
-        },
+        details: { updateId, ...(failed ? { code: shape.error?.code ?? "E_DEPLOY_FAILED" } : {}) },
         openAfter: 1,
         // A later failure of a stack whose alert is open says why this time.
         update: true,
-      });
+      };
+      await deps.alerts.observe(failure);
       const rolledBack = failed && shape.error?.code === "E_ROLLED_BACK";
       if (rolledBack || !failed)
         await deps.alerts.observe({
@@ -63,6 +61,17 @@ export function alertOnUpdates(deps: {
           details: { updateId },
           openAfter: 1,
         });
+      // The lines logged during the deploy arrive a moment after it: added to the open alert then, never waited for.
+      if (failed && deps.linesDuring) {
+        const logs = await logsOf(update);
+        if (logs.length > 0)
+          await deps.alerts.observe({
+            ...failure,
+            details: { ...failure.details, logs },
+            // Still this deploy's alert: not resolved since, nor about a later failure.
+            ifOpen: (open) => open.details.updateId === updateId,
+          });
+      }
     }
     const images = update.operation === "update-images";
     // An image update that failed alerts once: rolled back (StackRolledBack), or failed otherwise
