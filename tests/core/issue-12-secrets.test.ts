@@ -216,7 +216,7 @@ command = "echo [[API_TOKEN]] > /dev/null"
         : [route.url];
       for (const path of paths) {
         if (route.method !== "GET") await call(route.method, path);
-        else if (path.endsWith("/events")) await stream(path);
+        else if (route.live) await stream(path);
         else await call("GET", path);
       }
     }

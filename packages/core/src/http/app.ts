@@ -37,6 +37,8 @@ export interface RouteInfo {
   role: RouteRole | undefined;
   /** Status codes with a declared reply schema. */
   replies: string[];
+  /** Its reply is a server-sent event stream that stays open. */
+  live: boolean;
 }
 
 export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance; routes: RouteInfo[] }> {
@@ -58,13 +60,12 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   const routes: RouteInfo[] = [];
   app.addHook("onRoute", (route) => {
     if (!API_PATHS.test(route.url) || route.method === "HEAD") return;
+    const replies = (route.schema?.response as Record<string, { content?: object }> | undefined) ?? {};
+    const live = Object.values(replies).some(
+      (reply) => reply.content !== undefined && "text/event-stream" in reply.content,
+    );
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      routes.push({
-        method,
-        url: route.url,
-        role: route.config?.role,
-        replies: Object.keys((route.schema?.response as Record<string, unknown> | undefined) ?? {}),
-      });
+      routes.push({ method, url: route.url, role: route.config?.role, replies: Object.keys(replies), live });
     }
   });
   app.setValidatorCompiler(validatorCompiler);
