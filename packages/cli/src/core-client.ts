@@ -12,6 +12,11 @@ export const CREDENTIALS_FILE = join(
   "credentials.json",
 );
 
+/** How long one request may take: `tug sync run` waits for the deploys it starts. */
+const REQUEST_SECONDS = Number(process.env.TUG_TIMEOUT_SECONDS) || 600;
+/** Core sends a keep-alive comment every 15 s; this long without a byte means it is gone. */
+const STREAM_IDLE_MS = (Number(process.env.TUG_STREAM_IDLE_SECONDS) || 60) * 1000;
+
 interface Saved {
   core: string;
   token: string;
@@ -36,6 +41,11 @@ export class RemoteError extends Error {
   ) {
     super(`${message} (${code})`);
   }
+}
+
+function explain(error: unknown): string {
+  const err = error as Error;
+  return err.name === "TimeoutError" ? `no answer within ${REQUEST_SECONDS} s (TUG_TIMEOUT_SECONDS)` : err.message;
 }
 
 export class CoreClient {
@@ -63,9 +73,10 @@ export class CoreClient {
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REQUEST_SECONDS * 1000),
       });
     } catch (error) {
-      throw new UsageError(`cannot reach core at ${this.core}: ${(error as Error).message}`);
+      throw new UsageError(`cannot reach core at ${this.core}: ${explain(error)}`);
     }
     const json = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
     if (!res.ok)
@@ -75,10 +86,31 @@ export class CoreClient {
 
   /** Reads a server-sent event stream until it ends (or `signal` aborts): each event's name and parsed data. */
   async events(path: string, onEvent: (name: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
-    const res = await fetch(`${this.core}${path}`, {
-      headers: { authorization: `Bearer ${this.token}` },
-      ...(signal ? { signal } : {}),
-    });
+    // A stream has no deadline, but a silent one is given up.
+    const idle = new AbortController();
+    let timer = setTimeout(() => idle.abort(), STREAM_IDLE_MS);
+    const stillThere = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), STREAM_IDLE_MS);
+    };
+    try {
+      await this.readEvents(path, onEvent, signal ? AbortSignal.any([signal, idle.signal]) : idle.signal, stillThere);
+    } catch (error) {
+      if (idle.signal.aborted && !signal?.aborted)
+        throw new UsageError(`core at ${this.core} sent nothing for ${STREAM_IDLE_MS / 1000} s; giving up`);
+      if (!signal?.aborted) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async readEvents(
+    path: string,
+    onEvent: (name: string, data: unknown) => void,
+    signal: AbortSignal,
+    onBytes: () => void,
+  ): Promise<void> {
+    const res = await fetch(`${this.core}${path}`, { headers: { authorization: `Bearer ${this.token}` }, signal });
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
       throw new RemoteError(body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? `HTTP ${res.status}`);
@@ -87,11 +119,9 @@ export class CoreClient {
       onEvent: (message) => onEvent(message.event ?? "message", JSON.parse(message.data)),
     });
     const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
-        parser.feed(decoder.decode(chunk, { stream: true }));
-    } catch (error) {
-      if (!signal?.aborted) throw error;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      onBytes();
+      parser.feed(decoder.decode(chunk, { stream: true }));
     }
   }
 

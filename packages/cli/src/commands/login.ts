@@ -37,6 +37,7 @@ export async function loginCommand(options: {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username, password }),
+    signal: AbortSignal.timeout(30_000),
   }).catch((error: Error) => {
     throw new UsageError(`cannot reach core at ${core}: ${error.message}`);
   });
