@@ -54,6 +54,23 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
       expect(page.headers.get("content-type")).toMatch(/text\/html/);
       expect(await page.text()).toContain('<div id="root">');
     } finally {
+      // The bridges of the demo's networks, which live outside its data dir.
+      const bridges: string[] = [];
+      for (const index of [0, 1, 2]) {
+        const host = `unix://${data.path}/dockerd-${index}/docker.sock`;
+        const ids = await run(
+          ["docker", "-H", host, "network", "ls", "-q", "--no-trunc", "--filter", "driver=bridge"],
+          {
+            allowFailure: true,
+          },
+        );
+        bridges.push(
+          ...ids.stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((id) => `br-${id.slice(0, 12)}`),
+        );
+      }
       try {
         const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
         child.kill("SIGINT");
@@ -63,6 +80,9 @@ describe.skipIf(daemons.skipReason !== "")("tug up (npm start)", () => {
         const leftovers = ps.stdout.split("\n").filter((line) => line.includes(data.path) || line.includes(execRoot));
         expect(leftovers.filter((line) => !line.startsWith("ps "))).toEqual([]);
         expect(existsSync(`${execRoot}-0`)).toBe(false);
+        expect(bridges.length).toBeGreaterThan(0);
+        const links = (await run(["ip", "-o", "link", "show"])).stdout;
+        expect(bridges.filter((name) => links.includes(` ${name}:`))).toEqual([]);
       } finally {
         // Even when an assertion above fails, the data dir goes.
         await data.cleanup();

@@ -26,16 +26,27 @@ export interface PrivateDockerd {
 }
 
 /**
+ * Deletes the network links holding an address in a slot's pool (`$1`, e.g.
+ * "10.203."). A killed dockerd leaves the bridges of its networks behind, and
+ * every later daemon skips their subnets, until the pool runs out ("could not
+ * find an available, non-overlapping IPv4 address pool"). A slot's pool is its
+ * own, so whatever holds an address in it is a leftover of that slot.
+ */
+const BRIDGE_SWEEP = `
+ip -o -4 addr show 2>/dev/null | awk -v p="$1" 'index($4, p) == 1 { print $2 }' | sort -u | while read -r l; do ip link delete "$l" 2>/dev/null; done
+`;
+
+/**
  * Kills the daemon of a slot, its containerd, shims and containers, and removes
  * all they left (mounts, cgroups, files). Not graceful, on purpose: the slot's
  * data is thrown away, and a graceful stop waits out every container's stop
  * timeout. `$1` is the owner pid to wait for ("now" to skip waiting), `$2` the
- * slot dir, `$3` its cgroup parent.
+ * slot dir, `$3` its cgroup parent, `$4` its address pool prefix.
  * The same script is the in-process stop, the reaper of stale slots and the
  * watchdog that cleans up when the test run is killed.
  */
 const CLEANUP_SCRIPT = `
-owner=$1; dir=$2; cg=$3
+owner=$1; dir=$2; cg=$3; pool=$4
 if [ "$owner" != now ]; then while kill -0 "$owner" 2>/dev/null; do sleep 1; done; fi
 pid=$(cat "$dir/docker.pid" 2>/dev/null)
 [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -49,16 +60,24 @@ i=0; while [ $i -lt 50 ] && grep -l -s -F "$dir/exec" /proc/[0-9]*/cmdline | gre
 awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
 i=0; while [ $i -lt 50 ] && ! find /sys/fs/cgroup -depth -type d -path "*/$cg*" -exec rmdir {} + 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 rm -rf "$dir"
-`;
+set -- "$pool"
+${BRIDGE_SWEEP}`;
 
 function cgroupParent(slot: number): string {
   return `tugd-${slot}`;
 }
 
+/** The first two octets of a slot's address pool, with the dot: "10.203.". */
+function poolPrefix(slot: number): string {
+  return `10.${200 + slot}.`;
+}
+
+function cleanupArgs(owner: "now" | number, dir: string, slot: number): string[] {
+  return [String(owner), dir, cgroupParent(slot), poolPrefix(slot)];
+}
+
 function runCleanup(dir: string, slot: number, owner: "now" | number) {
-  return run(["sh", "-c", CLEANUP_SCRIPT, "tugd-cleanup", String(owner), dir, cgroupParent(slot)], {
-    allowFailure: true,
-  });
+  return run(["sh", "-c", CLEANUP_SCRIPT, "tugd-cleanup", ...cleanupArgs(owner, dir, slot)], { allowFailure: true });
 }
 
 function processAlive(pid: number): boolean {
@@ -127,7 +146,7 @@ function daemonArgs(dir: string, slot: number): string[] {
     "--iptables=false",
     "--ip6tables=false",
     "--ip-masq=false",
-    `--default-address-pool=base=10.${200 + slot}.0.0/16,size=24`,
+    `--default-address-pool=base=${poolPrefix(slot)}0.0/16,size=24`,
     "--shutdown-timeout=2",
   ];
 }
@@ -172,7 +191,9 @@ export async function startDockerd(): Promise<PrivateDockerd> {
   const slot = await claimSlot();
   const dir = join(DOCKERD_ROOT, String(slot));
   await writeFile(join(dir, "daemon.json"), "{}\n");
-  const watchdog = spawn("sh", ["-c", CLEANUP_SCRIPT, "tugd-watchdog", String(process.pid), dir, cgroupParent(slot)], {
+  // Bridges a run killed before its cleanup left in this slot's pool.
+  await run(["sh", "-c", BRIDGE_SWEEP, "tugd-sweep", poolPrefix(slot)], { allowFailure: true });
+  const watchdog = spawn("sh", ["-c", CLEANUP_SCRIPT, "tugd-watchdog", ...cleanupArgs(process.pid, dir, slot)], {
     detached: true,
     stdio: "ignore",
   });

@@ -8,13 +8,25 @@ import { BUSYBOX_IMAGE, docker, ensureImage, run, sharedDaemons, startDockerd, w
 
 const daemons = sharedDaemons();
 
-async function leftovers(dir: string): Promise<{ processes: string[]; mounts: string[] }> {
+interface Leftovers {
+  processes: string[];
+  mounts: string[];
+  /** Network links holding an address in the slot's pool (the bridges of its networks). */
+  links: string[];
+}
+
+async function leftovers(dir: string, slot: number): Promise<Leftovers> {
   const ps = await run(["ps", "-eo", "pid=,args="]);
   const processes = ps.stdout
     .split("\n")
     .filter((line) => line.includes(`${dir}/`) && !line.includes("tugd-cleanup") && !line.includes("ps -eo"));
   const mounts = (await readFile("/proc/self/mounts", "utf8")).split("\n").filter((line) => line.includes(` ${dir}/`));
-  return { processes, mounts };
+  const addresses = await run(["ip", "-o", "-4", "addr", "show"]);
+  const links = addresses.stdout
+    .split("\n")
+    .filter((line) => line.split(/\s+/)[3]?.startsWith(`10.${200 + slot}.`))
+    .map((line) => line.split(/\s+/)[1] ?? "");
+  return { processes, mounts, links };
 }
 
 describe.skipIf(daemons.skipReason !== "")("startDockerd", () => {
@@ -35,6 +47,8 @@ describe.skipIf(daemons.skipReason !== "")("startDockerd", () => {
         "sleep",
         "600",
       ]);
+      // A network's bridge lives in the machine's namespace, not in the data root.
+      await docker(daemon.dockerHost, ["network", "create", "probe"]);
       await daemon.restart();
       const running = await waitFor(
         async () =>
@@ -46,7 +60,7 @@ describe.skipIf(daemons.skipReason !== "")("startDockerd", () => {
       await daemon.stop();
     }
     expect(existsSync(daemon.dir)).toBe(false);
-    expect(await leftovers(daemon.dir)).toEqual({ processes: [], mounts: [] });
+    expect(await leftovers(daemon.dir, daemon.slot)).toEqual({ processes: [], mounts: [], links: [] });
   });
 
   it("is cleaned up by its watchdog when the test process is killed", async () => {
@@ -60,21 +74,22 @@ describe.skipIf(daemons.skipReason !== "")("startDockerd", () => {
         "-e",
         `const { startDockerd } = await import(${JSON.stringify(dockerdModule)});
          const daemon = await startDockerd();
-         console.log(daemon.dir);
+         console.log(JSON.stringify({ dir: daemon.dir, slot: daemon.slot, host: daemon.dockerHost }));
          setInterval(() => {}, 1000);`,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     const lines = createInterface({ input: child.stdout });
-    const dir = await new Promise<string>((resolve, reject) => {
-      lines.once("line", resolve);
+    const { dir, slot, host } = await new Promise<{ dir: string; slot: number; host: string }>((resolve, reject) => {
+      lines.once("line", (line) => resolve(JSON.parse(line)));
       child.once("exit", (code) => reject(new Error(`child exited with ${code} before starting its daemon`)));
     });
     expect(existsSync(`${dir}/docker.sock`)).toBe(true);
+    await docker(host, ["network", "create", "probe"]);
 
     child.kill("SIGKILL");
 
     await waitFor(() => !existsSync(dir), { what: `watchdog to remove ${dir}`, timeoutMs: 60_000 });
-    expect(await leftovers(dir)).toEqual({ processes: [], mounts: [] });
+    expect(await leftovers(dir, slot)).toEqual({ processes: [], mounts: [], links: [] });
   });
 });

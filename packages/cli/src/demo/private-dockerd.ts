@@ -2,7 +2,7 @@
 // instances under the data dir (own socket, data root and exec root; no
 // default bridge, no iptables changes), one per demo host. The machine's own
 // daemon, if any, is never used or touched.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -22,6 +22,39 @@ const ping = (socketPath: string) =>
     req.on("error", () => resolve(false));
     req.end();
   });
+
+/**
+ * The names of the bridges of the daemon's networks. They live in the
+ * machine's network namespace, not in the data root, and a stopped dockerd
+ * leaves them there; the next start creates again those it needs.
+ */
+const bridgeNames = (socketPath: string) =>
+  new Promise<string[]>((resolve) => {
+    const req = request(
+      { socketPath, path: "/networks?filters=%7B%22driver%22%3A%5B%22bridge%22%5D%7D", timeout: 5000 },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => {
+          try {
+            const networks = JSON.parse(body) as { Id: string; Options?: Record<string, string> }[];
+            resolve(networks.map((n) => n.Options?.["com.docker.network.bridge.name"] ?? `br-${n.Id.slice(0, 12)}`));
+          } catch {
+            resolve([]);
+          }
+        });
+      },
+    );
+    req.on("error", () => resolve([]));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+
+const deleteLink = (name: string) =>
+  new Promise<void>((resolve) => execFile("ip", ["link", "delete", name], { timeout: 5000 }, () => resolve()));
 
 export async function startDemoDaemon(options: { dataDir: string; index: number }): Promise<DemoDaemon> {
   const dir = join(options.dataDir, `dockerd-${options.index}`);
@@ -80,6 +113,7 @@ export async function startDemoDaemon(options: { dataDir: string; index: number 
   return {
     dockerHost: `unix://${socket}`,
     stop: async () => {
+      const bridges = exited ? [] : await bridgeNames(socket);
       if (!exited) {
         await new Promise<void>((resolve) => {
           child.once("exit", () => resolve());
@@ -87,6 +121,7 @@ export async function startDemoDaemon(options: { dataDir: string; index: number 
         });
       }
       rmSync(exec, { recursive: true, force: true });
+      await Promise.all(bridges.map(deleteLink));
     },
   };
 }
