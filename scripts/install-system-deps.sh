@@ -7,6 +7,7 @@ declare -A wanted=(
   [docker.io]=dockerd
   [docker-compose]=docker-compose
   [git]=git
+  [iproute2]=ip
   [busybox-static]=/bin/busybox
   [postgresql]=postgres
   [chromium]=/usr/bin/chromium
