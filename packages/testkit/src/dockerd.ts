@@ -19,8 +19,13 @@ export interface PrivateDockerd {
   socketPath: string;
   slot: number;
   dir: string;
+  /** The network namespace it runs in (`/run/netns/<name>`), when started with `hostname`. */
+  netns?: string;
   /** Stops the daemon (it stops its containers) and keeps its data, then starts it again. */
   restart(): Promise<void>;
+  /** Stops the daemon and keeps its data (a host going down); `start` brings it back. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
   /** Stops the daemon and removes everything it left: processes, mounts, cgroups, files. */
   stop(): Promise<void>;
 }
@@ -58,6 +63,7 @@ for p in $(grep -l -s -F "$dir/" /proc/[0-9]*/cmdline | cut -d/ -f3); do
 done
 i=0; while [ $i -lt 50 ] && grep -l -s -F "$dir/exec" /proc/[0-9]*/cmdline | grep -v -q "/proc/$$/"; do sleep 0.1; i=$((i+1)); done
 awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+[ -e "/run/netns/$cg" ] && ip netns delete "$cg" 2>/dev/null
 i=0; while [ $i -lt 50 ] && ! find /sys/fs/cgroup -depth -type d -path "*/$cg*" -exec rmdir {} + 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 rm -rf "$dir"
 set -- "$pool"
@@ -68,7 +74,7 @@ function cgroupParent(slot: number): string {
 }
 
 /** The first two octets of a slot's address pool, with the dot: "10.203.". */
-function poolPrefix(slot: number): string {
+export function poolPrefix(slot: number): string {
   return `10.${200 + slot}.`;
 }
 
@@ -133,7 +139,10 @@ function ping(socketPath: string): Promise<boolean> {
   });
 }
 
-function daemonArgs(dir: string, slot: number): string[] {
+function daemonArgs(dir: string, slot: number, isolated: boolean): string[] {
+  // In its own network namespace the daemon's rules touch nothing of the machine's:
+  // it keeps iptables, which Swarm's networks need.
+  const machineNetwork = isolated ? [] : ["--iptables=false", "--ip6tables=false", "--ip-masq=false"];
   return [
     `--host=unix://${dir}/docker.sock`,
     `--data-root=${dir}/data`,
@@ -143,17 +152,37 @@ function daemonArgs(dir: string, slot: number): string[] {
     `--cgroup-parent=${cgroupParent(slot)}`,
     // No default bridge and no iptables rules: the machine's network stays as it was.
     "--bridge=none",
-    "--iptables=false",
-    "--ip6tables=false",
-    "--ip-masq=false",
+    ...machineNetwork,
     `--default-address-pool=base=${poolPrefix(slot)}0.0/16,size=24`,
     "--shutdown-timeout=2",
   ];
 }
 
-async function launch(dir: string, slot: number): Promise<void> {
+/**
+ * `dockerd`, or, for a daemon standing in for a separate host, dockerd in the
+ * slot's network namespace (entered with nsenter: `ip netns exec` remounts
+ * /sys and dockerd then finds no cgroups) and its own UTS namespace, so the
+ * node has its own hostname.
+ */
+function daemonCommand(dir: string, slot: number, hostname: string | undefined): string[] {
+  if (hostname === undefined) return ["dockerd", ...daemonArgs(dir, slot, false)];
+  return [
+    "nsenter",
+    `--net=/run/netns/${cgroupParent(slot)}`,
+    "unshare",
+    "--uts",
+    "sh",
+    "-c",
+    'hostname "$0" && exec dockerd "$@"',
+    hostname,
+    ...daemonArgs(dir, slot, true),
+  ];
+}
+
+async function launch(dir: string, slot: number, hostname?: string): Promise<void> {
   const log = openSync(join(dir, "dockerd.log"), "a");
-  const child = spawn("dockerd", daemonArgs(dir, slot), { detached: true, stdio: ["ignore", log, log] });
+  const [command = "dockerd", ...args] = daemonCommand(dir, slot, hostname);
+  const child = spawn(command, args, { detached: true, stdio: ["ignore", log, log] });
   closeSync(log);
   let exited: string | undefined;
   child.on("exit", (code, signal) => {
@@ -185,8 +214,17 @@ async function stopDaemon(dir: string): Promise<void> {
   await waitFor(() => !processAlive(pid), { what: `dockerd ${pid} to stop`, timeoutMs: 30_000 });
 }
 
+export interface DockerdOptions {
+  /**
+   * Run as a separate host: in a network namespace of its own (named as the
+   * slot's cgroup parent, with only `lo` up; the caller wires it) and with
+   * this hostname.
+   */
+  hostname?: string;
+}
+
 /** Starts a private dockerd and a watchdog that cleans it up if this process dies. */
-export async function startDockerd(): Promise<PrivateDockerd> {
+export async function startDockerd(options: DockerdOptions = {}): Promise<PrivateDockerd> {
   await reapStaleDaemons();
   const slot = await claimSlot();
   const dir = join(DOCKERD_ROOT, String(slot));
@@ -201,8 +239,14 @@ export async function startDockerd(): Promise<PrivateDockerd> {
   const stopWatchdog = () => {
     if (watchdog.pid !== undefined && processAlive(watchdog.pid)) process.kill(watchdog.pid, "SIGKILL");
   };
+  const { hostname } = options;
+  const netns = hostname === undefined ? undefined : cgroupParent(slot);
   try {
-    await launch(dir, slot);
+    if (netns) {
+      await run(["ip", "netns", "add", netns]);
+      await run(["ip", "-n", netns, "link", "set", "lo", "up"]);
+    }
+    await launch(dir, slot, hostname);
   } catch (error) {
     stopWatchdog();
     await runCleanup(dir, slot, "now");
@@ -214,10 +258,13 @@ export async function startDockerd(): Promise<PrivateDockerd> {
     socketPath,
     slot,
     dir,
+    ...(netns ? { netns } : {}),
     async restart() {
       await stopDaemon(dir);
-      await launch(dir, slot);
+      await launch(dir, slot, hostname);
     },
+    halt: () => stopDaemon(dir),
+    start: () => launch(dir, slot, hostname),
     async stop() {
       stopWatchdog();
       await runCleanup(dir, slot, "now");

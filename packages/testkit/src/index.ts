@@ -14,5 +14,6 @@ export { type RegistryProxy, registryProxy } from "./registry-proxy.js";
 export type { PushedImage, PushOptions } from "./registry-push.js";
 export { freePort, type Service, startService } from "./service.js";
 export { daemonHost, type SharedDaemons, sharedDaemons } from "./shared-daemons.js";
+export { type SwarmNode, startSwarm, type TestSwarm } from "./swarm.js";
 export { type TempDir, tempDir } from "./temp-dir.js";
 export { type WaitOptions, waitFor } from "./wait.js";
