@@ -10,6 +10,7 @@ import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
+import { benchSwarm } from "./swarm.js";
 import { benchSync } from "./sync.js";
 import { benchUi } from "./ui.js";
 import { benchYaml } from "./yaml.js";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   reconcile: benchReconcile,
   images: benchImages,
   logs: benchLogs,
+  swarm: benchSwarm,
   ui: benchUi,
   yaml: benchYaml,
 };

@@ -133,8 +133,8 @@ export function buildProgram(): Command {
       outcome.exitCode = await loginCommand(options);
     });
   core(program.command("ls"))
-    .description("list servers, stacks or syncs")
-    .argument("<kind>", "servers | stacks | syncs")
+    .description("list servers, stacks, syncs or swarms")
+    .argument("<kind>", "servers | stacks | syncs | swarms")
     .option("--json", "print JSON")
     .action(async (kind: string, options) => {
       outcome.exitCode = await (await remote()).lsCommand(kind, options);
@@ -158,6 +158,15 @@ export function buildProgram(): Command {
         outcome.exitCode = await (await remote()).stackActionCommand(action, stack, options);
       });
   }
+  const swarm = program.command("swarm").description("swarms core watches");
+  core(swarm.command("nodes"))
+    .description("a swarm's nodes: role, availability, status, labels, engine")
+    .argument("<swarm>")
+    .option("--json", "print JSON")
+    .action(async (name: string, options) => {
+      const { swarmNodesCommand } = await import("./commands/swarm.js");
+      outcome.exitCode = await swarmNodesCommand(name, options);
+    });
   const sync = program.command("sync").description("syncs on a core");
   core(sync.command("run"))
     .description("apply the sync's branch head now")

@@ -10,12 +10,14 @@ export type {
   Fleet,
   FleetServer,
   FleetStack,
+  FleetSwarm,
   FleetSync,
   FleetVariable,
   ServiceImage,
   StackInput,
   StackSource,
 } from "./fleet/model.js";
+export { hostNetworkSpecs, type SwarmNetworkPlan, swarmNetworkPlan } from "./fleet/network-plan.js";
 export { type OpenRepository, type RepositoryRef, repositoryKey } from "./fleet/other-repos.js";
 export { RECONCILE_DEFAULTS, type StackReconcile } from "./fleet/reconcile.js";
 export { repositoryIdentity } from "./fleet/self-repo.js";
@@ -32,6 +34,7 @@ export { EMPTY_STATE, FingerprintPartsSchema, FleetState, LegacyFleetState } fro
 export { AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
 export { repositoryUrl } from "./resources/repo.js";
 export { MaintenanceWindow, ServerConfig } from "./resources/server.js";
+export type { SwarmConfig } from "./resources/swarm.js";
 export { GitCommitSource, type GitCommitSourceOptions } from "./source/git-commit.js";
 export type { RepoEntry, RepoSource } from "./source/repo-source.js";
 export { WorkingTreeSource } from "./source/working-tree.js";

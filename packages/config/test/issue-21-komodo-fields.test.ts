@@ -18,6 +18,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     ignore_mounts: "core: disk alerts; agent: stats",
     stats_monitoring: "core: status poller",
     terminals_disabled: "core: shell routes",
+    networks: "core: prepare networks; agent: networks apply",
     send_unreachable_alerts: "core: alert rules",
     send_cpu_alerts: "core: alert rules",
     send_mem_alerts: "core: alert rules",
@@ -32,6 +33,8 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     maintenance_windows: "core: alert filters",
   },
   stack: {
+    swarm: "config: swarm stacks; core: deployer picks a manager; agent: docker stack deploy",
+    swarm_id: "config: swarm stacks",
     server: "config: resolve; core: deploy target",
     project_name: "agent: compose -p",
     run_directory: "config: files; agent: cwd",
@@ -87,6 +90,14 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     resources: "core: alert filters",
     except_resources: "core: alert filters",
     maintenance_windows: "core: alert filters",
+  },
+  swarm: {
+    servers: "core: swarm managers",
+    server_ids: "config: merged into servers",
+    send_unhealthy_alerts: "core: swarm alerts",
+    links: "core: swarms API",
+    node_labels: "core: prepare networks; agent: node labels",
+    networks: "config: network plan; core: prepare networks",
   },
   repo: {
     repo: "config: stack source",

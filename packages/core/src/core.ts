@@ -31,6 +31,7 @@ import { CoreKey } from "./secrets/core-key.js";
 import { SecretMasker } from "./secrets/masker.js";
 import { VariableStore } from "./secrets/variable-store.js";
 import { ShellSessions } from "./shell/shell-sessions.js";
+import { Swarms } from "./swarm/swarms.js";
 import { RepoMirrors } from "./sync/repo-mirror.js";
 import { SyncEngine } from "./sync/sync-engine.js";
 import { SyncStore } from "./sync/sync-store.js";
@@ -122,12 +123,14 @@ export async function startCore(
   });
   const alerts = new AlertManager({ store: alertStore, delivery, ...zone });
   await alerts.restore();
+  const swarms = new Swarms({ agents, alerts, intervalMs: config.status_interval * 1000, log });
   const deployer = new Deployer({
     agents,
     stacks,
     log: updateLog,
     parallelPerHost: config.deploy_parallel_per_host,
     background,
+    swarms,
   });
   const engine = new SyncEngine({
     syncs,
@@ -137,6 +140,7 @@ export async function startCore(
     mirrors,
     deployer,
     agents,
+    swarms,
     masker,
     held: async (sync) => {
       const held = await variables.values();
@@ -145,7 +149,10 @@ export async function startCore(
     digest: (text) => key.hmac("fingerprint", text),
     background,
     ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
-    onFleet: (sync, fleet) => alerts.configureFleet(sync, fleet),
+    onFleet: (sync, fleet) => {
+      alerts.configureFleet(sync, fleet);
+      swarms.configureSync(sync, fleet.swarms);
+    },
     onRemote: (sync, problem) =>
       background(
         `alert for sync ${sync}`,
@@ -241,6 +248,7 @@ export async function startCore(
     masker,
     key,
     checks: uptimeChecks,
+    swarms,
     images: { store: imageStore, watch: imageWatch },
     logs,
     shells: new ShellSessions({
@@ -260,6 +268,7 @@ export async function startCore(
   log(`tug core ${CORE_VERSION} listening on http://${config.host}:${port}`);
 
   poller.start();
+  swarms.start();
   imageWatch.start();
   const downsampler = new Downsampler({ store: metrics, retention });
   const housekeeping = () => {
@@ -287,7 +296,7 @@ export async function startCore(
     port,
     context,
     routes,
-    pollStatus: () => poller.pollOnce(),
+    pollStatus: () => Promise.all([poller.pollOnce(), swarms.pollOnce()]).then(() => undefined),
     alertsDelivered: () => delivery.idle(),
     async close() {
       clearInterval(pollTimer);
@@ -298,6 +307,7 @@ export async function startCore(
       agents.close();
       imageWatch.stop();
       await poller.stop();
+      await swarms.stop();
       await delivery.close();
       await app.close();
       await Promise.all([deployer.idle(3_000), engine.idle(3_000)]);

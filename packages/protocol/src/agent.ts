@@ -2,6 +2,7 @@
 // newline-delimited JSON events and end with one `result` event.
 import { z } from "zod";
 import { CheckSpec } from "./checks.js";
+import { SwarmServiceStatus, SwarmTaskStatus } from "./swarm.js";
 
 export const AgentHealth = z.object({
   status: z.literal("ok"),
@@ -13,6 +14,8 @@ export type AgentHealth = z.infer<typeof AgentHealth>;
 
 export const AgentInfo = z.object({
   hostname: z.string(),
+  /** The Docker engine's name (its host's hostname): a swarm node's hostname. "" from older agents. */
+  dockerName: z.string().default(""),
   os: z.string(),
   kernel: z.string(),
   arch: z.string(),
@@ -93,6 +96,11 @@ export const DeployRequest = z.object({
     .optional(),
   /** `deploy_gate = "checks"`: the deploy succeeds only once each of these checks passes (within timeoutSeconds). */
   gateChecks: z.array(CheckSpec).max(100).default([]),
+  /**
+   * `swarm`: deploy with `docker stack deploy` (this agent is on a manager), the
+   * compose files interpolated with the stack's environment as Compose would.
+   */
+  mode: z.enum(["compose", "swarm"]).default("compose"),
   /** How long services may take to be running and healthy. */
   timeoutSeconds: z.number().int().positive().max(3600).default(120),
   /** Each command (checkout, pull, up, …) is killed after this long. */
@@ -151,6 +159,8 @@ export const StackStatus = z.object({
   /** The deployed commit, when this agent deployed the stack. */
   commit: z.string().nullable(),
   containers: z.array(ContainerStatus),
+  /** A swarm stack: its services and their tasks across the nodes (its `containers` are empty). */
+  swarm: z.object({ services: z.array(SwarmServiceStatus), tasks: z.array(SwarmTaskStatus) }).optional(),
 });
 export type StackStatus = z.infer<typeof StackStatus>;
 

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   E_AGENT_UNTRUSTED: 502,
   E_AGENT_ERROR: 502,
   E_DOCKER_UNAVAILABLE: 503,
+  /** A swarm request to an agent whose Docker is not a swarm manager. */
+  E_NOT_SWARM_MANAGER: 409,
   E_INTERNAL: 500,
 } as const;
 

@@ -84,6 +84,7 @@ export {
   StatsQuery,
   StatsView,
 } from "./core/observability.js";
+export { SwarmDetailView, SwarmListItemView } from "./core/swarms.js";
 export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
 export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
@@ -98,3 +99,16 @@ export {
   ShellTicketView,
 } from "./shell.js";
 export { envFilePathProblem, isHostPath } from "./stack-paths.js";
+export {
+  NetworkOutcome,
+  NetworkSpec,
+  NetworksApplyRequest,
+  NetworksApplyResult,
+  NodeLabelsRequest,
+  NodeLabelsResult,
+  SwarmNetworkInfo,
+  SwarmNodeInfo,
+  SwarmServiceStatus,
+  SwarmState,
+  SwarmTaskStatus,
+} from "./swarm.js";

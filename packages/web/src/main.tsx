@@ -12,6 +12,7 @@ import { LogsPage } from "./pages/logs.js";
 import { ServerPage, ServersPage } from "./pages/servers.js";
 import { StackPage } from "./pages/stack.js";
 import { StacksPage } from "./pages/stacks.js";
+import { SwarmsPage } from "./pages/swarms.js";
 import { SyncsPage } from "./pages/syncs.js";
 import { UpdatePage } from "./pages/update.js";
 import { VariablesPage } from "./pages/variables.js";
@@ -32,6 +33,7 @@ function App() {
         <Route path="/logs">{() => <LogsPage />}</Route>
         <Route path="/syncs">{() => <SyncsPage />}</Route>
         <Route path="/servers">{() => <ServersPage />}</Route>
+        <Route path="/swarms">{() => <SwarmsPage />}</Route>
         <Route path="/servers/:name">{(p) => <ServerPage name={decodeURIComponent(p.name)} />}</Route>
         <Route path="/variables">{() => <VariablesPage />}</Route>
         <Route path="/alerts">{() => <AlertsPage />}</Route>

@@ -239,6 +239,8 @@ export class DockerEngine {
       tty?: boolean;
       timestamps?: boolean;
       signal?: AbortSignal;
+      /** `id` is a swarm service's: its tasks' logs across the nodes, through this manager. */
+      swarmService?: boolean;
     },
   ): AsyncGenerator<LogLine> {
     const query = new URLSearchParams({
@@ -250,10 +252,11 @@ export class DockerEngine {
       ...(options.timestamps ? { timestamps: "1" } : {}),
     });
     if (options.signal?.aborted) return;
-    const res = await this.raw("GET", `/containers/${encodeURIComponent(id)}/logs?${query}`, undefined, options.follow);
+    const kind = options.swarmService ? "services" : "containers";
+    const res = await this.raw("GET", `/${kind}/${encodeURIComponent(id)}/logs?${query}`, undefined, options.follow);
     if ((res.statusCode ?? 500) >= 400) {
       res.resume();
-      throw new TugError("E_NOT_FOUND", `no logs for container ${id} (dockerd answered ${res.statusCode})`);
+      throw new TugError("E_NOT_FOUND", `no logs for ${kind.slice(0, -1)} ${id} (dockerd answered ${res.statusCode})`);
     }
     const onAbort = () => res.destroy();
     options.signal?.addEventListener("abort", onAbort, { once: true });

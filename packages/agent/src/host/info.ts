@@ -16,9 +16,15 @@ export async function hostInfo(options: {
   compose: () => Promise<ComposeRunner | undefined>;
   agentVersion: string;
 }): Promise<AgentInfo> {
-  const [docker, compose, os] = await Promise.all([options.engine.version(), options.compose(), osName()]);
+  const [docker, compose, os, engineInfo] = await Promise.all([
+    options.engine.version(),
+    options.compose(),
+    osName(),
+    options.engine.json<{ Name?: string }>("GET", "/info"),
+  ]);
   return {
     hostname: hostname(),
+    dockerName: engineInfo.Name ?? "",
     os,
     kernel: release(),
     arch: arch(),

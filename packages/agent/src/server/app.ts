@@ -11,6 +11,8 @@ import {
   ImageUpdateRequest,
   LogBatchRequest,
   AgentLogsQuery as LogsQuery,
+  NetworksApplyRequest,
+  NodeLabelsRequest,
   StackAction,
   TugError,
 } from "@tugboat/protocol";
@@ -21,6 +23,8 @@ import { hostInfo } from "../host/info.js";
 import type { StatsSampler } from "../host/stats.js";
 import type { LogShipper } from "../logs/log-shipper.js";
 import type { PreparedAction, Stacks } from "../stacks/stacks.js";
+import { applyNetworks, applyNodeLabels } from "../swarm/apply.js";
+import { readSwarm } from "../swarm/swarm-read.js";
 import { checkRequest } from "./auth.js";
 import { Router } from "./router.js";
 
@@ -120,6 +124,15 @@ export function buildServer(options: AppOptions): Server {
       const abort = new AbortController();
       res.once("close", () => abort.abort());
       return options.logs.batch(body, abort.signal);
+    })
+    .on("GET", "/swarm", () => readSwarm(options.engine))
+    .on("POST", "/swarm/labels", async (request) => {
+      const body = parse(NodeLabelsRequest, await request.body());
+      return applyNodeLabels(options.engine, body.nodeLabels);
+    })
+    .on("POST", "/networks/apply", async (request) => {
+      const body = parse(NetworksApplyRequest, await request.body());
+      return { networks: await applyNetworks(options.engine, body.networks) };
     })
     .on("POST", "/stacks/:name/deploy", async (request, res) => {
       const body = parse(DeployRequest, await request.body());

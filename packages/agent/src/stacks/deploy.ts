@@ -14,6 +14,7 @@ import { ExecError, exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
 import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
 import { pathInside } from "../safety/names.js";
+import { deploySwarmStack } from "../swarm/stack-deploy.js";
 import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
 import { evaluateDeploy } from "./health.js";
 import { hookArgv } from "./hooks.js";
@@ -105,6 +106,7 @@ export async function runDeploy(
     envFiles,
     ignoreServices: request.ignoreServices,
     shipLogs: request.shipLogs,
+    ...(request.mode === "swarm" ? { mode: "swarm" as const } : {}),
   };
   await deps.records.write(target);
   const compose = (command: string[]) => composeArgv(runner, target, command);
@@ -124,6 +126,18 @@ export async function runDeploy(
     await requireInside(worktree, dir, `${step} path`);
     await run.command(step, argv, { ...options, cwd: dir });
   };
+  if (request.mode === "swarm") {
+    const outcome = await deploySwarmStack({
+      engine: deps.engine,
+      run,
+      target: { project: target.project, files, envFiles, cwd, worktree },
+      request,
+      env: deps.env,
+      timeoutMs,
+      hook: (step) => hook(step, step === "pre_deploy" ? request.preDeploy : request.postDeploy),
+    });
+    return { failures: outcome.failures, containers: [] };
+  }
   // Before anything changes on the host: a failing pre_deploy leaves the running containers as they are.
   await hook("pre_deploy", request.preDeploy);
   if (request.destroyBeforeDeploy && skipped.size === 0)

@@ -18,6 +18,8 @@ export interface StackRecord extends ComposeProject {
   ignoreServices: string[];
   /** Ship its containers' logs to core (the stack's `ship_logs`); missing in older records: yes. */
   shipLogs?: boolean;
+  /** Deployed with `docker stack deploy` (this host is a swarm manager); missing: Compose. */
+  mode?: "swarm";
 }
 
 /** The request of the last deploy that succeeded, and the images its services ran at its end. */

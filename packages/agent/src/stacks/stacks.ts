@@ -18,6 +18,8 @@ import type { DockerEngine, LogLine } from "../docker/engine.js";
 import { projectContainers } from "../docker/project.js";
 import type { Repositories } from "../repos/repositories.js";
 import { checkName } from "../safety/names.js";
+import { swarmAction } from "../swarm/stack-actions.js";
+import { readServices } from "../swarm/swarm-read.js";
 import {
   configServices,
   type DeployOutcome,
@@ -257,6 +259,7 @@ export class Stacks {
   }
 
   private async runAction(run: ActionRun, record: StackRecord, action: StackAction, request: ActionRequestParsed) {
+    if (record.mode === "swarm") return swarmAction(run, record, action, request.services, this.deps.env);
     const runner = await this.deps.compose();
     const compose = (command: string[]) => composeArgv(runner, record, command);
     const cwd = record.cwd;
@@ -294,6 +297,14 @@ export class Stacks {
     const record = await this.deps.records.read(stack);
     const project = projectOverride ?? record?.project ?? stack;
     checkName("project", project);
+    if (record?.mode === "swarm")
+      return {
+        stack,
+        project,
+        commit: record.commit,
+        containers: [],
+        swarm: await readServices(this.deps.engine, project),
+      };
     const containers = await projectContainers(this.deps.engine, project);
     return {
       stack,

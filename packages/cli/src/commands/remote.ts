@@ -9,9 +9,9 @@ const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "-");
 
 export async function lsCommand(kind: string, options: { core?: string; json?: boolean }): Promise<number> {
   const client = await CoreClient.from(options);
-  const path = { servers: "/api/servers", stacks: "/api/stacks", syncs: "/api/syncs" }[kind];
+  const path = { servers: "/api/servers", stacks: "/api/stacks", syncs: "/api/syncs", swarms: "/api/swarms" }[kind];
   if (!path) {
-    process.stderr.write(`tug ls: choose servers, stacks or syncs (not ${kind})\n`);
+    process.stderr.write(`tug ls: choose servers, stacks, syncs or swarms (not ${kind})\n`);
     return EXIT_USAGE;
   }
   const rows = await client.request<Array<Record<string, unknown>>>("GET", path);
@@ -50,7 +50,21 @@ export async function lsCommand(kind: string, options: { core?: string; json?: b
         String(r.branch),
       ]),
     ],
-  }[kind as "servers" | "stacks" | "syncs"];
+    swarms: () => [
+      ["NAME", "HEALTH", "MANAGER", "NODES", "SERVICES"],
+      ...rows.map((r) => {
+        const nodes = r.nodes as { total: number; ready: number };
+        const services = r.services as { total: number; converged: number };
+        return [
+          String(r.name),
+          `${r.health}${r.error ? ` (${r.error})` : ""}`,
+          String(r.manager || "-"),
+          `${nodes.ready}/${nodes.total} ready`,
+          `${services.converged}/${services.total} converged`,
+        ];
+      }),
+    ],
+  }[kind as "servers" | "stacks" | "syncs" | "swarms"];
   process.stdout.write(table(view()));
   return EXIT_OK;
 }

@@ -20,6 +20,7 @@ import { checkRemotes } from "./remotes.js";
 import { SelfRepository } from "./self-repo.js";
 import { readSettings, SETTINGS_FILE } from "./settings.js";
 import { resolveStacks } from "./stacks.js";
+import { resolveSwarms } from "./swarms.js";
 import { applySyncFilters } from "./sync-filters.js";
 
 export interface LoadFleetOptions {
@@ -148,10 +149,19 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     ...declared(r, r.value as RepoResource),
     config: (r.value as RepoResource).config,
   }));
+  const knownServers =
+    options.knownServers ??
+    new Map([...settings.externalServers, ...(options.externalServers ?? [])].map((name) => [name, true]));
+  const swarms = resolveSwarms(
+    byKind.get("swarm") ?? [],
+    new Map([...knownServers, ...servers.map((s): [string, boolean] => [s.name, s.config.enabled])]),
+    diagnostics,
+  );
   const others = new OtherRepositories(options.repositories);
   const stacks = await resolveStacks({
     resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
     servers,
+    swarms,
     repos,
     syncs,
     selfRepo,
@@ -159,15 +169,14 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     settings,
     source,
     diagnostics,
-    knownServers:
-      options.knownServers ??
-      new Map([...settings.externalServers, ...(options.externalServers ?? [])].map((name) => [name, true])),
+    knownServers,
     others,
   }).finally(() => others.close());
   checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
 
   const fleet: Fleet = {
     servers,
+    swarms,
     stacks,
     syncs: syncs.map(({ named: _named, paths: _paths, ...sync }) => sync),
     variables: (byKind.get("variable") ?? []).map((r) => {

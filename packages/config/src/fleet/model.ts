@@ -5,6 +5,7 @@ import type { RepoConfig } from "../resources/repo.js";
 import type { ResourceSyncConfig } from "../resources/resource-sync.js";
 import type { ServerConfig } from "../resources/server.js";
 import type { StackConfig } from "../resources/stack.js";
+import type { SwarmConfig } from "../resources/swarm.js";
 import type { UserGroupResource } from "../resources/user-group.js";
 import type { UptimeCheck } from "./checks.js";
 import type { EnvironmentEntry } from "./environment.js";
@@ -20,6 +21,10 @@ export interface Declared {
 
 export interface FleetServer extends Declared {
   config: ServerConfig;
+}
+
+export interface FleetSwarm extends Declared {
+  config: SwarmConfig;
 }
 
 /** Where a stack's files come from. */
@@ -63,7 +68,10 @@ export interface ServiceImage {
 }
 
 export interface FleetStack extends Declared {
+  /** The server it deploys on; for a swarm stack, the swarm's first manager (core tries the others in order). */
   server: string;
+  /** The [[swarm]] it deploys to with `docker stack deploy`, when it is a swarm stack. */
+  swarm?: string;
   projectName: string;
   /** Repository-relative, normalised ("" is the root). */
   runDirectory: string;
@@ -116,6 +124,7 @@ export interface FleetVariable extends Declared {
 
 export interface Fleet {
   servers: FleetServer[];
+  swarms: FleetSwarm[];
   stacks: FleetStack[];
   syncs: FleetSync[];
   variables: FleetVariable[];

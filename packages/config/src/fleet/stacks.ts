@@ -22,7 +22,7 @@ import {
 } from "./compose-files.js";
 import { renderEnvironment, type Variable } from "./environment.js";
 import { interpolateFields } from "./interpolate-fields.js";
-import type { Declared, FleetServer, FleetStack, FleetSync, StackSource } from "./model.js";
+import type { Declared, FleetServer, FleetStack, FleetSwarm, FleetSync, StackSource } from "./model.js";
 import { markUnreadable, type OtherRepositories, repositoryKey } from "./other-repos.js";
 import { stackReconcile } from "./reconcile.js";
 import type { SelfRepository } from "./self-repo.js";
@@ -34,6 +34,7 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 export interface ResolveStacksOptions {
   resources: ReadResource<StackResource>[];
   servers: FleetServer[];
+  swarms: FleetSwarm[];
   repos: Array<Declared & { config: RepoConfig }>;
   syncs: FleetSync[];
   /** This repository: stacks that name it read their files here. */
@@ -56,6 +57,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
     ...servers.map((server): [string, boolean] => [server.name, server.config.enabled]),
   ]);
   const repoByName = new Map(repos.map((repo) => [repo.name, repo]));
+  const swarmByName = new Map(options.swarms.map((swarm) => [swarm.name, swarm]));
   const warnedLinkedRepos = new Set<string>();
   const composeCache: ComposeCache = new Map();
   const unset: UnsetVariables = new Map();
@@ -108,29 +110,34 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         );
       }
 
-      const enabled = serverEnabled.get(config.server);
-      if (config.server === "") {
+      const swarmName = config.swarm || config.swarm_id;
+      const swarm = swarmName ? swarmByName.get(swarmName) : undefined;
+      if (swarmName && !swarm)
         diagnostics.error(
-          "E_MISSING_FIELD",
-          `stack "${value.name}" has no server: set config.server`,
-          resource.at,
-          "stack.config.server",
+          "E_UNKNOWN_SWARM",
+          `stack "${value.name}": unknown swarm "${swarmName}"${didYouMean(swarmName, swarmByName.keys())}`,
+          locate(config.swarm ? "swarm" : "swarm_id"),
+          "stack.config.swarm",
         );
-      } else if (enabled === undefined) {
-        diagnostics.error(
-          "E_UNKNOWN_SERVER",
-          `unknown server "${config.server}"${didYouMean(config.server, serverEnabled.keys())}`,
-          locate("server"),
-          "stack.config.server",
-        );
-      } else if (!enabled) {
+      if (swarm && config.server)
         diagnostics.warning(
-          "W_SERVER_DISABLED",
-          `stack "${value.name}" targets server "${config.server}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
+          "W_SWARM_AND_SERVER",
+          `stack "${value.name}" names both swarm "${swarm.name}" and server "${config.server}": it deploys to the swarm (as in Komodo); remove server`,
           locate("server"),
           "stack.config.server",
         );
-      }
+      // A swarm stack deploys through the swarm's first manager; core tries the others when it does not answer.
+      const server = swarmName ? (swarm?.config.servers[0] ?? "") : config.server;
+      if (!swarmName)
+        checkServer({
+          stack: value.name,
+          server,
+          enabled: serverEnabled.get(server),
+          knownServers: serverEnabled.keys(),
+          at: resource.at,
+          locate,
+          diagnostics,
+        });
 
       const projectName = config.project_name || value.name;
       if (!PROJECT_NAME.test(projectName)) {
@@ -156,7 +163,8 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
         at: resource.at,
         description: value.description,
         tags: value.tags,
-        server: config.server,
+        server,
+        ...(swarm ? { swarm: swarm.name } : {}),
         projectName,
         runDirectory: normalizeRepoPath(config.run_directory) ?? config.run_directory,
         composeFiles: [],
@@ -456,4 +464,39 @@ async function defaultComposeFile(source: RepoSource, runDirectory: string): Pro
   const present = new Set((await source.list(runDirectory)) ?? []);
   const first = COMPOSE_FILE_NAMES.find((name) => present.has(name));
   return first ? [first] : [];
+}
+
+/** A (non-swarm) stack's server: set, known, enabled. */
+function checkServer(options: {
+  stack: string;
+  server: string;
+  enabled: boolean | undefined;
+  knownServers?: Iterable<string>;
+  at: Location;
+  locate: (...field: Array<string | number>) => Location;
+  diagnostics: Diagnostics;
+}): void {
+  const { stack, server, enabled, locate, diagnostics } = options;
+  if (server === "") {
+    diagnostics.error(
+      "E_MISSING_FIELD",
+      `stack "${stack}" has no server: set config.server`,
+      options.at,
+      "stack.config.server",
+    );
+  } else if (enabled === undefined) {
+    diagnostics.error(
+      "E_UNKNOWN_SERVER",
+      `unknown server "${server}"${didYouMean(server, options.knownServers ?? [])}`,
+      locate("server"),
+      "stack.config.server",
+    );
+  } else if (!enabled) {
+    diagnostics.warning(
+      "W_SERVER_DISABLED",
+      `stack "${stack}" targets server "${server}", which is not enabled (servers are disabled unless enabled = true); it will not deploy`,
+      locate("server"),
+      "stack.config.server",
+    );
+  }
 }

@@ -5,6 +5,7 @@ import { repoKind } from "./repo.js";
 import { resourceSyncKind } from "./resource-sync.js";
 import { serverKind } from "./server.js";
 import { stackKind } from "./stack.js";
+import { swarmKind } from "./swarm.js";
 import { userGroupKind } from "./user-group.js";
 import { variableKind } from "./variable.js";
 
@@ -16,17 +17,10 @@ export const KINDS: readonly KindSpec[] = [
   alerterKind,
   userGroupKind,
   repoKind,
+  swarmKind,
 ];
 
 export const KIND_BY_NAME: ReadonlyMap<string, KindSpec> = new Map(KINDS.map((spec) => [spec.kind, spec]));
 
 /** Komodo kinds an existing repository may hold; read without error, reported as not supported yet. */
-export const UNSUPPORTED_KINDS = [
-  "procedure",
-  "action",
-  "build",
-  "builder",
-  "deployment",
-  "swarm",
-  "server_template",
-] as const;
+export const UNSUPPORTED_KINDS = ["procedure", "action", "build", "builder", "deployment", "server_template"] as const;

@@ -1,6 +1,7 @@
 // `[[server]]`: a Docker host running `tug agent`. Field names and defaults follow Komodo.
 import { z } from "zod";
 import { type KindSpec, keysOf, only, ResourceBase, StringList, UNSUPPORTED_BASE_FIELDS } from "./common.js";
+import { HostNetwork } from "./networks.js";
 
 const Percent = z.number().min(0).max(100);
 const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
@@ -83,6 +84,8 @@ const serverConfigShape = {
   maintenance_windows: z.array(MaintenanceWindow).default([]),
   /** Tugboat: no shells into this server's containers, whoever asks. */
   terminals_disabled: z.boolean().default(false),
+  /** Tugboat: networks its stacks share (`external: true`), created before them. */
+  networks: z.array(HostNetwork).default([]),
 };
 
 export const ServerConfig = z.object(serverConfigShape);

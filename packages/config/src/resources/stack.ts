@@ -30,6 +30,10 @@ export const Environment = z
 
 const stackConfigShape = {
   server: z.string().default(""),
+  /** The [[swarm]] to deploy to with `docker stack deploy`, instead of a server (Komodo: swarm wins when both are set). */
+  swarm: z.string().default(""),
+  /** Komodo's name for `swarm`. */
+  swarm_id: z.string().default(""),
   project_name: z.string().default(""),
   run_directory: z.string().default(""),
   file_paths: StringList.default([]),
@@ -118,8 +122,6 @@ export const stackKind: KindSpec = {
         ]
       : [],
   unsupportedConfig: [
-    "swarm",
-    "swarm_id",
     "links",
     "build_extra_args",
     "git_account",

@@ -22,10 +22,15 @@ import {
   type ImageUpdateRequest,
   LogBatch,
   type LogBatchRequest,
+  type NetworksApplyRequest,
+  NetworksApplyResult,
+  type NodeLabelsRequest,
+  NodeLabelsResult,
   type StackAction,
   StackStatus,
   StreamEvent,
   type StreamResult,
+  SwarmState,
   TugError,
 } from "@tugboat/protocol";
 import { WebSocket } from "ws";
@@ -131,6 +136,21 @@ export class AgentClient {
   async logBatch(body: LogBatchRequest, signal?: AbortSignal): Promise<LogBatch> {
     const reply = await this.call("POST", "/logs/batch", { body, ...(signal ? { signal } : {}) });
     return LogBatch.parse(JSON.parse(reply));
+  }
+
+  /** The swarm this agent's Docker manages: nodes, services, tasks, networks (E_NOT_SWARM_MANAGER on a worker). */
+  async swarm(signal?: AbortSignal): Promise<SwarmState> {
+    return SwarmState.parse(JSON.parse(await this.call("GET", "/swarm", signal ? { signal } : {})));
+  }
+
+  /** Sets a swarm's node labels as Git declares them (on a manager). */
+  async nodeLabels(body: NodeLabelsRequest): Promise<NodeLabelsResult> {
+    return NodeLabelsResult.parse(JSON.parse(await this.call("POST", "/swarm/labels", { body })));
+  }
+
+  /** Creates the declared networks missing on the agent's host (or swarm). */
+  async applyNetworks(body: NetworksApplyRequest): Promise<NetworksApplyResult> {
+    return NetworksApplyResult.parse(JSON.parse(await this.call("POST", "/networks/apply", { body })));
   }
 
   /** Runs uptime checks on the agent's host now. */

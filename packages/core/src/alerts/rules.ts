@@ -23,6 +23,8 @@ export const ALERT_TYPES = [
   "ImageVersionsAvailable",
   "LogPattern",
   "ResourceSyncFailed",
+  "SwarmNodeDown",
+  "SwarmUnhealthy",
   "Test",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
@@ -32,7 +34,7 @@ export interface Observation {
   condition: string;
   type: AlertType;
   /** `fleet`: a notice about the whole fleet (the batched newer-versions one). */
-  target: { kind: "server" | "stack" | "sync" | "fleet"; name: string };
+  target: { kind: "server" | "stack" | "sync" | "swarm" | "fleet"; name: string };
   /** The server whose maintenance windows apply. */
   server?: string;
   /** Null: the condition is clear. */

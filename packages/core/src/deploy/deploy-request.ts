@@ -66,6 +66,7 @@ export function deployRequest(job: DeployJob, rollbackTo?: string): DeployReques
     preDeploy: stack.config.pre_deploy,
     postDeploy: stack.config.post_deploy,
     gateChecks: stack.reconcile.deploy_gate === "checks" ? stack.checks.map(checkSpec) : [],
+    ...(stack.swarm ? { mode: "swarm" as const } : {}),
     // The services recreated on the way to the new commit are those to recreate on the way back.
     ...(rollbackTo ? { rollback: { commit: rollbackTo, recreate: job.recreate } } : {}),
   };

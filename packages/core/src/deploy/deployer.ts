@@ -12,6 +12,7 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { Background } from "../process/background.js";
 import { settledWithin } from "../process/settle.js";
 import { deployedServices } from "../reconcile/drift.js";
+import type { Swarms } from "../swarm/swarms.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import {
   type DeployJob,
@@ -45,8 +46,18 @@ export class Deployer {
       log: UpdateLog;
       parallelPerHost: number;
       background: Background;
+      /** A swarm stack deploys through the first of its swarm's managers that answers. */
+      swarms?: Pick<Swarms, "manager">;
     },
   ) {}
+
+  /** The agent a stack's action goes to: its server's, or for a swarm stack, the first answering manager's. */
+  private async agentFor(stack: { name: string; server: string; swarm?: string }) {
+    if (stack.swarm && this.deps.swarms) return (await this.deps.swarms.manager(stack.swarm)).client;
+    const client = await this.deps.agents.client(stack.server);
+    if (!client) throw new TugError("E_NOT_FOUND", `server "${stack.server}" is not known to core`);
+    return client;
+  }
 
   /** Runs `work` after every earlier action on the same stack. */
   private queued<T>(stack: string, work: () => Promise<T>): Promise<T> {
@@ -151,8 +162,7 @@ export class Deployer {
         await this.deps.log.store.start(updateId);
         await this.deps.stacks.setState(name, "deploying");
         try {
-          const client = await this.deps.agents.client(job.stack.server);
-          if (!client) throw new TugError("E_NOT_FOUND", `server "${job.stack.server}" is not known to core`);
+          const client = await this.agentFor(job.stack);
           const result = await this.whenNotBusy(name, writer.emit, () =>
             client.deploy(name, request, (event) => writer.emit(event)),
           );

@@ -26,6 +26,7 @@ import { logRoutes } from "./routes/logs.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { shellRoutes } from "./routes/shell.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
+import { swarmRoutes } from "./routes/swarms.js";
 import { variableRoutes } from "./routes/variables.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { serveUi } from "./static-ui.js";
@@ -128,6 +129,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
   await variableRoutes(app, ctx);
+  await swarmRoutes(app, ctx);
   await dashboardRoutes(app, ctx);
   await stackDetailRoutes(app, ctx);
   await imageRoutes(app, ctx);

@@ -19,6 +19,7 @@ import type { CoreKey } from "../secrets/core-key.js";
 import type { SecretMasker } from "../secrets/masker.js";
 import type { VariableStore } from "../secrets/variable-store.js";
 import type { ShellSessions } from "../shell/shell-sessions.js";
+import type { Swarms } from "../swarm/swarms.js";
 import type { RepoMirrors } from "../sync/repo-mirror.js";
 import type { SyncEngine } from "../sync/sync-engine.js";
 import type { SyncStore } from "../sync/sync-store.js";
@@ -42,6 +43,8 @@ export interface CoreContext {
   key: CoreKey;
   /** Uptime checks' last results. */
   checks: UptimeChecks;
+  /** Declared swarms and what core last saw of each. */
+  swarms: Swarms;
   /** Image checks: their findings and registry credentials, and the rounds. */
   images: { store: ImageStore; watch: ImageWatch };
   /** Container logs: the store, live tails, the collectors. */

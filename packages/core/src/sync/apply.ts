@@ -9,6 +9,8 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import { type Deployer, type DeployJob, sourceUrl, type TriggerInfo } from "../deploy/deployer.js";
 import type { StackStore } from "../deploy/stack-store.js";
+import { prepareNetworks } from "../swarm/prepare-networks.js";
+import type { Swarms } from "../swarm/swarms.js";
 import { declareSyncs } from "./declared-syncs.js";
 import type { SyncStore } from "./sync-store.js";
 
@@ -18,6 +20,7 @@ export interface ApplyDeps {
   stacks: StackStore;
   deployer: Deployer;
   agents: AgentPool;
+  swarms: Swarms;
 }
 
 export async function applyPlan(
@@ -109,6 +112,8 @@ export async function applyPlan(
       wave: deploy.wave,
     });
   }
+  // Networks and node labels first: the stacks deploying now may need them.
+  await prepareNetworks(deps, fleet, say);
   const outcomes = await deps.deployer.deployWaves(jobs, trigger);
   // A deploy that never reached its agent is retried on the next check (the sync stays
   // `failed` until then); one the agent ran and that failed waits for a change or a person.

@@ -25,6 +25,7 @@ import type { StackStore } from "../deploy/stack-store.js";
 import type { Background } from "../process/background.js";
 import { settledWithin } from "../process/settle.js";
 import type { SecretMasker } from "../secrets/masker.js";
+import type { Swarms } from "../swarm/swarms.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import { applyPlan } from "./apply.js";
 import { appliedRepositories, OtherRepositoryWatch } from "./other-repos.js";
@@ -40,6 +41,7 @@ export interface SyncEngineDeps {
   mirrors: RepoMirrors;
   deployer: Deployer;
   agents: AgentPool;
+  swarms: Swarms;
   masker: SecretMasker;
   /** Variables and secrets core holds for a sync's `[[NAME]]`s (its own table, then TUG_SECRET_*). */
   held: (sync: string) => Promise<{ variables: Record<string, string>; secrets: Record<string, string> }>;

@@ -1,6 +1,9 @@
 // The frame of every page: navigation, the user and log out.
+import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "wouter";
+import { api } from "../api/client.js";
+import type { SwarmListItemView } from "../api/types.js";
 import { useSession } from "../auth/session.js";
 import { ErrorBoundary } from "./error-boundary.js";
 
@@ -19,6 +22,14 @@ export function Layout({ children }: { children: ReactNode }) {
   const { me, logout } = useSession();
   const [location] = useLocation();
   const current = (path: string) => (path === "/" ? location === "/" : location.startsWith(path));
+  // Swarms only in the navigation of a fleet that declares one.
+  const swarms = useQuery({
+    queryKey: ["swarms"],
+    queryFn: () => api<SwarmListItemView[]>("/api/swarms"),
+    enabled: !!me,
+  });
+  const nav =
+    (swarms.data ?? []).length > 0 ? [...NAV.slice(0, 5), ["/swarms", "Swarms"] as const, ...NAV.slice(5)] : NAV;
   return (
     <>
       <header className="top">
@@ -26,7 +37,7 @@ export function Layout({ children }: { children: ReactNode }) {
           Tugboat
         </Link>
         <nav aria-label="Main">
-          {NAV.map(([path, label]) => (
+          {nav.map(([path, label]) => (
             <Link key={path} href={path} aria-current={current(path) ? "page" : undefined}>
               {label}
             </Link>
