@@ -160,6 +160,9 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
     const stack = (await api<StackView>("GET", "/api/stacks/media")).body;
     expect(stack.state).toBe("running");
     expect(stack.server).toBe("tb-manager");
+    expect(stack.spec.swarm).toBe("home");
+    // jellyfin 1, web 2, pihole 1.
+    expect(stack.replicas).toEqual({ running: 4, desired: 4 });
     const [listed] = (await api<SwarmListItemView[]>("GET", "/api/swarms")).body;
     expect(listed).toMatchObject({
       name: "home",
@@ -212,6 +215,10 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
         expect(services).toContain("2/2 running");
         expect(await page.getByRole("table", { name: "networks of home" }).textContent()).toContain("172.20.20.0/24");
         await page.screenshot({ path: `${SCREENSHOTS}swarms-desktop.png`, fullPage: true });
+        // The stack table shows a swarm stack with its tasks.
+        await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Stacks" }).click();
+        await expect.poll(() => page.locator("main").textContent()).toContain("4/4 tasks");
+        expect(await page.locator("main").textContent()).toContain("swarm home");
       } finally {
         await browser.close();
       }

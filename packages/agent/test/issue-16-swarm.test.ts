@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAgent, type TestAgent } from "./harness.js";
 
 const daemons = sharedDaemons();
+// A secret Tugboat holds, reaching the service as a Swarm secret.
+const DB_PASSWORD = "swarm-secret-Qv81xT";
 
 // As in seed 002: the overlay network is created outside the stacks, with a fixed subnet.
 const NETWORKS = {
@@ -32,12 +34,16 @@ const COMPOSE = `services:
     configs:
       - source: app_conf
         target: /etc/app.conf
+    secrets: [db_password]
     deploy:
       placement:
         constraints: [node.labels.media == true]
 configs:
   app_conf:
     file: ./app.conf
+secrets:
+  db_password:
+    environment: DB_PASSWORD
 networks:
   proxy_traefik:
     external: true
@@ -54,7 +60,8 @@ describe.skipIf(daemons.skipReason !== "")("swarm on the agent", () => {
       projectName: "media",
       mode: "swarm",
       // A repository cannot steer the CLI: a DOCKER_HOST here would send registry credentials elsewhere.
-      environment: "GREETING=hello from git\nDOCKER_HOST=tcp://127.0.0.1:9\nPATH=/nonexistent\n",
+      environment: `GREETING=hello from git\nDB_PASSWORD=${DB_PASSWORD}\nDOCKER_HOST=tcp://127.0.0.1:9\nPATH=/nonexistent\n`,
+      secrets: [DB_PASSWORD],
       timeoutSeconds: 90,
       ...extra,
     });
@@ -123,6 +130,16 @@ describe.skipIf(daemons.skipReason !== "")("swarm on the agent", () => {
       ["web", 2, 2],
     ]);
     expect(await taskNode("media")).toBe("tb-media");
+    const task = (await status()).swarm?.tasks.find((t) => t.service === "media" && t.state === "running");
+    const secret = await docker(swarm.node("tb-media").dockerHost, [
+      "exec",
+      task?.containerId ?? "",
+      "cat",
+      "/run/secrets/db_password",
+    ]);
+    expect(secret.stdout).toBe(DB_PASSWORD);
+    const secrets = await docker(swarm.manager.dockerHost, ["secret", "ls", "--format", "{{.Name}}"]);
+    expect(secrets.stdout.trim()).toMatch(/^media_db_password_[0-9a-f]{12}$/);
     const env = await docker(swarm.manager.dockerHost, [
       "service",
       "inspect",

@@ -49,24 +49,36 @@ export async function swarmEnvironment(
   envFiles: readonly string[],
   base: NodeJS.ProcessEnv,
   warn: (text: string) => void,
-): Promise<NodeJS.ProcessEnv> {
+): Promise<{ env: NodeJS.ProcessEnv; values: Record<string, string> }> {
   const stack: Record<string, string> = {};
   for (const file of envFiles) Object.assign(stack, parseEnv(await readFile(file, "utf8")));
   const refused = Object.keys(stack).filter((name) => PROCESS_VARIABLE.test(name));
   if (refused.length > 0)
     warn(`not given to docker stack deploy, as they steer the CLI itself: ${refused.sort().join(", ")}`);
   const allowed = Object.fromEntries(Object.entries(stack).filter(([name]) => !PROCESS_VARIABLE.test(name)));
-  return { ...allowed, ...base };
+  return { env: { ...allowed, ...base }, values: stack };
+}
+
+/** Writes a new file at `path`, never through a link the repository may have put at that name. */
+async function writeFresh(path: string, content: string): Promise<void> {
+  await rm(path, { force: true });
+  await writeFile(path, content, { mode: 0o600, flag: "wx" });
 }
 
 /**
  * Swarm configs and secrets cannot change in place ("only updates to Labels
- * are allowed"): each one read from a file gets a name carrying its content's
- * hash, so a changed file is a new config and the old one goes once unused.
- * Returns the compose files to deploy: rewritten next to the originals (so
- * relative paths still resolve) when something was renamed.
+ * are allowed"): each one read from a file, or from the stack's environment
+ * (Compose's `environment: NAME`, so a secret Tugboat holds becomes a Swarm
+ * secret), gets a name carrying its content's hash: a change is a new one,
+ * and the old one goes once unused. Returns the compose files to deploy:
+ * rewritten next to the originals (so relative paths still resolve) when
+ * something was renamed.
  */
-export async function versionedComposeFiles(target: SwarmTarget, run: ActionRun): Promise<string[]> {
+export async function versionedComposeFiles(
+  target: SwarmTarget,
+  run: ActionRun,
+  values: Readonly<Record<string, string>>,
+): Promise<string[]> {
   const out: string[] = [];
   for (const file of target.files) {
     const doc = yaml.load(await readFile(file, "utf8")) as Record<string, unknown> | undefined;
@@ -74,16 +86,28 @@ export async function versionedComposeFiles(target: SwarmTarget, run: ActionRun)
     for (const kind of ["configs", "secrets"] as const) {
       const entries = (doc?.[kind] ?? {}) as Record<string, Record<string, unknown> | null>;
       for (const [key, entry] of Object.entries(entries)) {
-        if (!entry || typeof entry.file !== "string" || entry.name !== undefined || entry.external) continue;
-        const path = pathInside(dirname(file), entry.file);
-        if (!path)
-          throw new TugError("E_INVALID_REQUEST", `${kind}.${key}.file "${entry.file}" leaves the stack's checkout`);
-        await requireInside(target.worktree, path, `${kind}.${key}.file`);
-        const hash = createHash("sha256")
-          .update(await readFile(path))
-          .digest("hex")
-          .slice(0, 12);
-        entry.name = `${target.project}_${key}_${hash}`;
+        if (!entry || entry.name !== undefined || entry.external) continue;
+        let content: Buffer;
+        if (typeof entry.environment === "string") {
+          const value = values[entry.environment];
+          if (value === undefined)
+            throw new TugError(
+              "E_INVALID_REQUEST",
+              `${kind}.${key} reads variable ${entry.environment}, which the stack's environment does not set`,
+            );
+          content = Buffer.from(value);
+          const written = join(dirname(file), `.tugboat-${kind}.${key}`);
+          await writeFresh(written, value);
+          entry.environment = undefined;
+          entry.file = `./${basename(written)}`;
+        } else if (typeof entry.file === "string") {
+          const path = pathInside(dirname(file), entry.file);
+          if (!path)
+            throw new TugError("E_INVALID_REQUEST", `${kind}.${key}.file "${entry.file}" leaves the stack's checkout`);
+          await requireInside(target.worktree, path, `${kind}.${key}.file`);
+          content = await readFile(path);
+        } else continue;
+        entry.name = `${target.project}_${key}_${createHash("sha256").update(content).digest("hex").slice(0, 12)}`;
         changed = true;
       }
     }
@@ -92,10 +116,8 @@ export async function versionedComposeFiles(target: SwarmTarget, run: ActionRun)
       continue;
     }
     const rendered = join(dirname(file), `.tugboat-swarm.${basename(file)}`);
-    // Never through a link the repository may have put at that name: removed, then created anew.
-    await rm(rendered, { force: true });
-    await writeFile(rendered, yaml.dump(doc, { lineWidth: -1, noRefs: true }), { mode: 0o600, flag: "wx" });
-    run.log("configs", `${basename(file)}: configs and secrets from files are named by their content`);
+    await writeFresh(rendered, yaml.dump(doc, { lineWidth: -1, noRefs: true, skipInvalid: true }));
+    run.log("configs", `${basename(file)}: configs and secrets are named by their content`);
     out.push(rendered);
   }
   return out;
@@ -116,8 +138,8 @@ export async function deploySwarmStack(options: {
 }): Promise<SwarmOutcome> {
   const { engine, run, target, request } = options;
   await options.hook("pre_deploy");
-  const files = await versionedComposeFiles(target, run);
-  const env = await swarmEnvironment(target.envFiles, options.env, (text) => run.warn("deploy", text));
+  const { env, values } = await swarmEnvironment(target.envFiles, options.env, (text) => run.warn("deploy", text));
+  const files = await versionedComposeFiles(target, run, values);
   await run.command(
     "deploy",
     [

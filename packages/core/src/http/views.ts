@@ -11,13 +11,17 @@ export function serverView(row: ServerRow): ServerView {
   return { ...row, address: redactUrl(row.address) };
 }
 
-export function stackView(row: StackRow): StackView {
+/** A swarm stack's tasks (running of desired), from what its swarm's manager last reported. */
+export type SwarmReplicas = (swarm: string, project: string) => StackView["replicas"];
+
+export function stackView(row: StackRow, replicas?: SwarmReplicas): StackView {
   const spec = (row.spec ?? {}) as Partial<StackSpecView>;
   const source =
     spec.source?.kind === "repo" ? { ...spec.source, url: redactUrl(spec.source.url) } : { kind: "sync" as const };
   const { reconcile } = reconcileSpec(row.spec);
   return {
     ...row,
+    replicas: spec.swarm && replicas ? replicas(spec.swarm, row.project) : null,
     heals: row.heals.map((at) => new Date(at).toISOString()),
     spec: {
       description: spec.description ?? "",
@@ -27,6 +31,7 @@ export function stackView(row: StackRow): StackView {
       environment: spec.environment ?? "",
       source,
       after: spec.after ?? [],
+      swarm: spec.swarm ?? "",
       reconcile: {
         selfHeal: reconcile.self_heal,
         autoRollback: reconcile.auto_rollback,

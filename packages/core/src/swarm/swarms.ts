@@ -81,6 +81,16 @@ export class Swarms {
     return this.reports.get(name);
   }
 
+  /** A swarm stack's running and desired tasks, summed over its services; null before the swarm was seen. */
+  readonly replicas = (swarm: string, project: string): { running: number; desired: number } | null => {
+    const services = this.observedByName.get(swarm)?.state?.services.filter((s) => s.stack === project);
+    if (!services) return null;
+    return {
+      running: services.reduce((sum, s) => sum + (s.mode.endsWith("-job") ? s.completed : s.running), 0),
+      desired: services.reduce((sum, s) => sum + s.desired, 0),
+    };
+  };
+
   setReport(name: string, report: SwarmApplyReport): void {
     this.reports.set(name, report);
   }

@@ -68,6 +68,7 @@ export async function applyPlan(
         environment: maskedEnvironment(stack.environment),
         source: stack.source.kind === "repo" ? { ...stack.source, url: redactUrl(stack.source.url) } : stack.source,
         after: stack.after,
+        swarm: stack.swarm ?? "",
         reconcile: stack.reconcile,
         ignoreServices: stack.config.ignore_services,
         checks: stack.checks,

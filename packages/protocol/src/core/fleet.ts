@@ -42,6 +42,8 @@ export const StackSpecView = z.object({
   environment: z.string(),
   source: StackSource,
   after: z.array(z.string()),
+  /** The [[swarm]] a swarm stack deploys to; "" for a Compose stack. */
+  swarm: z.string(),
   /** Self-heal and rollback as they apply to this stack (tugboat.toml's defaults filled in). */
   reconcile: z.object({
     selfHeal: z.boolean(),
@@ -96,6 +98,8 @@ export const StackView = z.object({
   healHold: z.string().nullable(),
   /** A version whose deploy failed, not retried until a new push or a person deploys it. */
   quarantine: Quarantine.nullable(),
+  /** A swarm stack's tasks across its services, as its manager last reported them; null for a Compose stack. */
+  replicas: z.object({ running: z.number(), desired: z.number() }).nullable(),
 });
 export type StackView = z.infer<typeof StackView>;
 

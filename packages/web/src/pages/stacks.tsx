@@ -83,9 +83,15 @@ export function StacksPage() {
                   <Link href={`/stacks/${encodeURIComponent(s.name)}`}>{s.name}</Link>{" "}
                   <ImageUpdateBadge stacks={images.data?.stacksWithUpdates} name={s.name} />
                 </td>
-                <td>{s.server}</td>
+                <td>{s.spec.swarm ? `swarm ${s.spec.swarm}` : s.server}</td>
                 <td>
                   <Badge value={s.state} />
+                  {s.replicas ? (
+                    <span className="muted" title={`swarm ${s.spec.swarm}: tasks running of desired`}>
+                      {" "}
+                      {s.replicas.running}/{s.replicas.desired} tasks
+                    </span>
+                  ) : null}
                 </td>
                 <td>
                   <Commit sha={s.deployedCommit} />

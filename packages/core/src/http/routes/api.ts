@@ -97,12 +97,12 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
       config: { role: "viewer" },
       schema: { summary: "Stacks and their state", response: { 200: z.array(StackView) } },
     },
-    async () => (await ctx.stacks.list()).map(stackView),
+    async () => (await ctx.stacks.list()).map((row) => stackView(row, ctx.swarms.replicas)),
   );
   api.get(
     "/api/stacks/:name",
     { config: { role: "viewer" }, schema: { summary: "One stack", params: NameParams, response: { 200: StackView } } },
-    async (request) => stackView(await stackOf(request.params.name)),
+    async (request) => stackView(await stackOf(request.params.name), ctx.swarms.replicas),
   );
   for (const prefix of ["/api/stacks", "/api/stack"]) {
     for (const action of STACK_ACTIONS) {
