@@ -95,6 +95,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     servers: "core: swarm managers",
     server_ids: "config: merged into servers",
     send_unhealthy_alerts: "core: swarm alerts",
+    maintenance_windows: "core: swarm alerts (kept, not sent)",
     links: "core: swarms API",
     node_labels: "core: prepare networks; agent: node labels",
     networks: "config: network plan; core: prepare networks",

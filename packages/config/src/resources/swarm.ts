@@ -58,6 +58,4 @@ export const swarmKind: KindSpec = {
   configKeys: keysOf(swarmConfigShape),
   unsupportedTopLevel: UNSUPPORTED_BASE_FIELDS,
   unsupportedConfig: [],
-  // Swarm alerts do not follow maintenance windows yet: a window set is reported as not supported.
-  ignoredConfig: { maintenance_windows: (value) => Array.isArray(value) && value.length === 0 },
 };

@@ -83,7 +83,7 @@ export class AlertManager {
         severity: observation.severity,
         message: observation.message,
         details: observation.details,
-        suppressed: this.inMaintenance(observation.server),
+        suppressed: this.inMaintenance(observation.server) || this.inWindow(observation.windows),
       });
       this.openAlerts.set(observation.condition, alert);
       if (!alert.suppressed) await delivery.notify(alert, "open");
@@ -118,6 +118,11 @@ export class AlertManager {
       if (!current.suppressed)
         await delivery.notify({ ...current, status: "resolved", message: observation.message }, "resolve");
     }
+  }
+
+  private inWindow(windows: Observation["windows"]): boolean {
+    if (!windows || windows.length === 0) return false;
+    return activeWindow(windows, this.deps.now?.() ?? new Date(), this.deps.defaultZone) !== undefined;
   }
 
   /** Whether the server is inside one of its maintenance windows now. */

@@ -1,6 +1,6 @@
 // What counts as bad, as pure functions from what the poller saw to
 // observations of alert conditions. Field names and defaults are Komodo's.
-import type { ServerConfig } from "@tugboat/config";
+import type { MaintenanceWindow, ServerConfig } from "@tugboat/config";
 import type { ContainerStatus, HostStats } from "@tugboat/protocol";
 import { type Severity, thresholdSeverity } from "./alert-machine.js";
 
@@ -37,6 +37,8 @@ export interface Observation {
   target: { kind: "server" | "stack" | "sync" | "swarm" | "fleet"; name: string };
   /** The server whose maintenance windows apply. */
   server?: string;
+  /** Maintenance windows of the target itself (a swarm's): an alert opened inside one is kept, not sent. */
+  windows?: readonly MaintenanceWindow[];
   /** Null: the condition is clear. */
   severity: Severity | null;
   message: string;

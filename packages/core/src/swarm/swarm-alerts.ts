@@ -28,6 +28,7 @@ export function swarmObservations(input: {
 }): Observation[] {
   if (!input.config.send_unhealthy_alerts) return [];
   const target = { kind: "swarm" as const, name: input.swarm };
+  const windows = input.config.maintenance_windows;
   const { state } = input;
   const out: Observation[] = [];
   if (state) {
@@ -44,6 +45,7 @@ export function swarmObservations(input: {
           : `node ${node.hostname} of swarm ${input.swarm} is ${node.status} again`,
         details: { node: node.hostname, status: node.status, role: node.role },
         openAfter: 1,
+        windows,
       });
     }
     for (const gone of input.knownNodes.filter((n) => !seen.has(n)))
@@ -69,6 +71,7 @@ export function swarmObservations(input: {
     details: problems.length === 0 ? {} : { problems },
     // A deploy or a rescheduling takes a round or two to converge.
     openAfter: 2,
+    windows,
   });
   return out;
 }
