@@ -32,7 +32,8 @@ const swarmToml = (mediaNode: string) => `
 [[swarm]]
 name = "home"
 [swarm.config]
-server_ids = ["tb-manager"]
+# Managers are tried in order: the first one's host is gone.
+server_ids = ["tb-gone", "tb-manager"]
 node_labels = { "${mediaNode}" = ["media"] }
 
 [[swarm.config.networks]]
@@ -125,7 +126,7 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
           // A standalone network the edge host's stacks share, as a server declares it.
           serverToml(name, agents[i] as RunningAgent) +
           (name === "tb-edge" ? 'networks = [{ name = "edge-proxy", subnet = "172.31.0.0/24" }]\n' : ""),
-      ).join("\n"),
+      ).join("\n") + serverToml("tb-gone", { url: "https://127.0.0.1:9", fingerprint: "" }),
     );
     await repo.write("syncs/swarm.toml", swarmToml("tb-media"));
     await repo.write("stacks/media/compose.yaml", COMPOSE);
@@ -159,7 +160,8 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
     await core.pollStatus();
     const stack = (await api<StackView>("GET", "/api/stacks/media")).body;
     expect(stack.state).toBe("running");
-    expect(stack.server).toBe("tb-manager");
+    // Deployed and watched through the second manager: the first does not answer.
+    expect(stack.server).toBe("tb-gone");
     expect(stack.spec.swarm).toBe("home");
     // jellyfin 1, web 2, pihole 1.
     expect(stack.replicas).toEqual({ running: 4, desired: 4 });
@@ -268,6 +270,33 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
       { what: "SwarmNodeDown to resolve", timeoutMs: 120_000, intervalMs: 2000 },
     );
     expect((await alertsOf("resolved")).length).toBe(1);
+  });
+
+  it("a service Swarm cannot place makes the stack unhealthy (StackStateChange) until it runs again", async () => {
+    const manager = swarm.manager.dockerHost;
+    const stackState = async () => (await api<StackView>("GET", "/api/stacks/media")).body.state;
+    await docker(manager, ["service", "update", "--detach", "--constraint-add", "node.hostname==nowhere", "media_web"]);
+    await waitFor(
+      async () => {
+        await core.pollStatus();
+        return (await stackState()) === "unhealthy";
+      },
+      { what: "media unhealthy", timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    await core.pollStatus();
+    const open = (await api<AlertView[]>("GET", "/api/alerts?type=StackStateChange&status=open")).body;
+    expect(open.map((a) => a.message)).toEqual([
+      expect.stringContaining("media (swarm home): media_web: 0/2 tasks running"),
+    ]);
+    await docker(manager, ["service", "update", "--detach", "--constraint-rm", "node.hostname==nowhere", "media_web"]);
+    await waitFor(
+      async () => {
+        await core.pollStatus();
+        return (await stackState()) === "running";
+      },
+      { what: "media running again", timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect((await api<AlertView[]>("GET", "/api/alerts?type=StackStateChange&status=open")).body).toEqual([]);
   });
 
   it("tug ls swarms and tug swarm nodes show the swarm", async () => {

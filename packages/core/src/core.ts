@@ -123,7 +123,7 @@ export async function startCore(
   });
   const alerts = new AlertManager({ store: alertStore, delivery, ...zone });
   await alerts.restore();
-  const swarms = new Swarms({ agents, alerts, intervalMs: config.status_interval * 1000, log });
+  const swarms = new Swarms({ agents, alerts, stacks, intervalMs: config.status_interval * 1000, log });
   const deployer = new Deployer({
     agents,
     stacks,

@@ -14,8 +14,8 @@ import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
 import { seriesOf } from "../metrics/series.js";
 import type { Reconciler } from "../reconcile/reconciler.js";
-import { unconverged } from "../swarm/swarm-alerts.js";
-import { stackState, swarmStackState } from "./stack-state.js";
+import { swarmOf } from "../swarm/swarm-stacks.js";
+import { stackState } from "./stack-state.js";
 
 export interface StatusPollerDeps {
   servers: ServerStore;
@@ -66,7 +66,8 @@ export class StatusPoller {
         // One server's trouble (a database error, a malformed reply) never stops the others' polls.
         const poll = this.pollServer(
           server,
-          stacks.filter((s) => s.server === server.name && s.state !== "deploying"),
+          // Swarm stacks are watched through their swarm's manager (Swarms), whichever answers.
+          stacks.filter((s) => s.server === server.name && s.state !== "deploying" && !swarmOf(s)),
         )
           .catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`))
           .finally(() => this.inFlight.delete(server.name));
@@ -128,32 +129,10 @@ export class StatusPoller {
     for (const stack of stacks) {
       const statusAt = Date.now();
       const status = await client.status(stack.name, stack.project, this.abort.signal).catch(() => undefined);
-      const state = !status
-        ? "unknown"
-        : status.swarm
-          ? swarmStackState(status.swarm.services, stack.stopped)
-          : stackState(status.containers, stack.stopped);
+      const state = status ? stackState(status.containers, stack.stopped) : "unknown";
       if (state !== stack.state) await this.deps.stacks.setState(stack.name, state);
       // A stack never deployed has no containers yet; that is not an outage.
       if (!status || !server.enabled || stack.deployedFingerprint === null) continue;
-      if (status.swarm) {
-        // Swarm reschedules and replaces tasks itself: its stacks are watched, not healed.
-        const problems = stack.stopped ? [] : unconverged(status.swarm.services);
-        await this.deps.alerts.observe({
-          condition: `stack:${stack.name}`,
-          type: "StackStateChange",
-          target: { kind: "stack", name: stack.name },
-          server: server.name,
-          severity: problems.length > 0 ? "critical" : null,
-          message:
-            problems.length > 0
-              ? `${stack.name} (swarm): ${problems.join("; ")}`
-              : `${stack.name} (swarm) has converged`,
-          details: problems.length > 0 ? { problems } : {},
-          openAfter: 2,
-        });
-        continue;
-      }
       const { observation, history } = stackObservation({
         stack: stack.name,
         server: server.name,

@@ -8,7 +8,9 @@ import { TugError } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
+import type { StackStore } from "../deploy/stack-store.js";
 import { swarmObservations } from "./swarm-alerts.js";
+import { observeSwarmStacks } from "./swarm-stacks.js";
 
 export interface DeclaredSwarm {
   name: string;
@@ -37,6 +39,7 @@ export interface SwarmApplyReport {
 export interface SwarmsDeps {
   agents: AgentPool;
   alerts: AlertManager;
+  stacks: StackStore;
   intervalMs: number;
   log: (line: string) => void;
 }
@@ -169,5 +172,6 @@ export class Swarms {
         observed.state.nodes.map((n) => n.hostname),
       );
     for (const observation of observations) await this.deps.alerts.observe(observation);
+    await observeSwarmStacks(this.deps, swarm.name, observed.manager ?? swarm.config.servers[0] ?? "", observed.state);
   }
 }
