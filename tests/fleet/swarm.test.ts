@@ -299,6 +299,30 @@ describe.skipIf(daemons.skipReason !== "")("swarm fleet: seed 002 as a Tugboat r
     expect((await api<AlertView[]>("GET", "/api/alerts?type=StackStateChange&status=open")).body).toEqual([]);
   });
 
+  it("restart through core reaches the answering manager and replaces every task", async () => {
+    const tasksOf = async () =>
+      new Set((await detail()).state?.tasks.filter((t) => t.state === "running").map((t) => t.id));
+    await core.pollStatus();
+    const before = await tasksOf();
+    const { body } = await api<{ updateId: string }>("POST", "/api/stacks/media/restart");
+    const update = await waitFor(
+      async () => {
+        const u = (await api<{ status: string }>("GET", `/api/updates/${body.updateId}`)).body;
+        return u.status === "running" || u.status === "queued" ? undefined : u;
+      },
+      { what: "the restart to end", timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(update.status).toBe("success");
+    await waitFor(
+      async () => {
+        await core.pollStatus();
+        const after = await tasksOf();
+        return after.size === 4 && [...after].every((id) => !before.has(id));
+      },
+      { what: "every task replaced", timeoutMs: 120_000, intervalMs: 1000 },
+    );
+  });
+
   it("tug ls swarms and tug swarm nodes show the swarm", async () => {
     const config = await tempDir("tug-swarm-cli-");
     dirs.push(config);

@@ -12,6 +12,7 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { Background } from "../process/background.js";
 import { settledWithin } from "../process/settle.js";
 import { deployedServices } from "../reconcile/drift.js";
+import { swarmOf } from "../swarm/swarm-stacks.js";
 import type { Swarms } from "../swarm/swarms.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import {
@@ -358,8 +359,13 @@ export class Deployer {
       const writer = this.deps.log.writer(updateId);
       await this.deps.log.store.start(updateId);
       try {
-        const client = await this.deps.agents.client(options.server);
-        if (!client) throw new TugError("E_NOT_FOUND", `server "${options.server}" is not known to core`);
+        const row = await this.deps.stacks.get(options.stack);
+        const swarm = row ? swarmOf(row) : undefined;
+        const client = await this.agentFor({
+          name: options.stack,
+          server: options.server,
+          ...(swarm ? { swarm } : {}),
+        });
         const result = await client.action(options.stack, options.action, {}, (event) => writer.emit(event));
         if (result.ok && (options.action === "stop" || options.action === "down")) {
           await this.deps.stacks.setStopped(options.stack, true);
