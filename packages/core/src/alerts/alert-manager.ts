@@ -2,7 +2,7 @@
 // one open alert per condition, records alerts raised inside a server's
 // maintenance window as suppressed (kept, not sent), and hands the rest to delivery.
 import { type Fleet, ServerConfig } from "@tugboat/config";
-import { type ConditionState, INITIAL, step } from "./alert-machine.js";
+import { type ConditionState, INITIAL, type Severity, step } from "./alert-machine.js";
 import type { AlertRecord, AlertStore } from "./alert-store.js";
 import type { AlertDelivery } from "./delivery.js";
 import { activeWindow } from "./maintenance.js";
@@ -53,21 +53,22 @@ export class AlertManager {
     return next;
   }
 
+  /** An open alert takes the observation's message and details (nobody is notified again). */
+  private async rewrite(alert: AlertRecord, severity: Severity, observation: Observation): Promise<void> {
+    await this.deps.store.update(alert.id, { severity, message: observation.message, details: observation.details });
+    this.openAlerts.set(observation.condition, {
+      ...alert,
+      message: observation.message,
+      details: observation.details,
+    });
+  }
+
   private async handle(observation: Observation): Promise<void> {
     const { store, delivery } = this.deps;
     if (observation.ifOpen) {
       const open = this.openAlerts.get(observation.condition);
       if (!open || !observation.ifOpen(open)) return;
-      await store.update(open.id, {
-        severity: open.severity,
-        message: observation.message,
-        details: observation.details,
-      });
-      this.openAlerts.set(observation.condition, {
-        ...open,
-        message: observation.message,
-        details: observation.details,
-      });
+      await this.rewrite(open, open.severity, observation);
       return;
     }
     const before = this.states.get(observation.condition) ?? INITIAL;
@@ -88,16 +89,7 @@ export class AlertManager {
       this.openAlerts.set(observation.condition, alert);
       if (!alert.suppressed) await delivery.notify(alert, "open");
     } else if (transition === null && observation.update && current && observation.severity) {
-      await store.update(current.id, {
-        severity: observation.severity,
-        message: observation.message,
-        details: observation.details,
-      });
-      this.openAlerts.set(observation.condition, {
-        ...current,
-        message: observation.message,
-        details: observation.details,
-      });
+      await this.rewrite(current, observation.severity, observation);
     } else if ((transition === "escalate" || transition === "deescalate") && current && observation.severity) {
       await store.update(current.id, {
         severity: observation.severity,
