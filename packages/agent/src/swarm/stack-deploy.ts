@@ -59,6 +59,9 @@ export async function swarmEnvironment(
   return { env: { ...allowed, ...base }, values: stack };
 }
 
+/** A config's or secret's key as Docker accepts it in an object name (no path separator). */
+const OBJECT_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** Writes a new file at `path`, never through a link the repository may have put at that name. */
 async function writeFresh(path: string, content: string): Promise<void> {
   await rm(path, { force: true });
@@ -87,6 +90,12 @@ export async function versionedComposeFiles(
       const entries = (doc?.[kind] ?? {}) as Record<string, Record<string, unknown> | null>;
       for (const [key, entry] of Object.entries(entries)) {
         if (!entry || entry.name !== undefined || entry.external) continue;
+        // The key names a file written next to the compose file and a Swarm object: nothing that leads elsewhere.
+        if (!OBJECT_KEY.test(key))
+          throw new TugError(
+            "E_INVALID_REQUEST",
+            `${kind}.${key}: a name of letters, digits, "_", "." and "-" is needed`,
+          );
         let content: Buffer;
         if (typeof entry.environment === "string") {
           const value = values[entry.environment];
