@@ -47,8 +47,15 @@ export class DockerEngine {
   /** Followed log streams stay open for as long as their container runs: one socket each, outside the shared pool. */
   private readonly streams = new Agent({ keepAlive: false });
 
-  constructor(dockerHost = process.env.DOCKER_HOST || "unix:///var/run/docker.sock") {
+  /** How long a request that is not a stream may wait on dockerd (a hung daemon must not hang the agent). */
+  private readonly deadlineMs: number;
+
+  constructor(
+    dockerHost = process.env.DOCKER_HOST || "unix:///var/run/docker.sock",
+    options: { deadlineMs?: number } = {},
+  ) {
     this.dockerHost = dockerHost;
+    this.deadlineMs = options.deadlineMs ?? 60_000;
     if (dockerHost.startsWith("unix://")) this.target = { socketPath: dockerHost.slice("unix://".length) };
     else {
       const url = new URL(dockerHost.replace(/^tcp:/, "http:"));
@@ -80,6 +87,10 @@ export class DockerEngine {
           }),
         ),
       );
+      if (!long)
+        req.setTimeout(this.deadlineMs, () =>
+          req.destroy(new Error(`no answer to ${method} ${path.split("?")[0]} within ${this.deadlineMs / 1000} s`)),
+        );
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   }
