@@ -259,7 +259,7 @@ export class Stacks {
   }
 
   private async runAction(run: ActionRun, record: StackRecord, action: StackAction, request: ActionRequestParsed) {
-    if (record.mode === "swarm") return swarmAction(run, record, action, request.services, this.deps.env);
+    if (record.mode === "swarm") return swarmAction(run, record, action, request.services, this.deps);
     const runner = await this.deps.compose();
     const compose = (command: string[]) => composeArgv(runner, record, command);
     const cwd = record.cwd;

@@ -4,24 +4,27 @@
 // Swarm equivalent that keeps the stack as Git says; scale in the compose file.
 import type { StackAction } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
-import { exec } from "../exec/exec.js";
+import type { DockerEngine } from "../docker/engine.js";
 import type { ActionRun } from "../stacks/run.js";
 import type { StackRecord } from "../stacks/stack-record.js";
+import { readServices } from "./swarm-read.js";
 
 export async function swarmAction(
   run: ActionRun,
   record: StackRecord,
   action: StackAction,
   services: readonly string[],
-  env: NodeJS.ProcessEnv,
+  deps: { engine: DockerEngine; env: NodeJS.ProcessEnv },
 ): Promise<void> {
-  const options = { cwd: record.cwd, env };
+  const options = { cwd: record.cwd, env: deps.env };
   if (action === "down") {
     await run.command("down", ["docker", "stack", "rm", "--", record.project], options);
     return;
   }
   if (action === "restart") {
-    const names = services.length > 0 ? services : await stackServices(run, record, env);
+    const names =
+      services.length > 0 ? services : (await readServices(deps.engine, record.project)).services.map((s) => s.service);
+    run.log("restart", `restarting ${names.join(", ")}`);
     for (const service of names)
       await run.command(
         "restart",
@@ -38,19 +41,4 @@ export async function swarmAction(
     "E_INVALID_REQUEST",
     `${action} does not apply to swarm stack "${record.stack}": remove it with down, or set its replicas in the compose file`,
   );
-}
-
-async function stackServices(run: ActionRun, record: StackRecord, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const names: string[] = [];
-  const { stdout } = await exec(["docker", "stack", "services", "--format", "{{.Name}}", "--", record.project], {
-    cwd: record.cwd,
-    env,
-    timeoutMs: 60_000,
-  });
-  for (const line of stdout.split("\n")) {
-    const name = line.trim();
-    if (name.startsWith(`${record.project}_`)) names.push(name.slice(record.project.length + 1));
-  }
-  run.log("restart", `restarting ${names.join(", ")}`);
-  return names;
 }

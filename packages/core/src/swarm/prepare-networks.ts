@@ -44,11 +44,14 @@ export async function prepareNetworks(deps: PrepareDeps, fleet: Fleet, say: (lin
       say(`${server.name}: its networks were not applied: ${message(error)}`);
     }
   }
+  // Read once, and only when a swarm has a macvlan to configure on its nodes.
+  let hostsOnce: Promise<Map<string, AgentClient>> | undefined;
   for (const swarm of fleet.swarms) {
     const report: SwarmApplyReport = { at: new Date().toISOString(), networks: [], errors: [] };
     const plan = swarmNetworkPlan(swarm.config.networks);
     const nodes = Object.entries(plan.nodes);
-    const hosts = nodes.length > 0 ? await agentsByHostname(deps, fleet) : new Map<string, AgentClient>();
+    if (nodes.length > 0) hostsOnce ??= agentsByHostname(deps, fleet);
+    const hosts = (await hostsOnce) ?? new Map<string, AgentClient>();
     for (const [node, networks] of nodes) {
       const client = hosts.get(node);
       if (!client) {
