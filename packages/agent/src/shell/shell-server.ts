@@ -103,13 +103,23 @@ function bridge(ws: WebSocket, stream: Duplex, exec: string, engine: DockerEngin
       resumeWhenDrained();
     }
   });
+  // Input and resizes take effect in the order they came: keys typed right after a
+  // resize must see the new size (`stty size` read 0 0 when the resize landed later).
+  let inOrder = Promise.resolve();
   ws.on("message", (data, binary) => {
     if (binary) {
-      stream.write(data as Buffer);
+      inOrder = inOrder
+        .then(() => {
+          stream.write(data as Buffer);
+        })
+        .catch(() => undefined);
       return;
     }
     const control = parseShellControl(String(data));
-    if (control?.type === "resize") engine.resizeExec(exec, control).catch(() => undefined);
+    if (control?.type === "resize") {
+      const size = control;
+      inOrder = inOrder.then(() => engine.resizeExec(exec, size).catch(() => undefined));
+    }
   });
   let closed = false;
   const finish = () => {
