@@ -10,7 +10,16 @@ import { loadCoreConfig, startCore } from "@tugboat/core";
 interface Operation {
   summary?: string;
   description?: string;
-  "x-tugboat-role"?: string;
+  "x-tugboat-access"?: string | { role: string } | { kind: string; level: string; specific?: string };
+}
+
+/** The access column: who may call the route. */
+function accessOf(path: string, op: Operation): string {
+  const access = op["x-tugboat-access"];
+  if (access === undefined) return path.startsWith("/webhooks") ? "signature" : "public";
+  if (typeof access === "string") return access;
+  if ("role" in access) return access.role;
+  return `${access.level}${access.specific ? `+${access.specific}` : ""} on ${access.kind}`;
 }
 
 const root = new URL("../", import.meta.url);
@@ -28,11 +37,10 @@ try {
   await writeFile(new URL("docs/openapi.json", root), `${JSON.stringify(doc, null, 2)}\n`);
   const rows = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(
-      ([method, op]) =>
-        `| \`${method.toUpperCase()} ${path}\` | ${op["x-tugboat-role"] ?? (path.startsWith("/webhooks") ? "signature" : "none")} | ${op.summary ?? ""} |`,
+      ([method, op]) => `| \`${method.toUpperCase()} ${path}\` | ${accessOf(path, op)} | ${op.summary ?? ""} |`,
     ),
   );
-  const table = ["| route | role | what |", "| --- | --- | --- |", ...rows].join("\n");
+  const table = ["| route | access | what |", "| --- | --- | --- |", ...rows].join("\n");
   const file = new URL("docs/api.md", root);
   const text = await readFile(file, "utf8");
   const start = "<!-- routes:start (npm run openapi) -->";

@@ -290,7 +290,7 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
       body: JSON.stringify({ username: "watcher", password: "nope" }),
     });
     expect(wrong.status).toBe(401);
-    const { key } = await users.createApiKey(1, "ci", null);
+    const { key } = await users.createApiKey(1, "ci", null, null);
     expect((await fetch(`${core.url}/api/servers`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     const openapi = (await (await fetch(`${core.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).toContain("/api/stacks/{name}/deploy");

@@ -35,6 +35,14 @@ export { AlerterConfig, type AlerterEndpoint } from "./resources/alerter.js";
 export { repositoryUrl } from "./resources/repo.js";
 export { MaintenanceWindow, ServerConfig } from "./resources/server.js";
 export type { SwarmConfig } from "./resources/swarm.js";
+export {
+  PERMISSION_LEVELS,
+  type PermissionLevel,
+  SPECIFIC_PERMISSIONS,
+  type SpecificPermission,
+  targetPattern,
+  type UserGroupResource,
+} from "./resources/user-group.js";
 export { GitCommitSource, type GitCommitSourceOptions } from "./source/git-commit.js";
 export type { RepoEntry, RepoSource } from "./source/repo-source.js";
 export { WorkingTreeSource } from "./source/working-tree.js";

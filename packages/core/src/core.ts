@@ -9,6 +9,11 @@ import { AlertManager } from "./alerts/alert-manager.js";
 import { AlertStore } from "./alerts/alert-store.js";
 import { AlertDelivery } from "./alerts/delivery.js";
 import { alertOnUpdates } from "./alerts/update-alerts.js";
+import { Access } from "./auth/access.js";
+import { AuditLog } from "./auth/audit.js";
+import { OidcLogin, parseRoleMap } from "./auth/oidc.js";
+import { SessionStore } from "./auth/sessions.js";
+import { TwoFactor } from "./auth/two-factor.js";
 import { UserStore } from "./auth/user-store.js";
 import { UptimeChecks } from "./checks/uptime-checks.js";
 import { type CoreConfig, secretsFor } from "./config/core-config.js";
@@ -70,6 +75,7 @@ export async function startCore(
     config.agent_passkey,
     config.webhook_secret,
     config.init_admin_password,
+    config.oidc_client_secret,
     ...(config.database_url ? [new URL(config.database_url).password] : []),
   ]);
   const write = options.log ?? ((line: string) => console.log(line));
@@ -82,10 +88,29 @@ export async function startCore(
   });
   log(`state: ${describe}`);
   const users = new UserStore(db);
+  const sessions = new SessionStore(
+    db,
+    { absoluteMs: config.session_hours * 3600_000, idleMs: config.session_idle_minutes * 60_000 },
+    Buffer.from(key.hmac("csrf", "session cookies"), "hex"),
+  );
+  const audit = new AuditLog(db, config.audit_retention_days, (text) => masker.mask(text));
+  const oidc = config.oidc_issuer
+    ? new OidcLogin({
+        issuer: config.oidc_issuer,
+        clientId: config.oidc_client_id,
+        clientSecret: config.oidc_client_secret,
+        scopes: config.oidc_scopes,
+        name: config.oidc_name,
+        groupsClaim: config.oidc_groups_claim,
+        roleMap: parseRoleMap(config.oidc_role_map),
+        defaultRole: config.oidc_default_role || undefined,
+      })
+    : undefined;
   const servers = new ServerStore(db);
   const stacks = new StackStore(db);
   const syncs = new SyncStore(db, key);
   const updates = new UpdateStore(db);
+  const access = new Access({ stacks, servers, updates });
   const variables = new VariableStore(db, key, masker);
   await variables.values(); // masks the secrets it holds before anything is logged
 
@@ -152,6 +177,10 @@ export async function startCore(
     onFleet: (sync, fleet) => {
       alerts.configureFleet(sync, fleet);
       swarms.configureSync(sync, fleet.swarms);
+      access.configureSync(
+        sync,
+        fleet.userGroups.map((group) => group.config),
+      );
     },
     onRemote: (sync, problem) =>
       background(
@@ -236,6 +265,11 @@ export async function startCore(
     config,
     version: CORE_VERSION,
     users,
+    sessions,
+    twoFactor: new TwoFactor(db, key),
+    oidc,
+    access,
+    audit,
     servers,
     stacks,
     syncs,
@@ -273,7 +307,8 @@ export async function startCore(
   const downsampler = new Downsampler({ store: metrics, retention });
   const housekeeping = () => {
     background("metrics rollup", downsampler.run(Math.floor(Date.now() / 1000)));
-    background("session purge", users.purgeExpiredSessions());
+    background("session purge", sessions.purgeExpired());
+    background("audit retention", audit.purge());
   };
   const housekeepingTimer = setInterval(housekeeping, 300_000);
   housekeepingTimer.unref();

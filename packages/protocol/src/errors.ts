@@ -6,9 +6,12 @@ export const ERROR_STATUS = {
   E_INVALID_REQUEST: 400,
   E_INVALID_NAME: 400,
   E_UNAUTHORIZED: 401,
+  /** The password was right; the user has two-factor: send the code too. */
+  E_TOTP_REQUIRED: 401,
   E_RATE_LIMITED: 429,
   E_FORBIDDEN: 403,
   E_NOT_FOUND: 404,
+  E_CONFLICT: 409,
   E_STACK_BUSY: 409,
   E_STACK_NOT_DEPLOYED: 409,
   /** The agent's last good deploy of a stack is not the one core asked to bring back. */
@@ -26,6 +29,8 @@ export const ERROR_STATUS = {
   E_DOCKER_UNAVAILABLE: 503,
   /** A swarm request to an agent whose Docker is not a swarm manager. */
   E_NOT_SWARM_MANAGER: 409,
+  /** A service core depends on (an OIDC provider) does not answer. */
+  E_UNAVAILABLE: 503,
   E_INTERNAL: 500,
 } as const;
 

@@ -29,10 +29,22 @@ export {
   ApiKeyCreated,
   ApiKeyRequest,
   ApiKeyView,
+  AuditQuery,
+  AuditView,
+  AuthOptionsView,
   Done,
   LoginRequest,
   LoginResponse,
   MeView,
+  RecoveryCodes,
+  SessionParams,
+  SessionView,
+  TotpConfirmRequest,
+  TotpEnrolment,
+  UserCreateRequest,
+  UsernameParams,
+  UserRoleRequest,
+  UserView,
 } from "./core/auth.js";
 export { type CheckView, StackChecksView } from "./core/checks.js";
 export { DashboardView } from "./core/dashboard.js";

@@ -1,20 +1,13 @@
-// Users (argon2id password hashes), sessions and API keys. Tokens are random
-// and stored only as SHA-256 hashes; an API key is shown once, when created.
+// Users (local ones with argon2id password hashes, OIDC ones provisioned on
+// their first login) and API keys. Keys are random and stored only as SHA-256
+// hashes; a key is shown once, when created.
 import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
+import type { PermissionLevel } from "@tugboat/config";
 import type { Db } from "../db/open-database.js";
+import type { Role } from "./permissions.js";
 
-export const ROLES = ["admin", "operator", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface Principal {
-  userId: number;
-  username: string;
-  role: Role;
-  via: "session" | "api_key";
-}
-
-const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
+export const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
 const now = () => new Date().toISOString();
 
 /**
@@ -28,12 +21,23 @@ const decoy = () => {
   return decoyHash;
 };
 
+export interface UserRow {
+  id: number;
+  username: string;
+  role: Role;
+  source: "local" | "oidc";
+  claimGroups: string[];
+  totpEnabled: boolean;
+  createdAt: string;
+}
+
 export interface ApiKeyRow {
   id: number;
   name: string;
   username: string;
   createdAt: string;
   expiresAt: string | null;
+  maxLevel: PermissionLevel | null;
 }
 
 export class UserStore {
@@ -57,39 +61,76 @@ export class UserStore {
     return row.id;
   }
 
-  /** A new session token for a correct username and password; undefined otherwise. */
-  async login(username: string, password: string, hours: number): Promise<string | undefined> {
+  /**
+   * The user an OIDC login names, created on the first login; the role and
+   * group claim are refreshed on every login. A local user of that name is
+   * not taken over: undefined.
+   */
+  async provisionOidc(username: string, role: Role, claimGroups: string[]): Promise<UserRow | undefined> {
+    const existing = await this.byName(username);
+    if (existing && existing.source !== "oidc") return undefined;
+    const values = { role, oidc_groups: JSON.stringify(claimGroups) };
+    if (existing) await this.db.updateTable("users").set(values).where("id", "=", existing.id).execute();
+    else
+      await this.db
+        .insertInto("users")
+        .values({ username, password_hash: "", source: "oidc", created_at: now(), ...values })
+        .execute();
+    return this.byName(username);
+  }
+
+  /** The user for a correct username and password (local users only); undefined otherwise. */
+  async checkPassword(username: string, password: string): Promise<UserRow | undefined> {
     const user = await this.db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
-    const matches = await verify(user?.password_hash ?? (await decoy()), password).catch(() => false);
-    if (!user || !matches) return undefined;
-    const token = `tgs_${randomBytes(32).toString("base64url")}`;
-    await this.db
-      .insertInto("sessions")
-      .values({
-        token_hash: tokenHash(token),
-        user_id: user.id,
-        expires_at: new Date(Date.now() + hours * 3600_000).toISOString(),
-      })
-      .execute();
-    return token;
+    const stored = user?.source === "local" && user.password_hash ? user.password_hash : await decoy();
+    const matches = await verify(stored, password).catch(() => false);
+    return user && matches && user.source === "local" ? this.toRow(user) : undefined;
   }
 
-  /** Ends the session a token belongs to (an API key is revoked by id instead). */
-  async logout(token: string): Promise<void> {
-    await this.db.deleteFrom("sessions").where("token_hash", "=", tokenHash(token)).execute();
+  async byName(username: string): Promise<UserRow | undefined> {
+    const user = await this.db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
+    return user ? this.toRow(user) : undefined;
   }
 
-  /** Removes sessions past their expiry; returns how many. */
-  async purgeExpiredSessions(): Promise<number> {
-    const result = await this.db.deleteFrom("sessions").where("expires_at", "<=", now()).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  async byId(id: number): Promise<UserRow | undefined> {
+    const user = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return user ? this.toRow(user) : undefined;
   }
 
-  async createApiKey(userId: number, name: string, expiresAt: string | null): Promise<{ id: number; key: string }> {
+  async list(): Promise<UserRow[]> {
+    return (await this.db.selectFrom("users").selectAll().orderBy("username").execute()).map((u) => this.toRow(u));
+  }
+
+  async setRole(id: number, role: Role): Promise<void> {
+    await this.db.updateTable("users").set({ role }).where("id", "=", id).execute();
+  }
+
+  /** Deletes a user with their sessions, API keys and recovery codes. */
+  async remove(id: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const table of ["sessions", "api_keys", "recovery_codes"] as const)
+        await tx.deleteFrom(table).where("user_id", "=", id).execute();
+      await tx.deleteFrom("users").where("id", "=", id).execute();
+    });
+  }
+
+  async createApiKey(
+    userId: number,
+    name: string,
+    expiresAt: string | null,
+    maxLevel: PermissionLevel | null,
+  ): Promise<{ id: number; key: string }> {
     const key = `tgk_${randomBytes(32).toString("base64url")}`;
     const row = await this.db
       .insertInto("api_keys")
-      .values({ name, key_hash: tokenHash(key), user_id: userId, expires_at: expiresAt, created_at: now() })
+      .values({
+        name,
+        key_hash: tokenHash(key),
+        user_id: userId,
+        expires_at: expiresAt,
+        created_at: now(),
+        max_level: maxLevel,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return { id: row.id, key };
@@ -100,7 +141,14 @@ export class UserStore {
     let query = this.db
       .selectFrom("api_keys")
       .innerJoin("users", "users.id", "api_keys.user_id")
-      .select(["api_keys.id", "api_keys.name", "users.username", "api_keys.created_at", "api_keys.expires_at"])
+      .select([
+        "api_keys.id",
+        "api_keys.name",
+        "users.username",
+        "api_keys.created_at",
+        "api_keys.expires_at",
+        "api_keys.max_level",
+      ])
       .orderBy("api_keys.id");
     if (userId !== undefined) query = query.where("api_keys.user_id", "=", userId);
     return (await query.execute()).map((r) => ({
@@ -109,6 +157,7 @@ export class UserStore {
       username: r.username,
       createdAt: r.created_at,
       expiresAt: r.expires_at,
+      maxLevel: r.max_level as PermissionLevel | null,
     }));
   }
 
@@ -119,27 +168,23 @@ export class UserStore {
     return Number((await query.executeTakeFirst()).numDeletedRows) > 0;
   }
 
-  /** Who a bearer token (session or API key) belongs to, if it is valid and unexpired. */
-  async authenticate(token: string): Promise<Principal | undefined> {
-    const hashed = tokenHash(token);
-    const time = now();
-    const session = await this.db
-      .selectFrom("sessions")
-      .innerJoin("users", "users.id", "sessions.user_id")
-      .select(["users.id", "users.username", "users.role", "sessions.expires_at"])
-      .where("sessions.token_hash", "=", hashed)
-      .executeTakeFirst();
-    if (session && session.expires_at > time)
-      return { userId: session.id, username: session.username, role: session.role as Role, via: "session" };
-    if (session) return undefined; // expired; purged by the next sweep
-    const key = await this.db
-      .selectFrom("api_keys")
-      .innerJoin("users", "users.id", "api_keys.user_id")
-      .select(["users.id", "users.username", "users.role", "api_keys.expires_at"])
-      .where("api_keys.key_hash", "=", hashed)
-      .executeTakeFirst();
-    if (key && (key.expires_at === null || key.expires_at > time))
-      return { userId: key.id, username: key.username, role: key.role as Role, via: "api_key" };
-    return undefined;
+  private toRow(user: {
+    id: number;
+    username: string;
+    role: string;
+    source: string;
+    oidc_groups: string;
+    totp_enabled: number;
+    created_at: string;
+  }): UserRow {
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role as Role,
+      source: user.source === "oidc" ? "oidc" : "local",
+      claimGroups: JSON.parse(user.oidc_groups) as string[],
+      totpEnabled: Boolean(user.totp_enabled),
+      createdAt: user.created_at,
+    };
   }
 }

@@ -73,10 +73,40 @@ export const CoreConfig = z.object({
   timezone: z.string().default(""),
   /** The built web UI ("": packages/web/dist next to core). */
   ui_dir: z.string().default(""),
+  /** A session's absolute lifetime. */
   session_hours: z.coerce
     .number()
     .positive()
     .default(24 * 7),
+  /** A session unused this long ends. */
+  session_idle_minutes: z.coerce
+    .number()
+    .positive()
+    .default(12 * 60),
+  /** Core's URL as browsers reach it (behind a proxy); "": from the request. OIDC's redirect URI is under it. */
+  public_url: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || /^https?:\/\/[^/]+(\/.*)?$/.test(v), "must be an http(s) URL")
+    .transform((v) => v.replace(/\/+$/, "")),
+  /** OIDC login: the provider's issuer URL ("": no OIDC). */
+  oidc_issuer: z.string().default(""),
+  oidc_client_id: z.string().default(""),
+  oidc_client_secret: z.string().default(""),
+  oidc_scopes: z.string().default("openid profile email groups"),
+  /** The provider's name on the login button. */
+  oidc_name: z.string().default("OIDC"),
+  oidc_groups_claim: z.string().default("groups"),
+  /** Group → role: `ops=operator,admins=admin`. */
+  oidc_role_map: z.string().default(""),
+  /** The role of an OIDC user in no mapped group; "": such users are refused. */
+  oidc_default_role: z.enum(["", "admin", "operator", "viewer", "user"]).default(""),
+  /** Only OIDC logins, except the break-glass admin's password. */
+  oidc_only: Bool.default(false),
+  /** The local admin who may still log in with a password when oidc_only is set ("": TUG_INIT_ADMIN_USERNAME). */
+  break_glass_user: z.string().default(""),
+  /** Audit rows older than this many days are deleted. */
+  audit_retention_days: z.coerce.number().positive().default(365),
   /** How long a client may take to send a whole request (headers and body), in seconds. */
   request_timeout_seconds: z.coerce.number().positive().default(30),
   /** Core's key (HMACs of secret values, secrets sealed in the database); "": <data_dir>/core.key. */

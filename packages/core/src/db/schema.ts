@@ -110,12 +110,46 @@ export interface UsersTable {
   password_hash: string;
   role: string;
   created_at: string;
+  /** "local" (password) or "oidc" (provisioned by an OIDC login; no password). */
+  source: Generated<string>;
+  /** The groups claim of the user's last OIDC login (JSON list): their user groups. */
+  oidc_groups: Generated<string>;
+  /** The TOTP secret, sealed with core's key; set when enrolment starts. */
+  totp_secret: string | null;
+  totp_enabled: Generated<number>;
+  /** Wrong codes in a row; at the limit, code checks wait until `totp_locked_until`. */
+  totp_failures: Generated<number>;
+  totp_locked_until: string | null;
 }
 
 export interface SessionsTable {
   token_hash: string;
   user_id: number;
+  /** The absolute expiry. */
   expires_at: string;
+  created_at: string;
+  /** Idle expiry counts from here. */
+  last_seen_at: string;
+  ip: string;
+  user_agent: string;
+}
+
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: number;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  /** The client's address. */
+  source: string;
+  /** JSON object. */
+  detail: string;
 }
 
 export interface ApiKeysTable {
@@ -125,6 +159,8 @@ export interface ApiKeysTable {
   user_id: number;
   expires_at: string | null;
   created_at: string;
+  /** The key acts as its user, up to this level ("Read", "Execute"); null: as the user. */
+  max_level: string | null;
 }
 
 /** A list of series names; samples refer to it instead of repeating it. */
@@ -237,6 +273,8 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  recovery_codes: RecoveryCodesTable;
+  audit: AuditTable;
   metric_layouts: MetricLayoutsTable;
   metric_raw: MetricRawTable;
   metric_rollups: MetricRollupsTable;

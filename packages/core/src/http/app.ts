@@ -3,6 +3,7 @@
 // undeclared leaves core), OpenAPI is generated from those routes, one hook
 // checks roles, and one place turns errors into responses.
 import { fileURLToPath } from "node:url";
+import cookie from "@fastify/cookie";
 import rateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import websocket from "@fastify/websocket";
@@ -16,7 +17,7 @@ import {
   jsonSchemaTransform,
   validatorCompiler,
 } from "fastify-type-provider-zod";
-import { API_PATHS, authorize, type RouteRole } from "./auth-hooks.js";
+import { API_PATHS, authorize, describeAccess, type RouteAccess } from "./auth-hooks.js";
 import type { CoreContext } from "./context.js";
 import { apiRoutes } from "./routes/api.js";
 import { authRoutes } from "./routes/auth.js";
@@ -27,6 +28,7 @@ import { observabilityRoutes } from "./routes/observability.js";
 import { shellRoutes } from "./routes/shell.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { swarmRoutes } from "./routes/swarms.js";
+import { userRoutes } from "./routes/users.js";
 import { variableRoutes } from "./routes/variables.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { serveUi } from "./static-ui.js";
@@ -35,7 +37,7 @@ import { serveUi } from "./static-ui.js";
 export interface RouteInfo {
   method: string;
   url: string;
-  role: RouteRole | undefined;
+  access: RouteAccess | undefined;
   /** Status codes with a declared reply schema. */
   replies: string[];
   /** Its reply is a server-sent event stream that stays open. */
@@ -66,7 +68,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
       (reply) => reply.content !== undefined && "text/event-stream" in reply.content,
     );
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      routes.push({ method, url: route.url, role: route.config?.role, replies: Object.keys(replies), live });
+      routes.push({ method, url: route.url, access: route.config?.access, replies: Object.keys(replies), live });
     }
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -84,12 +86,14 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
     },
     transform: (document) => {
       const transformed = jsonSchemaTransform(document);
-      const role = document.route.config?.role;
+      const access = document.route.config?.access;
       const schema = transformed.schema as Record<string, unknown>;
-      if (role && role !== "public" && role !== "webhook") {
+      if (access && access !== "public" && access !== "webhook") {
         schema.security = [{ bearer: [] }];
-        schema["x-tugboat-role"] = role;
-        schema.description = [`Needs the ${role} role.`, schema.description].filter(Boolean).join(" ");
+        schema["x-tugboat-access"] = access;
+        const needs =
+          access === "signed-in" ? "Any user; lists only what they may read." : `Needs ${describeAccess(access)}.`;
+        schema.description = [needs, schema.description].filter(Boolean).join(" ");
       }
       return transformed;
     },
@@ -100,7 +104,8 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
       new TugError("E_RATE_LIMITED", `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`),
   });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-  app.addHook("onRequest", authorize(ctx.users));
+  await app.register(cookie);
+  app.addHook("onRequest", authorize(ctx.sessions, ctx.access));
   app.setErrorHandler((error, _request, reply) => {
     const mask = (text: string) => ctx.masker.mask(text);
     if (error instanceof TugError)
@@ -126,6 +131,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
     return reply.status(500).send({ error: { code: "E_INTERNAL", message } });
   });
   await authRoutes(app, ctx);
+  await userRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
   await variableRoutes(app, ctx);

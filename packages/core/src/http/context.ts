@@ -5,6 +5,11 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { AlertDelivery } from "../alerts/delivery.js";
+import type { Access } from "../auth/access.js";
+import type { AuditLog } from "../auth/audit.js";
+import type { OidcLogin } from "../auth/oidc.js";
+import type { SessionStore } from "../auth/sessions.js";
+import type { TwoFactor } from "../auth/two-factor.js";
 import type { UserStore } from "../auth/user-store.js";
 import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { CoreConfig } from "../config/core-config.js";
@@ -29,6 +34,13 @@ export interface CoreContext {
   config: CoreConfig;
   version: string;
   users: UserStore;
+  sessions: SessionStore;
+  twoFactor: TwoFactor;
+  /** OIDC login, when TUG_OIDC_ISSUER is set. */
+  oidc: OidcLogin | undefined;
+  /** Who may do what: user groups and the checks. */
+  access: Access;
+  audit: AuditLog;
   servers: ServerStore;
   stacks: StackStore;
   syncs: SyncStore;

@@ -1,8 +1,10 @@
 // Store rows as the API shows them: only what a viewer may see (reply
 // schemas strip the rest), with credentials in URLs redacted.
+
 import { redactUrl } from "@tugboat/git";
 import type { ServerView, StackSpecView, StackView, SyncView } from "@tugboat/protocol";
 import type { ServerRow } from "../agents/server-store.js";
+import { allows, type Grant } from "../auth/permissions.js";
 import { reconcileSpec } from "../deploy/stack-spec.js";
 import type { StackRow } from "../deploy/stack-store.js";
 import type { SyncRow } from "../sync/sync-store.js";
@@ -46,4 +48,14 @@ export function stackView(row: StackRow, replicas?: SwarmReplicas): StackView {
 
 export function syncView(row: SyncRow): SyncView {
   return { ...row, repoUrl: redactUrl(row.repoUrl) };
+}
+
+/** A grant as the UI uses it: which of a stack's buttons work for the caller. */
+export function accessView(grant: Grant) {
+  return {
+    level: grant.level,
+    execute: allows(grant, "Execute"),
+    logs: allows(grant, "Read", "Logs"),
+    terminal: allows(grant, "Execute", "Terminal"),
+  };
 }

@@ -100,6 +100,15 @@ export const StackView = z.object({
   quarantine: Quarantine.nullable(),
   /** A swarm stack's tasks across its services, as its manager last reported them; null for a Compose stack. */
   replicas: z.object({ running: z.number(), desired: z.number() }).nullable(),
+  /** What the caller may do to this stack (its permission level and specific permissions). */
+  access: z
+    .object({
+      level: z.enum(["None", "Read", "Execute", "Write"]),
+      execute: z.boolean(),
+      logs: z.boolean(),
+      terminal: z.boolean(),
+    })
+    .optional(),
 });
 export type StackView = z.infer<typeof StackView>;
 

@@ -12,7 +12,7 @@ interface Session {
 }
 
 const SessionContext = createContext<Session | undefined>(undefined);
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const RANK: Record<Role, number> = { user: -1, viewer: 0, operator: 1, admin: 2 };
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();

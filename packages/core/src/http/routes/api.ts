@@ -22,10 +22,12 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { triggerOf } from "../auth-hooks.js";
+import type { Principal } from "../../auth/sessions.js";
+import { audited } from "../audit.js";
+import { signedIn, triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 import { openEventStream } from "../event-stream.js";
-import { serverView, stackView, syncView } from "../views.js";
+import { accessView, serverView, stackView, syncView } from "../views.js";
 
 const STACK_ACTIONS = ["deploy", "stop", "start", "restart", "pull"] as const;
 
@@ -36,6 +38,11 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${name}"`);
     return stack;
   };
+  /** What the caller may do to a stack, so the UI shows only the buttons that work. */
+  const withAccess = async <T extends { name: string }>(view: T, who: Principal) => {
+    const grant = ctx.access.grant(who, await ctx.access.resource("stack", view.name));
+    return { ...view, access: accessView(grant) };
+  };
   const syncOf = async (name: string) => {
     const sync = await ctx.syncs.get(name);
     if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${name}"`);
@@ -44,13 +51,13 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
 
   api.get(
     "/api/health",
-    { config: { role: "public" }, schema: { summary: "Core is up", response: { 200: HealthResponse } } },
+    { config: { access: "public" }, schema: { summary: "Core is up", response: { 200: HealthResponse } } },
     () => ({ status: "ok" as const, version: ctx.version }),
   );
   api.get(
     "/api/openapi.json",
     {
-      config: { role: "public" },
+      config: { access: "public" },
       schema: { hide: true, response: { 200: z.record(z.string(), z.unknown()) } },
     },
     () => app.swagger() as unknown as Record<string, unknown>,
@@ -59,15 +66,16 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/servers",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "Servers and their reachability", response: { 200: z.array(ServerView) } },
     },
-    async () => (await ctx.servers.list()).map(serverView),
+    async (request) =>
+      (await ctx.access.filter(signedIn(request), "server", await ctx.servers.list(), (s) => s.name)).map(serverView),
   );
   api.post(
     "/api/servers/:name/accept-certificate",
     {
-      config: { role: "admin" },
+      config: { access: { role: "admin" } },
       schema: {
         summary:
           "Trust the certificate an agent presented (first contact or a change); give the fingerprint you checked",
@@ -87,6 +95,10 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
           `server "${server.name}" presented ${server.pendingFingerprint}, not the fingerprint you gave; check the agent (its log and GET /health show its fingerprint)`,
         );
       await ctx.servers.pin(server.name, server.pendingFingerprint);
+      await audited(ctx, request, "certificate.accept", server.name, {
+        fingerprint: server.pendingFingerprint,
+        previous: server.fingerprint ?? null,
+      });
       return { fingerprint: server.pendingFingerprint };
     },
   );
@@ -94,22 +106,30 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/stacks",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "Stacks and their state", response: { 200: z.array(StackView) } },
     },
-    async () => (await ctx.stacks.list()).map((row) => stackView(row, ctx.swarms.replicas)),
+    async (request) => {
+      const who = signedIn(request);
+      const readable = await ctx.access.filter(who, "stack", await ctx.stacks.list(), (s) => s.name);
+      return Promise.all(readable.map(async (row) => withAccess(await stackView(row, ctx.swarms.replicas), who)));
+    },
   );
   api.get(
     "/api/stacks/:name",
-    { config: { role: "viewer" }, schema: { summary: "One stack", params: NameParams, response: { 200: StackView } } },
-    async (request) => stackView(await stackOf(request.params.name), ctx.swarms.replicas),
+    {
+      config: { access: { kind: "stack", level: "Read" } },
+      schema: { summary: "One stack", params: NameParams, response: { 200: StackView } },
+    },
+    async (request) =>
+      withAccess(await stackView(await stackOf(request.params.name), ctx.swarms.replicas), signedIn(request)),
   );
   for (const prefix of ["/api/stacks", "/api/stack"]) {
     for (const action of STACK_ACTIONS) {
       api.post(
         `${prefix}/:name/${action}`,
         {
-          config: { role: "operator" },
+          config: { access: { kind: "stack", level: "Execute" } },
           schema: {
             summary: `${action} a stack${prefix === "/api/stack" ? " (Komodo-style path)" : ""}`,
             params: NameParams,
@@ -137,15 +157,16 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/syncs",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "Syncs, their last commit and status", response: { 200: z.array(SyncView) } },
     },
-    async () => (await ctx.syncs.list()).map(syncView),
+    async (request) =>
+      (await ctx.access.filter(signedIn(request), "sync", await ctx.syncs.list(), (s) => s.name)).map(syncView),
   );
   api.get(
     "/api/syncs/:name/plan",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "sync", level: "Read" } },
       schema: {
         summary: "The held plan, or the errors of an invalid commit",
         params: NameParams,
@@ -165,7 +186,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.post(
     "/api/syncs/:name/run",
     {
-      config: { role: "operator" },
+      config: { access: { kind: "sync", level: "Execute" } },
       schema: { summary: "Apply the branch head now", params: NameParams, response: { 202: SyncRunView } },
     },
     async (request, reply) => {
@@ -180,23 +201,27 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/updates",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "Update records, newest first",
         querystring: UpdatesQuery,
         response: { 200: z.array(UpdateView) },
       },
     },
-    (request) =>
-      ctx.log.store.list({
-        ...(request.query.target ? { targetName: request.query.target } : {}),
-        limit: request.query.limit,
-      }),
+    async (request) =>
+      ctx.access.filterTargets(
+        signedIn(request),
+        await ctx.log.store.list({
+          ...(request.query.target ? { targetName: request.query.target } : {}),
+          limit: request.query.limit,
+        }),
+        (u) => ({ kind: u.targetKind, name: u.targetName }),
+      ),
   );
   api.get(
     "/api/updates/:id",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "update", level: "Read" } },
       schema: { summary: "One update record with its events", params: IdParams, response: { 200: UpdateDetailView } },
     },
     async (request) => {
@@ -208,7 +233,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/updates/:id/events",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "update", level: "Read" } },
       schema: {
         summary: "Live events of an update (server-sent events; the last is `event: end`)",
         params: IdParams,

@@ -3,6 +3,7 @@
 import { DashboardView } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { signedIn } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 const percent = (used: number, total: number) => (total > 0 ? Math.round((used / total) * 1000) / 10 : null);
@@ -11,19 +12,31 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
   app.withTypeProvider<ZodTypeProvider>().get(
     "/api/dashboard",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "Servers with their last sample and stack counts, totals, open alerts, last updates",
         response: { 200: DashboardView },
       },
     },
-    async () => {
-      const [servers, stacks, alerts, updates] = await Promise.all([
+    async (request) => {
+      const who = signedIn(request);
+      const [allServers, allStacks, allAlerts, allUpdates] = await Promise.all([
         ctx.servers.list(),
         ctx.stacks.list(),
         ctx.observability.alerts.list({ status: "open", limit: 50 }),
         ctx.log.store.list({ limit: 10 }),
       ]);
+      // Only what the user may read: servers and stacks, and alerts and updates about them.
+      const servers = await ctx.access.filter(who, "server", allServers, (s) => s.name);
+      const stacks = await ctx.access.filter(who, "stack", allStacks, (s) => s.name);
+      const alerts = await ctx.access.filterTargets(who, allAlerts, (a) => ({
+        kind: a.targetKind,
+        name: a.targetName,
+      }));
+      const updates = await ctx.access.filterTargets(who, allUpdates, (u) => ({
+        kind: u.targetKind,
+        name: u.targetName,
+      }));
       const byServer = new Map<string, Record<string, number>>();
       const totals: Record<string, number> = {};
       for (const stack of stacks) {

@@ -19,7 +19,8 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { imageSpec } from "../../deploy/stack-spec.js";
 import type { ImageCheckRow } from "../../images/image-store.js";
 import type { CheckOptions } from "../../images/image-watch.js";
-import { triggerOf } from "../auth-hooks.js";
+import { audited } from "../audit.js";
+import { signedIn, triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
@@ -49,18 +50,19 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.get(
     "/api/images",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "Every checked service's image: running and registry digests, newer versions",
         response: { 200: ImagesView },
       },
     },
-    async () => view(await images.store.list()),
+    async (request) =>
+      view(await ctx.access.filter(signedIn(request), "stack", await images.store.list(), (image) => image.stack)),
   );
   api.get(
     "/api/stacks/:name/images",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read" } },
       schema: { summary: "The stack's images as last checked", params: NameParams, response: { 200: ImagesView } },
     },
     async (request) => {
@@ -71,7 +73,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.post(
     "/api/images/check",
     {
-      config: { role: "operator" },
+      config: { access: { role: "operator" } },
       schema: {
         summary: "Check images now: every stack with poll_for_updates or auto_update, or the stacks named",
         body: ImageCheckRequest,
@@ -84,7 +86,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.post(
     "/api/stacks/:name/images/check",
     {
-      config: { role: "operator" },
+      config: { access: { kind: "stack", level: "Execute" } },
       schema: { summary: "Check the stack's images now", params: NameParams, response: { 200: ImageCheckReply } },
     },
     async (request) => {
@@ -95,7 +97,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.post(
     "/api/stacks/:name/images/update",
     {
-      config: { role: "operator" },
+      config: { access: { kind: "stack", level: "Execute" } },
       schema: {
         summary:
           "Update now: check, then pull and recreate the services with a newer image (verified, rolled back on failure)",
@@ -124,7 +126,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.get(
     "/api/registries",
     {
-      config: { role: "admin" },
+      config: { access: { role: "admin" } },
       schema: {
         summary: "Registries core holds credentials for (never the passwords)",
         response: { 200: RegistryCredentialsView },
@@ -135,7 +137,7 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.put(
     "/api/registries/:registry",
     {
-      config: { role: "admin" },
+      config: { access: { role: "admin" } },
       schema: {
         summary: "Set the credentials image checks use for a registry host (sealed at rest, never shown again)",
         params: RegistryParams,
@@ -146,18 +148,22 @@ export async function imageRoutes(app: FastifyInstance, ctx: CoreContext): Promi
     async (request) => {
       await images.store.setCredential(request.params.registry.toLowerCase(), request.body);
       ctx.say(`registry credentials for ${request.params.registry} set (user ${request.body.username})`);
+      await audited(ctx, request, "registry_credential.set", request.params.registry, {
+        username: request.body.username,
+      });
       return { ok: true as const };
     },
   );
   api.delete(
     "/api/registries/:registry",
     {
-      config: { role: "admin" },
+      config: { access: { role: "admin" } },
       schema: { summary: "Forget a registry's credentials", params: RegistryParams, response: { 200: Done } },
     },
     async (request) => {
       if (!(await images.store.deleteCredential(request.params.registry.toLowerCase())))
         throw new TugError("E_NOT_FOUND", `no credentials for ${request.params.registry}`);
+      await audited(ctx, request, "registry_credential.delete", request.params.registry);
       return { ok: true as const };
     },
   );

@@ -12,11 +12,12 @@ import {
   LogStatusView,
   TugError,
 } from "@tugboat/protocol";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { parseQuery } from "../../logs/log-query.js";
 import type { LogFilter, StoredLine } from "../../logs/log-store.js";
+import { signedIn } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 import { openEventStream } from "../event-stream.js";
 
@@ -59,11 +60,24 @@ function lineView(line: StoredLine) {
 export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const { store, tail } = ctx.logs;
+  /** The stacks whose logs the caller may read. */
+  const readable = async (request: FastifyRequest) => {
+    const stacks = (await ctx.stacks.list()).map((s) => s.name);
+    const allowed = await ctx.access.filter(signedIn(request), "stack", stacks, (s) => s, "Logs");
+    return { all: allowed.length === stacks.length, allowed: new Set(allowed) };
+  };
+  /** The filter narrowed to those stacks (a stack name no stack has matches nothing). */
+  const scoped = async (request: FastifyRequest, filter: LogFilter): Promise<LogFilter> => {
+    const { all, allowed } = await readable(request);
+    if (all) return filter;
+    const stacks = (filter.stacks ?? [...allowed]).filter((stack) => allowed.has(stack));
+    return { ...filter, stacks: stacks.length > 0 ? stacks : [""] };
+  };
 
   api.get(
     "/api/logs",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "Search the fleet's logs: words, filters, time range; newest page first, in time order, with context",
         querystring: LogSearchQuery,
@@ -72,7 +86,10 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     },
     async (request) => {
       const { limit, before, context } = request.query;
-      const page = await store.search(toFilter(request.query), { limit, ...(before ? { before } : {}) });
+      const page = await store.search(await scoped(request, toFilter(request.query)), {
+        limit,
+        ...(before ? { before } : {}),
+      });
       const lines = await Promise.all(
         page.lines.map(async (line) => {
           if (context === 0) return lineView(line);
@@ -90,7 +107,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/logs/:id/context",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "A stored line with the lines its container logged just before and after it",
         params: LogContextParams,
@@ -99,7 +116,8 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
       },
     },
     async (request) => {
-      const line = await store.get(request.params.id);
+      const found = await store.get(request.params.id);
+      const line = found && (await readable(request)).allowed.has(found.stack) ? found : undefined;
       if (!line)
         throw new TugError("E_NOT_FOUND", `no stored log line ${request.params.id} (retention may have removed it)`);
       const around = await store.context(line.id, request.query.lines);
@@ -110,7 +128,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/logs/tail",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary:
           "Live tail across hosts and stacks (server-sent events `lines`, and `dropped` when the reader fell behind)",
@@ -119,7 +137,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
       },
     },
     async (request, reply) => {
-      const filter = toFilter(request.query);
+      const filter = await scoped(request, toFilter(request.query));
       const stream = await openEventStream(request, reply, ctx.masker);
       const subscriber = tail.subscribe(filter, () => {
         const { lines, dropped } = subscriber.take();
@@ -133,7 +151,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/logs/export",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: {
         summary: "Export matching lines in time order, as text (`time server/stack/service line`) or NDJSON",
         querystring: LogExportQuery,
@@ -141,7 +159,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
       },
     },
     async (request, reply) => {
-      const filter = toFilter(request.query);
+      const filter = await scoped(request, toFilter(request.query));
       // Newest `limit` lines, written oldest first: pages are read back in time, then reversed.
       const pages: StoredLine[][] = [];
       let before: string | null = null;
@@ -169,7 +187,7 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   api.get(
     "/api/logs/status",
     {
-      config: { role: "viewer" },
+      config: { access: { role: "viewer" } },
       schema: { summary: "The log store's size and each server's collector", response: { 200: LogStatusView } },
     },
     async () => {

@@ -16,6 +16,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { CONTAINER_PREFIX, stackPrefix } from "../../metrics/series.js";
 import { queryStats } from "../../metrics/stats-query.js";
+import { signedIn } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 function instant(value: string | undefined, fallback: number, field: string): number {
@@ -42,7 +43,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.get(
     "/metrics",
     {
-      config: { role: "viewer" },
+      config: { access: { role: "viewer" } },
       schema: {
         summary: "Prometheus exposition format",
         response: { 200: { description: "text/plain", content: { "text/plain": { schema: z.string() } } } },
@@ -54,7 +55,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.get(
     "/api/servers/:name/stats",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "server", level: "Read" } },
       schema: {
         summary: "Host (and container) metrics history of a server",
         params: NameParams,
@@ -79,7 +80,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.get(
     "/api/stacks/:name/stats",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read" } },
       schema: {
         summary: "CPU and memory history of a stack's containers",
         params: NameParams,
@@ -105,27 +106,34 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.get(
     "/api/alerts",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "Alerts, newest first", querystring: AlertsQuery, response: { 200: z.array(AlertView) } },
     },
-    (request) => {
+    async (request) => {
       const { status, type, target, limit } = request.query;
-      return alerts.list({
+      const listed = await alerts.list({
         ...(status === "all" ? {} : { status }),
         ...(type ? { type } : {}),
         ...(target ? { target } : {}),
         limit,
       });
+      return ctx.access.filterTargets(signedIn(request), listed, (a) => ({ kind: a.targetKind, name: a.targetName }));
     },
   );
   api.get(
     "/api/alerts/:id",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "One alert and its deliveries", params: IdParams, response: { 200: AlertDetailView } },
     },
     async (request) => {
-      const alert = await alerts.get(request.params.id);
+      const found = await alerts.get(request.params.id);
+      const [alert] = found
+        ? await ctx.access.filterTargets(signedIn(request), [found], (a) => ({
+            kind: a.targetKind,
+            name: a.targetName,
+          }))
+        : [];
       if (!alert) throw new TugError("E_NOT_FOUND", `no alert ${request.params.id}`);
       return { ...alert, deliveries: await alerts.deliveries({ alertId: alert.id }) };
     },
@@ -134,7 +142,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.get(
     "/api/alerters",
     {
-      config: { role: "viewer" },
+      config: { access: { role: "viewer" } },
       schema: { summary: "Configured alerters (their params stay in core)", response: { 200: z.array(AlerterView) } },
     },
     () =>
@@ -148,7 +156,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
   api.post(
     "/api/alerters/:name/test",
     {
-      config: { role: "admin" },
+      config: { access: { role: "admin" } },
       schema: { summary: "Send a test alert through one alerter", params: NameParams, response: { 200: DeliveryView } },
     },
     async (request) => {

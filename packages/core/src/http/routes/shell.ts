@@ -4,6 +4,7 @@ import { NameParams, ShellSocketQuery, ShellTicketRequest, ShellTicketView, TugE
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { audited } from "../audit.js";
 import { triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
@@ -13,7 +14,7 @@ export async function shellRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.post(
     "/api/stacks/:name/shell",
     {
-      config: { role: "admin" },
+      config: { access: { kind: "stack", level: "Execute", specific: "Terminal" } },
       schema: {
         summary: "A single-use ticket (30 s) for a shell in a service's running container; recorded as an update",
         params: NameParams,
@@ -25,6 +26,7 @@ export async function shellRoutes(app: FastifyInstance, ctx: CoreContext): Promi
       const stack = await ctx.stacks.get(request.params.name);
       if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${request.params.name}"`);
       const { ticket, expiresAt } = ctx.shells.issue(stack, { ...request.body, trigger: triggerOf(request) });
+      await audited(ctx, request, "terminal.open", stack.name, { service: request.body.service });
       return {
         ticket,
         expiresAt,
@@ -37,7 +39,7 @@ export async function shellRoutes(app: FastifyInstance, ctx: CoreContext): Promi
     "/api/stacks/:name/shell",
     {
       // The ticket is the credential: browsers send no headers with a WebSocket.
-      config: { role: "public" },
+      config: { access: "public" },
       websocket: true,
       schema: {
         summary:

@@ -36,7 +36,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
   api.get(
     "/api/stacks/:name/status",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read" } },
       schema: {
         summary: "The stack's containers now, from its agent",
         params: NameParams,
@@ -52,7 +52,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
   api.get(
     "/api/stacks/:name/checks",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read" } },
       schema: {
         summary: "The stack's uptime checks: last result, uptime over 24 h, 7 d and 30 d, latency of the last 24 h",
         params: NameParams,
@@ -105,7 +105,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
   api.get(
     "/api/stacks/:name/files",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read" } },
       schema: {
         summary: "The stack's Compose files at its deployed commit",
         params: NameParams,
@@ -118,7 +118,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
   api.get(
     "/api/stacks/:name/logs",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "stack", level: "Read", specific: "Logs" } },
       schema: {
         summary: "Container log lines (follow=1: server-sent events of the same lines)",
         params: NameParams,

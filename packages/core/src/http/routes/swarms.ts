@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { unconverged } from "../../swarm/swarm-alerts.js";
 import type { DeclaredSwarm, Swarms } from "../../swarm/swarms.js";
+import { signedIn } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 function problemsOf(swarms: Swarms, swarm: DeclaredSwarm): string[] {
@@ -54,15 +55,18 @@ export async function swarmRoutes(app: FastifyInstance, ctx: CoreContext): Promi
   api.get(
     "/api/swarms",
     {
-      config: { role: "viewer" },
+      config: { access: "signed-in" },
       schema: { summary: "Declared swarms and their health", response: { 200: z.array(SwarmListItemView) } },
     },
-    () => ctx.swarms.list().map((swarm) => listItem(ctx.swarms, swarm)),
+    async (request) =>
+      (await ctx.access.filter(signedIn(request), "swarm", ctx.swarms.list(), (s) => s.name)).map((swarm) =>
+        listItem(ctx.swarms, swarm),
+      ),
   );
   api.get(
     "/api/swarms/:name",
     {
-      config: { role: "viewer" },
+      config: { access: { kind: "swarm", level: "Read" } },
       schema: {
         summary: "One swarm: nodes, services, tasks and networks, and what the last sync applied",
         params: NameParams,

@@ -43,7 +43,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: CoreContext): Pro
       return { accepted: true };
     };
     const route = {
-      config: { role: "webhook" as const },
+      config: { access: "webhook" as const },
       schema: { params: NameParams, response: { 202: WebhookReply } },
     };
 
