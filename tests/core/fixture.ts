@@ -170,6 +170,8 @@ export async function startSoloFleet(options: {
   dockerHost: string;
   files: Record<string, string>;
   projects: readonly string[];
+  /** Other core settings, as in core's config file. */
+  settings?: Record<string, unknown>;
 }) {
   const agentDir = await tempDir("tug-solo-agent-");
   const agent = await startTestAgent({ dockerHost: options.dockerHost, root: agentDir.path });
@@ -178,7 +180,11 @@ export async function startSoloFleet(options: {
   for (const [path, text] of Object.entries(options.files)) await repo.write(path, text);
   await repo.commitAndPush("fleet");
   const data = await tempDir("tug-solo-core-");
-  const core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
+  const core = await startTestCore({
+    dataDir: data.path,
+    syncRepo: repo.remote,
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const token = await login(core.url);
   await waitFor(async () => (await core.context.syncs.get("root"))?.status === "ok", {
     what: "the first sync",

@@ -386,12 +386,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     expect(await page.getByRole("form", { name: "set a variable" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Remove" }).count()).toBe(0);
 
+    // With the session cookie and its CSRF token, as the UI sends them: the role refuses it.
     const status = await page.evaluate(async () => {
-      const token = localStorage.getItem("tugboat.token");
-      const res = await fetch("/api/stacks/hello/deploy", {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const csrf = decodeURIComponent(/tug_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "");
+      const res = await fetch("/api/stacks/hello/deploy", { method: "POST", headers: { "x-csrf-token": csrf } });
       return res.status;
     });
     expect(status).toBe(403);
@@ -402,10 +400,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     const execs = async () => (await docker(host, ["inspect", "-f", "{{json .ExecIDs}}", running])).stdout.trim();
     const before = await execs();
     const shell = await page.evaluate(async () => {
-      const token = localStorage.getItem("tugboat.token");
+      const csrf = decodeURIComponent(/tug_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "");
       const res = await fetch("/api/stacks/ticker/shell", {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: { "x-csrf-token": csrf, "content-type": "application/json" },
         body: JSON.stringify({ service: "app" }),
       });
       return res.status;

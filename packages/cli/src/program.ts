@@ -128,6 +128,7 @@ export function buildProgram(): Command {
     .description("log in to a core and save the session token (mode 0600)")
     .option("--username <name>", "user name (TUG_USERNAME)")
     .option("--password-stdin", "read the password from standard input")
+    .option("--code <code>", "two-factor code or recovery code (TUG_TOTP_CODE)")
     .action(async (options) => {
       const { loginCommand } = await import("./commands/login.js");
       outcome.exitCode = await loginCommand(options);

@@ -41,7 +41,7 @@ export {
   SPECIFIC_PERMISSIONS,
   type SpecificPermission,
   targetPattern,
-  type UserGroupResource,
+  UserGroupResource,
 } from "./resources/user-group.js";
 export { GitCommitSource, type GitCommitSourceOptions } from "./source/git-commit.js";
 export type { RepoEntry, RepoSource } from "./source/repo-source.js";

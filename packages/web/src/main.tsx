@@ -5,6 +5,8 @@ import { createRoot } from "react-dom/client";
 import { Route, Switch } from "wouter";
 import { SessionProvider, useSession } from "./auth/session.js";
 import { Layout } from "./components/layout.js";
+import { AccountPage } from "./pages/account.js";
+import { AuditPage } from "./pages/audit.js";
 import { DashboardPage } from "./pages/dashboard.js";
 import { AlertsPage, UpdatesPage } from "./pages/history.js";
 import { LoginPage } from "./pages/login.js";
@@ -20,7 +22,8 @@ import { VariablesPage } from "./pages/variables.js";
 const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
 
 function App() {
-  const { loggedIn } = useSession();
+  const { loggedIn, checking } = useSession();
+  if (checking) return null;
   if (!loggedIn) return <LoginPage />;
   return (
     <Layout>
@@ -37,6 +40,8 @@ function App() {
         <Route path="/servers/:name">{(p) => <ServerPage name={decodeURIComponent(p.name)} />}</Route>
         <Route path="/variables">{() => <VariablesPage />}</Route>
         <Route path="/alerts">{() => <AlertsPage />}</Route>
+        <Route path="/account">{() => <AccountPage />}</Route>
+        <Route path="/audit">{() => <AuditPage />}</Route>
         <Route>{() => <p>No such page.</p>}</Route>
       </Switch>
     </Layout>

@@ -1,6 +1,7 @@
-// `tug login`: exchanges a username and password for a session token, saved
-// (mode 0600) for the other client commands. The password comes from
-// --password-stdin, TUG_PASSWORD, or a prompt that does not echo it.
+// `tug login`: exchanges a username and password (and a two-factor code, with
+// --code or TUG_TOTP_CODE) for a session token, saved (mode 0600) for the
+// other client commands. The password comes from --password-stdin,
+// TUG_PASSWORD, or a prompt that does not echo it.
 import { createInterface } from "node:readline";
 import { CREDENTIALS_FILE, saveCredentials } from "../core-client.js";
 import { EXIT_FAILED, EXIT_OK } from "../exit-codes.js";
@@ -27,21 +28,27 @@ export async function loginCommand(options: {
   core?: string;
   username?: string;
   passwordStdin?: boolean;
+  code?: string;
 }): Promise<number> {
   const core = (options.core || process.env.TUG_CORE_URL || "").replace(/\/$/, "");
   if (!core) throw new UsageError("pass --core URL or set TUG_CORE_URL");
   const username = options.username || process.env.TUG_USERNAME;
   if (!username) throw new UsageError("pass --username or set TUG_USERNAME");
   const password = await readPassword(options.passwordStdin ?? false);
+  const code = options.code || process.env.TUG_TOTP_CODE;
   const res = await fetch(`${core}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...(code ? { code } : {}) }),
     signal: AbortSignal.timeout(30_000),
   }).catch((error: Error) => {
     throw new UsageError(`cannot reach core at ${core}: ${error.message}`);
   });
-  const body = (await res.json()) as { token?: string; error?: { message: string } };
+  const body = (await res.json()) as { token?: string; error?: { code: string; message: string } };
+  if (body.error?.code === "E_TOTP_REQUIRED") {
+    process.stderr.write(`login failed: ${username} has two-factor; pass --code with the authenticator's code\n`);
+    return EXIT_FAILED;
+  }
   if (!res.ok || !body.token) {
     process.stderr.write(`login failed: ${body.error?.message ?? `HTTP ${res.status}`}\n`);
     return EXIT_FAILED;

@@ -34,7 +34,8 @@ export interface PendingLogin {
 export interface OidcIdentity {
   username: string;
   groups: string[];
-  role: Role;
+  /** Undefined: none of the groups maps to a role and there is no default; the login is refused. */
+  role: Role | undefined;
 }
 
 const DEADLINE_MS = 10_000;
@@ -153,12 +154,6 @@ export class OidcLogin {
     if (typeof username !== "string" || username === "")
       throw new TugError("E_UNAUTHORIZED", "the OIDC provider sent no preferred_username; Tugboat names users by it");
     const groups = claimList(claims[this.settings.groupsClaim]);
-    const role = roleForGroups(groups, this.settings.roleMap, this.settings.defaultRole);
-    if (!role)
-      throw new TugError(
-        "E_FORBIDDEN",
-        `${username} is in no group that TUG_OIDC_ROLE_MAP maps to a role (groups: ${groups.join(", ") || "none"}), and TUG_OIDC_DEFAULT_ROLE is not set`,
-      );
-    return { username, groups, role };
+    return { username, groups, role: roleForGroups(groups, this.settings.roleMap, this.settings.defaultRole) };
   }
 }

@@ -36,6 +36,14 @@ interface Meta {
 }
 
 const ID_LENGTH = 16;
+
+/** The user a session or key belongs to, from its row joined with `users`. */
+const principalOf = (user: { id: number; username: string; role: string; oidc_groups: string }) => ({
+  userId: user.id,
+  username: user.username,
+  role: user.role as Role,
+  claimGroups: JSON.parse(user.oidc_groups) as string[],
+});
 /** `last_seen_at` is written at most this often per session. */
 const TOUCH_MS = 30_000;
 
@@ -137,14 +145,7 @@ export class SessionStore {
           .set({ last_seen_at: new Date().toISOString(), ip: meta.ip })
           .where("token_hash", "=", hashed)
           .execute();
-      return {
-        userId: session.id,
-        username: session.username,
-        role: session.role as Role,
-        via: "session",
-        claimGroups: JSON.parse(session.oidc_groups) as string[],
-        sessionId: hashed.slice(0, ID_LENGTH),
-      };
+      return { ...principalOf(session), via: "session", sessionId: hashed.slice(0, ID_LENGTH) };
     }
     const key = await this.db
       .selectFrom("api_keys")
@@ -155,11 +156,8 @@ export class SessionStore {
       .executeTakeFirst();
     if (!key || (key.expires_at !== null && key.expires_at <= new Date().toISOString())) return undefined;
     return {
-      userId: key.id,
-      username: key.username,
-      role: key.role as Role,
+      ...principalOf(key),
       via: "api_key",
-      claimGroups: JSON.parse(key.oidc_groups) as string[],
       maxLevel: (key.max_level ?? undefined) as PermissionLevel | undefined,
     };
   }

@@ -25,6 +25,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { observabilityRoutes } from "./routes/observability.js";
+import { oidcRoutes } from "./routes/oidc.js";
 import { shellRoutes } from "./routes/shell.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { swarmRoutes } from "./routes/swarms.js";
@@ -131,6 +132,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
     return reply.status(500).send({ error: { code: "E_INTERNAL", message } });
   });
   await authRoutes(app, ctx);
+  await oidcRoutes(app, ctx);
   await userRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);

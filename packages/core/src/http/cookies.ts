@@ -5,6 +5,7 @@
 // first cookie but can neither read the second nor set the header.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { CoreContext } from "./context.js";
 
 export const SESSION_COOKIE = "tug_session";
 export const CSRF_COOKIE = "tug_csrf";
@@ -41,4 +42,16 @@ export function setSessionCookies(
 export function clearSessionCookies(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: "/" });
   reply.clearCookie(CSRF_COOKIE, { path: "/" });
+}
+
+/** Opens a session for a user who proved who they are: the token, and the browser's cookies. */
+export async function openSession(ctx: CoreContext, request: FastifyRequest, reply: FastifyReply, userId: number) {
+  const { token } = await ctx.sessions.open(userId, { ip: request.ip, userAgent: request.headers["user-agent"] ?? "" });
+  setSessionCookies(reply, {
+    token,
+    csrfKey: ctx.sessions.csrfKey,
+    maxAgeSeconds: Math.round(ctx.config.session_hours * 3600),
+    publicUrl: ctx.config.public_url,
+  });
+  return { token, csrfToken: csrfToken(ctx.sessions.csrfKey, token) };
 }

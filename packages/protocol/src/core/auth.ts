@@ -23,6 +23,7 @@ export const AuthOptionsView = z.object({
   password: z.boolean(),
   oidc: z.object({ name: z.string(), url: z.string() }).nullable(),
 });
+export type AuthOptionsView = z.infer<typeof AuthOptionsView>;
 
 export const MeView = z.object({
   username: z.string(),
@@ -71,6 +72,7 @@ export const SessionView = z.object({
   userAgent: z.string(),
   current: z.boolean(),
 });
+export type SessionView = z.infer<typeof SessionView>;
 
 export const SessionParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, "a session id") });
 
@@ -85,6 +87,8 @@ export const UserView = z.object({
   totp: z.boolean(),
   createdAt: z.string(),
 });
+export type UserView = z.infer<typeof UserView>;
+export type TotpEnrolment = z.infer<typeof TotpEnrolment>;
 export const UserCreateRequest = z.object({
   username: z
     .string()
@@ -112,5 +116,6 @@ export const AuditView = z.object({
   source: z.string(),
   detail: z.record(z.string(), z.unknown()),
 });
+export type AuditView = z.infer<typeof AuditView>;
 
 export const Done = z.object({ ok: z.literal(true) });

@@ -1,7 +1,7 @@
-// Talks to core's API with the session token; errors keep core's code and message.
+// Talks to core's API with the session cookie (HttpOnly: this code never sees
+// the session token) and sends the CSRF token core set in a readable cookie on
+// every request that changes something; errors keep core's code and message.
 import { createParser } from "eventsource-parser";
-
-const TOKEN_KEY = "tugboat.token";
 
 class ApiError extends Error {
   constructor(
@@ -13,11 +13,11 @@ class ApiError extends Error {
   }
 }
 
-export const tokenStore = {
-  get: () => localStorage.getItem(TOKEN_KEY),
-  set: (token: string) => localStorage.setItem(TOKEN_KEY, token),
-  clear: () => localStorage.removeItem(TOKEN_KEY),
-};
+/** The CSRF token core set with the session; none when logged out. */
+export function csrfToken(): string | undefined {
+  const match = /(?:^|;\s*)tug_csrf=([^;]+)/.exec(document.cookie);
+  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}
 
 /** Called when core says the session is gone (401), so the app shows the login page. */
 let onUnauthorized: () => void = () => {};
@@ -26,11 +26,13 @@ export function setUnauthorizedHandler(handler: () => void): void {
 }
 
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const token = tokenStore.get();
+  const method = init.method ?? "GET";
+  const csrf = method === "GET" ? undefined : csrfToken();
   const res = await fetch(path, {
-    method: init.method ?? "GET",
+    method,
+    credentials: "same-origin",
     headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(csrf ? { "x-csrf-token": csrf } : {}),
       ...(init.body === undefined ? {} : { "content-type": "application/json" }),
     },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
@@ -39,23 +41,19 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
     const error = (body as { error?: { code: string; message: string } } | undefined)?.error;
-    if (res.status === 401 && token) onUnauthorized();
+    if (res.status === 401 && error?.code !== "E_TOTP_REQUIRED") onUnauthorized();
     throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText);
   }
   return body as T;
 }
 
-/**
- * Reads a server-sent event stream with the session token (EventSource cannot
- * send headers). Resolves when the stream ends or `signal` aborts.
- */
+/** Reads a server-sent event stream with the session cookie. Resolves when the stream ends or `signal` aborts. */
 export async function streamEvents(
   path: string,
   onEvent: (event: { event: string; data: unknown }) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const token = tokenStore.get();
-  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal });
+  const res = await fetch(path, { credentials: "same-origin", signal });
   if (!res.ok || !res.body) throw new ApiError(res.status, `HTTP_${res.status}`, `cannot stream ${path}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const parser = createParser({

@@ -1,6 +1,8 @@
 // Reply shapes of core's API: the protocol's types (types only: no schema code in the bundle).
 import type {
   AlertView,
+  AuditView,
+  AuthOptionsView,
   ContainerStatus,
   DashboardView,
   ImageCheckReply,
@@ -11,6 +13,7 @@ import type {
   LogSearchView,
   MeView,
   ServerView,
+  SessionView,
   ShellTicketView,
   StackChecksView,
   StackView,
@@ -19,12 +22,15 @@ import type {
   SwarmDetailView,
   SwarmListItemView,
   SyncView,
+  TotpEnrolment,
   UpdateView,
   VariableView,
 } from "@tugboat/protocol";
 
 export type {
   AlertView,
+  AuditView,
+  AuthOptionsView,
   ContainerStatus,
   ImageCheckReply,
   ImageCheckView,
@@ -32,6 +38,7 @@ export type {
   LogContextView,
   LogSearchView,
   ServerView,
+  SessionView,
   ShellTicketView,
   StackChecksView,
   StackView,
@@ -40,6 +47,7 @@ export type {
   SwarmDetailView,
   SwarmListItemView,
   SyncView,
+  TotpEnrolment,
   UpdateView,
   VariableView,
 };

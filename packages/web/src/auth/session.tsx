@@ -1,14 +1,17 @@
-// Who is logged in: the token, the user's role, and log in / log out.
+// Who is logged in: core's session cookie decides, /api/auth/me says who.
+// Logging in with a password (and a two-factor code), and logging out.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { api, setUnauthorizedHandler, tokenStore } from "../api/client.js";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo } from "react";
+import { api, setUnauthorizedHandler } from "../api/client.js";
 import type { Me, Role } from "../api/types.js";
 
 interface Session {
   me: Me | undefined;
+  /** Still asking core whether there is a session. */
+  checking: boolean;
   loggedIn: boolean;
-  login(username: string, password: string): Promise<void>;
-  logout(): void;
+  login(username: string, password: string, code?: string): Promise<void>;
+  logout(): Promise<void>;
 }
 
 const SessionContext = createContext<Session | undefined>(undefined);
@@ -16,29 +19,40 @@ const RANK: Record<Role, number> = { user: -1, viewer: 0, operator: 1, admin: 2 
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  const [token, setToken] = useState(tokenStore.get());
-  const me = useQuery({ queryKey: ["me", token], queryFn: () => api<Me>("/api/auth/me"), enabled: token !== null });
-  const logout = useCallback(() => {
-    tokenStore.clear();
-    setToken(null);
-    client.clear();
+  // null: no session (core answered 401).
+  const me = useQuery({
+    queryKey: ["me"],
+    queryFn: () =>
+      api<Me>("/api/auth/me").catch((error: unknown) => {
+        if ((error as { status?: number }).status === 401) return null;
+        throw error;
+      }),
+    retry: false,
+  });
+  const forget = useCallback(() => {
+    // Everything cached belonged to the session; "me" stays, as null, so its observers see the change.
+    client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
+    client.setQueryData(["me"], null);
   }, [client]);
-  useEffect(() => setUnauthorizedHandler(logout), [logout]);
+  useEffect(() => setUnauthorizedHandler(forget), [forget]);
   const value = useMemo<Session>(
     () => ({
-      me: me.data,
-      loggedIn: token !== null,
-      async login(username, password) {
-        const { token: issued } = await api<{ token: string }>("/api/auth/login", {
+      me: me.data ?? undefined,
+      checking: me.isPending,
+      loggedIn: me.data !== undefined && me.data !== null,
+      async login(username, password, code) {
+        await api("/api/auth/login", {
           method: "POST",
-          body: { username, password },
+          body: { username, password, ...(code ? { code } : {}) },
         });
-        tokenStore.set(issued);
-        setToken(issued);
+        await me.refetch();
       },
-      logout,
+      async logout() {
+        await api("/api/auth/logout", { method: "POST" }).catch(() => undefined);
+        forget();
+      },
     }),
-    [me.data, token, logout],
+    [me, forget],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -77,8 +77,8 @@ export function FleetImageCheck() {
   );
 }
 
-export function StackImages({ stack }: { stack: string }) {
-  const canOperate = useCan("operator");
+/** `canOperate`: the user may act on this stack (core's per-stack permission). */
+export function StackImages({ stack, canOperate }: { stack: string; canOperate: boolean }) {
   const [, navigate] = useLocation();
   const path = `/api/stacks/${encodeURIComponent(stack)}/images`;
   const query = useImages(stack);

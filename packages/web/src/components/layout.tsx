@@ -28,8 +28,14 @@ export function Layout({ children }: { children: ReactNode }) {
     queryFn: () => api<SwarmListItemView[]>("/api/swarms"),
     enabled: !!me,
   });
-  const nav =
+  const withSwarms =
     (swarms.data ?? []).length > 0 ? [...NAV.slice(0, 5), ["/swarms", "Swarms"] as const, ...NAV.slice(5)] : NAV;
+  // Pages about the whole fleet need a role; a user with only user-group permissions sees their stacks.
+  const fleetWide = me !== undefined && me.role !== "user";
+  const nav = [
+    ...withSwarms.filter(([path]) => fleetWide || !["/servers", "/variables", "/syncs"].includes(path)),
+    ...(me?.role === "admin" ? [["/audit", "Audit"] as const] : []),
+  ];
   return (
     <>
       <header className="top">
@@ -44,7 +50,7 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <span className="user">
-          {me ? `${me.username} (${me.role})` : ""}
+          <Link href="/account">{me ? `${me.username} (${me.role})` : ""}</Link>
           <button type="button" className="link" onClick={logout}>
             Log out
           </button>

@@ -5,7 +5,6 @@ import { lazy, Suspense, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
-import { useCan } from "../auth/session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
 import { StackImages } from "../components/image-updates.js";
 import { LogViewer } from "../components/log-viewer.js";
@@ -25,8 +24,6 @@ interface Spec {
 }
 
 export function StackPage({ name }: { name: string }) {
-  const canOperate = useCan("operator");
-  const canShell = useCan("admin");
   const [shell, setShell] = useState<string | null>(null);
   const client = useQueryClient();
   const [, navigate] = useLocation();
@@ -55,6 +52,10 @@ export function StackPage({ name }: { name: string }) {
     },
   });
   const s = stack.data;
+  // What this user may do here: core says it per stack (role and user groups).
+  const canOperate = s?.access?.execute ?? false;
+  const canShell = s?.access?.terminal ?? false;
+  const canLogs = s?.access?.logs ?? false;
   const spec = (s?.spec ?? {}) as Spec;
   return (
     <>
@@ -160,7 +161,7 @@ export function StackPage({ name }: { name: string }) {
           <ShellPanel stack={name} service={shell} onClose={() => setShell(null)} />
         </Suspense>
       ) : null}
-      <StackImages stack={name} />
+      <StackImages stack={name} canOperate={canOperate} />
       <UptimeChecks stack={name} />
       <div className="columns">
         <Section title="Compose files">
@@ -181,7 +182,7 @@ export function StackPage({ name }: { name: string }) {
         </Section>
       </div>
       <Section title="Logs" actions={<Link href={`/logs?stack=${encodeURIComponent(name)}`}>search its logs</Link>}>
-        <LogViewer stack={name} />
+        {canLogs ? <LogViewer stack={name} /> : <p className="muted">You may not read this stack's logs.</p>}
       </Section>
       <Section title="History">
         <UpdateList updates={history.data ?? []} />

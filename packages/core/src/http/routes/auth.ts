@@ -18,26 +18,13 @@ import {
   TotpEnrolment,
   TugError,
 } from "@tugboat/protocol";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { audited } from "../audit.js";
 import { bearerToken } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
-import { clearSessionCookies, csrfToken, SESSION_COOKIE, setSessionCookies } from "../cookies.js";
-import { oidcRoutes } from "./oidc.js";
-
-/** Opens a session for a user who proved who they are: the token, and the browser's cookies. */
-export async function openSession(ctx: CoreContext, request: FastifyRequest, reply: FastifyReply, userId: number) {
-  const { token } = await ctx.sessions.open(userId, { ip: request.ip, userAgent: request.headers["user-agent"] ?? "" });
-  setSessionCookies(reply, {
-    token,
-    csrfKey: ctx.sessions.csrfKey,
-    maxAgeSeconds: Math.round(ctx.config.session_hours * 3600),
-    publicUrl: ctx.config.public_url,
-  });
-  return { token, csrfToken: csrfToken(ctx.sessions.csrfKey, token) };
-}
+import { clearSessionCookies, openSession, SESSION_COOKIE } from "../cookies.js";
 
 export async function authRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -58,7 +45,17 @@ export async function authRoutes(app: FastifyInstance, ctx: CoreContext): Promis
   api.post(
     "/api/auth/login",
     {
-      config: { access: "public", rateLimit: { max: 10, timeWindow: "1 minute" } },
+      config: {
+        access: "public",
+        // Per address and account: one address cannot try many passwords on an account.
+        rateLimit: {
+          max: 10,
+          timeWindow: "1 minute",
+          hook: "preHandler", // after the body is parsed: the key names the account
+          keyGenerator: (request: FastifyRequest) =>
+            `${request.ip}\u0000${String((request.body as { username?: unknown } | undefined)?.username ?? "").toLowerCase()}`,
+        },
+      },
       schema: {
         summary: "Log in with a password (and a two-factor code); returns a session token and sets the session cookie",
         body: LoginRequest,
@@ -100,8 +97,6 @@ export async function authRoutes(app: FastifyInstance, ctx: CoreContext): Promis
       return session;
     },
   );
-
-  await oidcRoutes(app, ctx);
 
   api.post(
     "/api/auth/logout",

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { PendingLogin } from "../../auth/oidc.js";
 import type { CoreContext } from "../context.js";
-import { openSession } from "./auth.js";
+import { openSession } from "../cookies.js";
 
 const PENDING_COOKIE = "tug_oidc";
 const CALLBACK = "/api/auth/oidc/callback";
@@ -62,6 +62,11 @@ export async function oidcRoutes(app: FastifyInstance, ctx: CoreContext): Promis
         const query = request.url.slice(request.url.indexOf("?"));
         const identity = await oidc.finish(new URL(`${pending.redirectUri}${query}`), pending);
         username = identity.username;
+        if (!identity.role)
+          throw new TugError(
+            "E_FORBIDDEN",
+            `${username} is in no group that TUG_OIDC_ROLE_MAP maps to a role (groups: ${identity.groups.join(", ") || "none"}), and TUG_OIDC_DEFAULT_ROLE is not set`,
+          );
         const user = await ctx.users.provisionOidc(identity.username, identity.role, identity.groups);
         if (!user)
           throw new TugError("E_FORBIDDEN", `${identity.username} is a local user; an OIDC login cannot take it over`);

@@ -1,0 +1,307 @@
+// Issue 22, end to end: a real OpenID provider (the testkit's, PocketID's
+// stand-in) and Chromium log users in with the role their group claim maps
+// to, or refuse them; a [[user_group]] granting Execute on stacks tagged
+// `media` lets its member deploy jellyfin and not postgres, nor read
+// postgres's logs or open its terminal, through the API, the CLI and the UI;
+// TOTP with recovery codes; a cross-site POST without the CSRF token changes
+// nothing; and each of these leaves one audit row with actor and address.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  browserUnavailableReason,
+  daemonHost,
+  freePort,
+  launchBrowser,
+  type RunningOidcProvider,
+  sharedDaemons,
+  startOidcProvider,
+  tempDir,
+} from "@tugboat/testkit";
+import { Secret, TOTP } from "otpauth";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient, login, type SoloFleet, soloStackToml, startSoloFleet, tugCli } from "../core/fixture.js";
+
+const daemons = sharedDaemons();
+const noBrowser = browserUnavailableReason();
+if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
+const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
+
+const suffix = String(process.pid);
+const project = (name: string) => `${name}-id-${suffix}`;
+const MIA = { username: "mia", password: "media password 1" };
+const VIC = { username: "vic", password: "viewer password 7" };
+const TESS = { username: "tess", password: "two factor password" };
+const CLIENT = { clientId: "tugboat", clientSecret: "oidc client secret value" };
+
+const compose = (tag: string) =>
+  `services:\n  app:\n    image: local/busybox:1\n    init: true\n    command: ["sh", "-c", "echo ${tag} says hello; exec sleep 2147483647"]\n`;
+// As seed repositories hold them: groups in their own file, tags on the stacks.
+const USER_GROUPS = `[[user_group]]
+name = "media-team"
+users = ["mia"]
+permissions = [
+  { target.type = "Stack", target.tag = "media", level = "Execute", specific = ["Logs", "Terminal"] },
+]
+`;
+
+type Api = ReturnType<typeof apiClient>;
+
+describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CSRF, audit", () => {
+  let fleet: SoloFleet;
+  let provider: RunningOidcProvider;
+  let browser: Browser;
+  let port: number;
+  let asMia: Api;
+
+  beforeAll(async () => {
+    port = await freePort();
+    provider = await startOidcProvider({
+      client: { ...CLIENT, redirectUris: [`http://127.0.0.1:${port}/api/auth/oidc/callback`] },
+      users: [
+        { username: "alice", groups: ["tug-admins"] },
+        { username: "olga", groups: ["media-team", "family"] },
+        { username: "nobody", groups: ["guests"] },
+      ],
+    });
+    fleet = await startSoloFleet({
+      dockerHost: daemonHost(daemons, 0),
+      projects: [project("jellyfin"), project("postgres")],
+      files: {
+        "syncs/stacks.toml": `${soloStackToml("jellyfin", project("jellyfin")).replace('name = "jellyfin"\n', 'name = "jellyfin"\ntags = ["media"]\n')}${soloStackToml("postgres", project("postgres")).replace('name = "postgres"\n', 'name = "postgres"\ntags = ["db"]\n')}`,
+        "syncs/users.toml": USER_GROUPS,
+        "stacks/jellyfin/compose.yaml": compose("jellyfin"),
+        "stacks/postgres/compose.yaml": compose("postgres"),
+      },
+      settings: {
+        port,
+        oidc_issuer: provider.issuer,
+        oidc_client_id: CLIENT.clientId,
+        oidc_client_secret: CLIENT.clientSecret,
+        oidc_name: "PocketID",
+        oidc_role_map: "tug-admins=admin,media-team=user",
+      },
+    });
+    await fleet.core.context.users.create(MIA.username, MIA.password, "user");
+    await fleet.core.context.users.create(VIC.username, VIC.password, "viewer");
+    const mia = await login(fleet.core.url, MIA);
+    asMia = apiClient(
+      () => fleet.core.url,
+      () => mia,
+    );
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await fleet?.close();
+    await provider?.close();
+  });
+
+  const oidcLogin = async (username: string): Promise<Page> => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(fleet.core.url);
+    await page.getByRole("link", { name: "Log in with PocketID" }).click();
+    await page.locator('input[name="login"]').fill(username);
+    await page.locator('input[name="password"]').fill("any password");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+    return page;
+  };
+  const auditRows = async (action: string) =>
+    (
+      await fleet.api<Array<{ actor: string; action: string; target: string; outcome: string; source: string }>>(
+        "GET",
+        `/api/audit?action=${action}&limit=1000`,
+      )
+    ).body;
+
+  it("logs in through the OIDC provider as the role the group claim maps to, and logs out", async () => {
+    const page = await oidcLogin("alice");
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    await page.getByRole("link", { name: "alice (admin)" }).waitFor();
+    expect(page.url()).toBe(`${fleet.core.url}/`);
+    const me = await page.evaluate(() => fetch("/api/auth/me").then((r) => r.json()));
+    expect(me).toMatchObject({ username: "alice", role: "admin", source: "oidc" });
+    // The session is an HttpOnly cookie: the page's script cannot read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("tug_session");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("link", { name: "Log in with PocketID" }).waitFor();
+    expect(await page.evaluate(() => fetch("/api/auth/me").then((r) => r.status))).toBe(401);
+    const logins = (await auditRows("login")).filter((row) => row.actor === "alice");
+    expect(logins).toEqual([expect.objectContaining({ outcome: "ok", source: "127.0.0.1" })]);
+    expect((await auditRows("logout")).filter((row) => row.actor === "alice")).toHaveLength(1);
+    await page.context().close();
+  });
+
+  it("refuses an OIDC user none of whose groups maps to a role, with no default role", async () => {
+    const page = await oidcLogin("nobody");
+    await page.getByText(/nobody is in no group that TUG_OIDC_ROLE_MAP maps to a role/).waitFor();
+    expect(await page.evaluate(() => fetch("/api/auth/me").then((r) => r.status))).toBe(401);
+    expect((await fleet.core.context.users.byName("nobody")) ?? null).toBeNull();
+    expect((await auditRows("login")).filter((row) => row.actor === "nobody")).toEqual([
+      expect.objectContaining({ outcome: "denied", source: "127.0.0.1" }),
+    ]);
+    await page.context().close();
+  });
+
+  it("gives an OIDC user the user groups their claim names: olga sees jellyfin and not postgres", async () => {
+    const page = await oidcLogin("olga");
+    await page.getByRole("link", { name: "olga (user)" }).waitFor();
+    await page.getByRole("link", { name: "Stacks", exact: true }).click();
+    await page.getByRole("link", { name: "jellyfin" }).waitFor();
+    expect(await page.getByRole("link", { name: "postgres" }).count()).toBe(0);
+    await page.getByRole("link", { name: "jellyfin" }).click();
+    await page.getByRole("button", { name: "Deploy" }).waitFor();
+    await page.context().close();
+  });
+
+  it("lets a member deploy jellyfin and not postgres: 403 and nothing queued (API)", async () => {
+    const before = await fleet.core.context.log.store.list({ targetName: "postgres" });
+    const refused = await asMia<{ error: { code: string; message: string } }>("POST", "/api/stacks/postgres/deploy");
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain("needs Execute");
+    expect(await fleet.core.context.log.store.list({ targetName: "postgres" })).toEqual(before);
+    const deployed = await asMia<{ updateId: string }>("POST", "/api/stacks/jellyfin/deploy");
+    expect(deployed.status).toBe(202);
+    const stacks = await asMia<Array<{ name: string; access: { execute: boolean } }>>("GET", "/api/stacks");
+    expect(stacks.body.map((s) => [s.name, s.access.execute])).toEqual([["jellyfin", true]]);
+  });
+
+  it("hides postgres's logs and terminal from the member, not jellyfin's", async () => {
+    expect((await asMia("GET", "/api/stacks/postgres/logs")).status).toBe(403);
+    expect((await asMia("POST", "/api/stacks/postgres/shell", { service: "app" })).status).toBe(403);
+    expect((await asMia("POST", "/api/stacks/jellyfin/shell", { service: "app" })).status).toBe(200);
+    const search = await asMia<{ lines: Array<{ stack: string }> }>("GET", "/api/logs?stack=postgres&since=1h");
+    expect(search.body.lines).toEqual([]);
+    const all = await asMia<{ lines: Array<{ stack: string }> }>("GET", "/api/logs?since=1h");
+    expect(new Set(all.body.lines.map((line) => line.stack)).has("postgres")).toBe(false);
+    expect((await auditRows("terminal.open")).filter((row) => row.actor === "mia")).toEqual([
+      expect.objectContaining({ target: "jellyfin", outcome: "ok", source: "127.0.0.1" }),
+    ]);
+  });
+
+  it("holds in the CLI: the member lists jellyfin only and cannot deploy postgres", async () => {
+    const config = await tempDir("tug-identity-cli-");
+    try {
+      const tug = tugCli(config.path);
+      const logged = await tug(
+        ["login", "--core", fleet.core.url, "--username", MIA.username, "--password-stdin"],
+        `${MIA.password}\n`,
+      );
+      expect(logged.exitCode, logged.stderr).toBe(0);
+      const listed = await tug(["ls", "stacks"]);
+      expect(listed.stdout).toContain("jellyfin");
+      expect(listed.stdout).not.toContain("postgres");
+      const refused = await tug(["deploy", "postgres"]);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toContain("needs Execute");
+    } finally {
+      await config.cleanup();
+    }
+  });
+
+  it("shows the member only what they may do in the UI", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(fleet.core.url);
+    await page.getByLabel("Username").fill(MIA.username);
+    await page.getByLabel("Password").fill(MIA.password);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await page.getByRole("link", { name: "mia (user)" }).waitFor();
+    expect(await page.getByRole("link", { name: "Servers" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Audit" }).count()).toBe(0);
+    await page.goto(`${fleet.core.url}/stacks/postgres`);
+    await page.getByText(/mia may not do this to stack postgres/).waitFor();
+    expect(await page.getByRole("button", { name: "Deploy" }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it("TOTP: enrol, log in with a code, refuse and rate-limit wrong codes, a recovery code works once", async () => {
+    await fleet.api("POST", "/api/users", { ...TESS, role: "operator" });
+    const session = await login(fleet.core.url, TESS);
+    const asTess = apiClient(
+      () => fleet.core.url,
+      () => session,
+    );
+    const enrolled = await asTess<{ secret: string }>("POST", "/api/auth/totp");
+    const totp = new TOTP({ secret: Secret.fromBase32(enrolled.body.secret), digits: 6, period: 30 });
+    const confirmed = await asTess<{ recoveryCodes: string[] }>("POST", "/api/auth/totp/confirm", {
+      code: totp.generate(),
+    });
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    const attempt = (code?: string) =>
+      fleet.api<{ token?: string; error?: { code: string } }>(
+        "POST",
+        "/api/auth/login",
+        { ...TESS, ...(code === undefined ? {} : { code }) },
+        "",
+      );
+    expect((await attempt()).body.error?.code).toBe("E_TOTP_REQUIRED");
+    expect((await attempt(totp.generate())).body.token).toMatch(/^tgs_/);
+    const [recovery] = confirmed.body.recoveryCodes;
+    expect((await attempt(recovery)).body.token).toMatch(/^tgs_/);
+    expect((await attempt(recovery)).status).toBe(401);
+    // Four more wrong codes make five in a row: then even the right code waits.
+    for (let i = 0; i < 4; i += 1) expect((await attempt("000000")).status).toBe(401);
+    expect((await attempt(totp.generate())).status).toBe(429);
+    expect((await auditRows("totp.enable")).filter((row) => row.actor === "tess")).toHaveLength(1);
+    const failed = (await auditRows("login")).filter((row) => row.actor === "tess" && row.outcome === "failed");
+    expect(failed).toHaveLength(5);
+  });
+
+  it("refuses a cross-site POST without the CSRF token, and changes nothing", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(fleet.core.url);
+    await page.getByLabel("Username").fill(VIC.username);
+    await page.getByLabel("Password").fill(VIC.password);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await page.getByRole("link", { name: "vic (viewer)" }).waitFor();
+    const keys = async () => (await fleet.api<unknown[]>("GET", "/api/auth/api-keys")).body.length;
+    const before = await keys();
+    // Another origin's page posts with the user's cookies, as a malicious site would.
+    const evil = createServer((_req, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end(
+        `<script>fetch(${JSON.stringify(`${fleet.core.url}/api/auth/api-keys`)}, { method: "POST", credentials: "include", mode: "no-cors", headers: { "content-type": "text/plain" }, body: JSON.stringify({ name: "stolen" }) }).then(() => document.title = "sent", () => document.title = "sent");</script>`,
+      );
+    });
+    evil.listen(0, "127.0.0.1");
+    await new Promise((resolve) => evil.once("listening", resolve));
+    try {
+      const attacker = await context.newPage();
+      await attacker.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      await attacker.waitForFunction(() => document.title === "sent");
+      // The same request from core's own page without the header is refused for the token.
+      const direct = await page.evaluate(() =>
+        fetch("/api/auth/api-keys", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "no-token" }),
+        }).then(async (r) => ({ status: r.status, body: await r.json() })),
+      );
+      expect(direct.status).toBe(403);
+      expect(direct.body.error.message).toContain("CSRF");
+      expect(await keys()).toBe(before);
+      // With the token, as the UI sends it, it works.
+      const created = await page.evaluate(() => {
+        const csrf = /tug_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "";
+        return fetch("/api/auth/api-keys", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": decodeURIComponent(csrf) },
+          body: JSON.stringify({ name: "mine" }),
+        }).then((r) => r.status);
+      });
+      expect(created).toBe(201);
+      expect(await keys()).toBe(before + 1);
+      expect((await auditRows("api_key.create")).filter((row) => row.actor === "vic")).toHaveLength(1);
+    } finally {
+      evil.close();
+      await context.close();
+    }
+  });
+
+  it("keeps the audit trail from a viewer", async () => {
+    const vic = await login(fleet.core.url, VIC);
+    expect((await fleet.api("GET", "/api/audit", undefined, vic)).status).toBe(403);
+  });
+});
