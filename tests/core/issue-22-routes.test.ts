@@ -33,6 +33,42 @@ const NAMED_BY_ROLE = [
   "DELETE /api/variables/{name}",
 ];
 
+describe("OIDC-only mode", () => {
+  it("refuses password logins except the break-glass admin's, and says so to the login page", async () => {
+    const data = await tempDir("tug-oidc-only-");
+    const repo = await gitRepo();
+    try {
+      await repo.write("syncs/servers.toml", "");
+      await repo.commitAndPush("empty");
+      const core = await startTestCore({
+        dataDir: data.path,
+        syncRepo: repo.remote,
+        // The provider is not reached until someone clicks its button.
+        settings: { oidc_only: true, oidc_issuer: "http://127.0.0.1:9/", oidc_name: "PocketID" },
+      });
+      try {
+        await core.context.users.create("local", "a local password", "operator");
+        const options = await (await fetch(`${core.url}/api/auth/options`)).json();
+        expect(options).toEqual({ password: false, oidc: { name: "PocketID", url: "/api/auth/oidc/login" } });
+        const refused = await fetch(`${core.url}/api/auth/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "local", password: "a local password" }),
+        });
+        expect(refused.status).toBe(403);
+        expect(await login(core.url)).toMatch(/^tgs_/); // the break-glass admin
+        const rows = await core.context.audit.list({ actor: "local", limit: 10 });
+        expect(rows.map((r) => [r.action, r.outcome])).toEqual([["login", "denied"]]);
+      } finally {
+        await core.close();
+      }
+    } finally {
+      await repo.cleanup();
+      await data.cleanup();
+    }
+  });
+});
+
 describe("every route has an access rule", () => {
   let data: TempDir;
   let repo: GitRepo;
@@ -134,6 +170,45 @@ describe("every route has an access rule", () => {
     expect(another.status).toBe(403);
     const me = (await (await call("GET", "/api/auth/me", key)).json()) as { role: string; maxLevel: string };
     expect(me).toMatchObject({ role: "admin", maxLevel: "Read" });
+  });
+
+  it("lists a user's sessions and ends one; an admin manages users, each change audited", async () => {
+    const first = await login(core.url, { username: "nobody", password: "a password with no grants" });
+    const second = await login(core.url, { username: "nobody", password: "a password with no grants" });
+    const sessions = (await (await call("GET", "/api/auth/sessions", second)).json()) as Array<{
+      id: string;
+      current: boolean;
+    }>;
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    const other = sessions.find((s) => !s.current);
+    expect((await call("DELETE", `/api/auth/sessions/${other?.id}`, second)).status).toBe(200);
+    expect((await call("GET", "/api/auth/me", first)).status).toBe(401);
+    expect((await call("GET", "/api/auth/me", second)).status).toBe(200);
+
+    const admin = await login(core.url);
+    const asAdmin = (method: string, path: string, body?: unknown) =>
+      fetch(`${core.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    expect((await asAdmin("POST", "/api/users", { username: "temp", password: "short", role: "viewer" })).status).toBe(
+      400,
+    );
+    expect(
+      (await asAdmin("POST", "/api/users", { username: "temp", password: "a long enough one", role: "viewer" })).status,
+    ).toBe(201);
+    expect((await asAdmin("PUT", "/api/users/temp/role", { role: "operator" })).status).toBe(200);
+    expect((await asAdmin("DELETE", "/api/users/admin")).status).toBe(400); // not yourself
+    expect((await asAdmin("DELETE", "/api/users/temp")).status).toBe(200);
+    const audit = (await (await asAdmin("GET", "/api/audit?actor=admin&limit=50")).json()) as Array<{
+      action: string;
+      target: string;
+      source: string;
+    }>;
+    const about = audit.filter((row) => row.target === "temp").map((row) => row.action);
+    expect(about.sort()).toEqual(["user.create", "user.delete", "user.role"]);
+    expect(audit.every((row) => row.source === "127.0.0.1")).toBe(true);
   });
 
   it("answers 403 to a user with no permission on every resource and role route", async () => {

@@ -5,6 +5,7 @@
 // postgres's logs or open its terminal, through the API, the CLI and the UI;
 // TOTP with recovery codes; a cross-site POST without the CSRF token changes
 // nothing; and each of these leaves one audit row with actor and address.
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -27,6 +28,9 @@ const noBrowser = browserUnavailableReason();
 if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
 const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
 
+const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).pathname;
+const shoot = (page: Page, name: string) =>
+  page.screenshot({ path: `${SCREENSHOTS}identity-${name}.png`, fullPage: true });
 const suffix = String(process.pid);
 const project = (name: string) => `${name}-id-${suffix}`;
 const MIA = { username: "mia", password: "media password 1" };
@@ -90,6 +94,7 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
       () => mia,
     );
     browser = await launchBrowser();
+    await mkdir(SCREENSHOTS, { recursive: true });
   });
 
   afterAll(async () => {
@@ -101,6 +106,8 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
   const oidcLogin = async (username: string): Promise<Page> => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(fleet.core.url);
+    await page.getByRole("link", { name: "Log in with PocketID" }).waitFor();
+    if (username === "alice") await shoot(page, "login");
     await page.getByRole("link", { name: "Log in with PocketID" }).click();
     await page.locator('input[name="login"]').fill(username);
     await page.locator('input[name="password"]').fill("any password");
@@ -124,6 +131,12 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     expect(me).toMatchObject({ username: "alice", role: "admin", source: "oidc" });
     // The session is an HttpOnly cookie: the page's script cannot read it.
     expect(await page.evaluate(() => document.cookie)).not.toContain("tug_session");
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByRole("cell", { name: "login" }).first().waitFor();
+    await shoot(page, "audit");
+    await page.getByRole("link", { name: "alice (admin)" }).click();
+    await page.getByText("Your provider handles two-factor.").waitFor();
+    await shoot(page, "account");
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByRole("link", { name: "Log in with PocketID" }).waitFor();
     expect(await page.evaluate(() => fetch("/api/auth/me").then((r) => r.status))).toBe(401);
@@ -136,6 +149,7 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
   it("refuses an OIDC user none of whose groups maps to a role, with no default role", async () => {
     const page = await oidcLogin("nobody");
     await page.getByText(/nobody is in no group that TUG_OIDC_ROLE_MAP maps to a role/).waitFor();
+    await shoot(page, "refused");
     expect(await page.evaluate(() => fetch("/api/auth/me").then((r) => r.status))).toBe(401);
     expect((await fleet.core.context.users.byName("nobody")) ?? null).toBeNull();
     expect((await auditRows("login")).filter((row) => row.actor === "nobody")).toEqual([
@@ -150,6 +164,7 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     await page.getByRole("link", { name: "Stacks", exact: true }).click();
     await page.getByRole("link", { name: "jellyfin" }).waitFor();
     expect(await page.getByRole("link", { name: "postgres" }).count()).toBe(0);
+    await shoot(page, "member-stacks");
     await page.getByRole("link", { name: "jellyfin" }).click();
     await page.getByRole("button", { name: "Deploy" }).waitFor();
     await page.context().close();
@@ -246,6 +261,34 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     expect((await auditRows("totp.enable")).filter((row) => row.actor === "tess")).toHaveLength(1);
     const failed = (await auditRows("login")).filter((row) => row.actor === "tess" && row.outcome === "failed");
     expect(failed).toHaveLength(5);
+  });
+
+  it("tug login takes the code; an admin turns a lost device's two-factor off", async () => {
+    const TINA = { username: "tina", password: "another long password" };
+    await fleet.api("POST", "/api/users", { ...TINA, role: "viewer" });
+    const session = await login(fleet.core.url, TINA);
+    const asTina = apiClient(
+      () => fleet.core.url,
+      () => session,
+    );
+    const { secret } = (await asTina<{ secret: string }>("POST", "/api/auth/totp")).body;
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    expect((await asTina("POST", "/api/auth/totp/confirm", { code: totp.generate() })).status).toBe(200);
+    const config = await tempDir("tug-totp-cli-");
+    try {
+      const tug = tugCli(config.path);
+      const args = ["login", "--core", fleet.core.url, "--username", TINA.username, "--password-stdin"];
+      const without = await tug(args, `${TINA.password}\n`);
+      expect(without.exitCode).not.toBe(0);
+      expect(without.stderr).toContain("pass --code");
+      expect((await tug([...args, "--code", totp.generate()], `${TINA.password}\n`)).exitCode).toBe(0);
+      expect((await fleet.api("DELETE", "/api/users/tina/totp")).status).toBe(200);
+      const after = await tug(args, `${TINA.password}\n`);
+      expect(after.exitCode, after.stderr).toBe(0);
+    } finally {
+      await config.cleanup();
+    }
+    expect((await auditRows("totp.disable")).map((row) => [row.actor, row.target])).toEqual([["admin", "tina"]]);
   });
 
   it("refuses a cross-site POST without the CSRF token, and changes nothing", async () => {

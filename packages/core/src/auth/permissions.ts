@@ -126,6 +126,12 @@ export function grantOn(subject: Subject, groups: readonly CompiledGroup[], reso
   return result;
 }
 
+/** True when the role alone allows it on every resource (lists then need no per-item check). */
+export function roleAllows(role: Role, level: PermissionLevel, specific?: SpecificPermission): boolean {
+  const base = ROLE_GRANTS[role];
+  return base !== undefined && allows(base, level, specific);
+}
+
 /** Specific permissions count from a level: Logs and Inspect from Read, Terminal from Execute. */
 const SPECIFIC_NEEDS: Record<SpecificPermission, PermissionLevel> = {
   Logs: "Read",

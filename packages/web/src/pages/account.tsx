@@ -73,36 +73,38 @@ function Sessions() {
   });
   return (
     <>
-      <table>
-        <thead>
-          <tr>
-            <th>From</th>
-            <th>Browser</th>
-            <th>Started</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(sessions.data ?? []).map((s) => (
-            <tr key={s.id}>
-              <td>{s.ip}</td>
-              <td className="small">{s.userAgent}</td>
-              <td>{new Date(s.createdAt).toLocaleString()}</td>
-              <td>{new Date(s.lastSeenAt).toLocaleString()}</td>
-              <td>
-                {s.current ? (
-                  "this one"
-                ) : (
-                  <button type="button" onClick={() => end.mutate(s.id)}>
-                    End
-                  </button>
-                )}
-              </td>
+      <div className="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>From</th>
+              <th>Browser</th>
+              <th>Started</th>
+              <th>Last used</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(sessions.data ?? []).map((s) => (
+              <tr key={s.id}>
+                <td>{s.ip}</td>
+                <td className="small wrap">{s.userAgent}</td>
+                <td>{new Date(s.createdAt).toLocaleString()}</td>
+                <td>{new Date(s.lastSeenAt).toLocaleString()}</td>
+                <td>
+                  {s.current ? (
+                    "this one"
+                  ) : (
+                    <button type="button" onClick={() => end.mutate(s.id)}>
+                      End
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <ErrorBox error={sessions.error ?? end.error} />
     </>
   );

@@ -46,7 +46,7 @@ export function AuditPage() {
                   <Badge value={TONES[row.outcome]} label={row.outcome} />
                 </td>
                 <td>{row.source}</td>
-                <td className="small">{Object.keys(row.detail).length > 0 ? JSON.stringify(row.detail) : ""}</td>
+                <td className="small wrap">{Object.keys(row.detail).length > 0 ? JSON.stringify(row.detail) : ""}</td>
               </tr>
             ))}
           </tbody>

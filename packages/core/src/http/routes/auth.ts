@@ -45,6 +45,8 @@ export async function authRoutes(app: FastifyInstance, ctx: CoreContext): Promis
   api.post(
     "/api/auth/login",
     {
+      // Per address: one address cannot spray passwords over many accounts.
+      onRequest: app.rateLimit({ max: 60, timeWindow: "1 minute" }),
       config: {
         access: "public",
         // Per address and account: one address cannot try many passwords on an account.
