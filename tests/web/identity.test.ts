@@ -251,7 +251,9 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
         "",
       );
     expect((await attempt()).body.error?.code).toBe("E_TOTP_REQUIRED");
-    expect((await attempt(totp.generate())).body.token).toMatch(/^tgs_/);
+    // The code that turned it on was used; the next step's is fresh (and works once).
+    const next = totp.generate({ timestamp: Date.now() + 30_000 });
+    expect((await attempt(next)).body.token).toMatch(/^tgs_/);
     const [recovery] = confirmed.body.recoveryCodes;
     expect((await attempt(recovery)).body.token).toMatch(/^tgs_/);
     expect((await attempt(recovery)).status).toBe(401);
@@ -281,7 +283,8 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
       const without = await tug(args, `${TINA.password}\n`);
       expect(without.exitCode).not.toBe(0);
       expect(without.stderr).toContain("pass --code");
-      expect((await tug([...args, "--code", totp.generate()], `${TINA.password}\n`)).exitCode).toBe(0);
+      const next = totp.generate({ timestamp: Date.now() + 30_000 });
+      expect((await tug([...args, "--code", next], `${TINA.password}\n`)).exitCode).toBe(0);
       expect((await fleet.api("DELETE", "/api/users/tina/totp")).status).toBe(200);
       const after = await tug(args, `${TINA.password}\n`);
       expect(after.exitCode, after.stderr).toBe(0);

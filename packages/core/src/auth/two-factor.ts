@@ -2,7 +2,7 @@
 // with ten single-use recovery codes. The secret is sealed with core's key;
 // recovery codes are stored as hashes. Five wrong codes in a row lock code
 // checks for five minutes, so a stolen password cannot be paired with a
-// guessed code.
+// guessed code; a code works once (one seen over a shoulder cannot be replayed).
 import { randomBytes } from "node:crypto";
 import { TugError } from "@tugboat/protocol";
 import { Secret, TOTP } from "otpauth";
@@ -14,8 +14,16 @@ const MAX_FAILURES = 5;
 const LOCK_MS = 5 * 60_000;
 const RECOVERY_CODES = 10;
 
+const PERIOD = 30;
 const totpFor = (secret: string, username: string) =>
-  new TOTP({ issuer: "Tugboat", label: username, secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+  new TOTP({ issuer: "Tugboat", label: username, secret: Secret.fromBase32(secret), digits: 6, period: PERIOD });
+
+/** The time step a code belongs to, when it matches one within a step of now. */
+function stepOf(secret: string, username: string, code: string): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
+  const delta = totpFor(secret, username).validate({ token: code, window: 1 });
+  return delta === null ? undefined : Math.floor(Date.now() / 1000 / PERIOD) + delta;
+}
 
 const recoveryHash = (code: string) => tokenHash(`recovery\u0000${code.replaceAll("-", "").toLowerCase()}`);
 
@@ -41,7 +49,8 @@ export class TwoFactor {
     const user = await this.user(userId);
     if (!user?.totp_secret) throw new TugError("E_INVALID_REQUEST", "start enrolment first (POST /api/auth/totp)");
     if (user.totp_enabled) throw new TugError("E_CONFLICT", "two-factor is already on");
-    if (totpFor(this.key.open(user.totp_secret), username).validate({ token: code.trim(), window: 1 }) === null)
+    const step = stepOf(this.key.open(user.totp_secret), username, code.trim());
+    if (step === undefined)
       throw new TugError("E_INVALID_REQUEST", "that code does not match; check the authenticator's clock");
     const codes = Array.from({ length: RECOVERY_CODES }, () => {
       const raw = randomBytes(5).toString("hex");
@@ -53,7 +62,7 @@ export class TwoFactor {
         .insertInto("recovery_codes")
         .values(codes.map((c) => ({ code_hash: recoveryHash(c), user_id: userId })))
         .execute();
-      await tx.updateTable("users").set({ totp_enabled: 1 }).where("id", "=", userId).execute();
+      await tx.updateTable("users").set({ totp_enabled: 1, totp_last_step: step }).where("id", "=", userId).execute();
     });
     return codes;
   }
@@ -71,17 +80,16 @@ export class TwoFactor {
         `too many wrong codes; try again after ${new Date(user.totp_locked_until).toISOString()}`,
       );
     const token = code.trim();
-    if (
-      /^\d{6}$/.test(token) &&
-      totpFor(this.key.open(user.totp_secret), username).validate({ token, window: 1 }) !== null
-    )
-      return this.succeeded(userId, false);
+    const step = stepOf(this.key.open(user.totp_secret), username, token);
+    // A code already used (or an older one) counts as wrong.
+    if (step !== undefined && (user.totp_last_step === null || step > user.totp_last_step))
+      return this.succeeded(userId, false, step);
     const used = await this.db
       .deleteFrom("recovery_codes")
       .where("user_id", "=", userId)
       .where("code_hash", "=", recoveryHash(token))
       .executeTakeFirst();
-    if (Number(used.numDeletedRows) > 0) return this.succeeded(userId, true);
+    if (Number(used.numDeletedRows) > 0) return this.succeeded(userId, true, user.totp_last_step);
     const failures = user.totp_failures + 1;
     await this.db
       .updateTable("users")
@@ -101,7 +109,7 @@ export class TwoFactor {
       await tx.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
       await tx
         .updateTable("users")
-        .set({ totp_secret: null, totp_enabled: 0, totp_failures: 0, totp_locked_until: null })
+        .set({ totp_secret: null, totp_enabled: 0, totp_failures: 0, totp_locked_until: null, totp_last_step: null })
         .where("id", "=", userId)
         .execute();
     });
@@ -116,10 +124,10 @@ export class TwoFactor {
     return Number(row?.n ?? 0);
   }
 
-  private async succeeded(userId: number, recovery: boolean) {
+  private async succeeded(userId: number, recovery: boolean, step: number | null) {
     await this.db
       .updateTable("users")
-      .set({ totp_failures: 0, totp_locked_until: null })
+      .set({ totp_failures: 0, totp_locked_until: null, totp_last_step: step })
       .where("id", "=", userId)
       .execute();
     return { ok: true, recovery };
@@ -128,7 +136,7 @@ export class TwoFactor {
   private user(userId: number) {
     return this.db
       .selectFrom("users")
-      .select(["totp_secret", "totp_enabled", "totp_failures", "totp_locked_until"])
+      .select(["totp_secret", "totp_enabled", "totp_failures", "totp_locked_until", "totp_last_step"])
       .where("id", "=", userId)
       .executeTakeFirst();
   }

@@ -257,6 +257,7 @@ const identity = (dialect: Dialect): Migration => ({
         .execute();
     for (const column of ["totp_secret", "totp_locked_until"])
       await db.schema.alterTable("users").addColumn(column, "text").execute();
+    await db.schema.alterTable("users").addColumn("totp_last_step", "integer").execute();
     const now = new Date().toISOString();
     for (const column of ["created_at", "last_seen_at"])
       await db.schema

@@ -120,6 +120,8 @@ export interface UsersTable {
   /** Wrong codes in a row; at the limit, code checks wait until `totp_locked_until`. */
   totp_failures: Generated<number>;
   totp_locked_until: string | null;
+  /** The time step of the last code used: a code works once (no replay within its window). */
+  totp_last_step: number | null;
 }
 
 export interface SessionsTable {
