@@ -92,19 +92,25 @@ describe.each(backends)("identity stores on $name", ({ skip, open }) => {
     expect((await audit.list({ limit: 10 })).map((r) => r.action)).toEqual(["secret.set"]);
   });
 
-  it.skipIf(skip !== undefined)("provisions OIDC users and never takes over a local one", async () => {
-    const db = await open();
-    const users = new UserStore(db);
-    await users.create("root", "a long password", "admin");
-    expect(await users.provisionOidc("root", "user", [])).toBeUndefined();
-    expect((await users.byName("root"))?.role).toBe("admin");
-    const olga = await users.provisionOidc("olga", "user", ["media-team"]);
-    expect(olga).toMatchObject({ source: "oidc", role: "user", claimGroups: ["media-team"] });
-    expect(await users.provisionOidc("olga", "operator", ["ops"])).toMatchObject({
-      role: "operator",
-      claimGroups: ["ops"],
-    });
-    // An OIDC user has no password to log in with.
-    expect(await users.checkPassword("olga", "")).toBeUndefined();
-  });
+  it.skipIf(skip !== undefined)(
+    "provisions OIDC users bound to their subject, and never takes over a local one",
+    async () => {
+      const db = await open();
+      const users = new UserStore(db);
+      await users.create("root", "a long password", "admin");
+      await expect(users.provisionOidc("root", "iss sub-root", "user", [])).rejects.toThrow(/local user/);
+      expect((await users.byName("root"))?.role).toBe("admin");
+      const olga = await users.provisionOidc("olga", "iss sub-olga", "user", ["media-team"]);
+      expect(olga).toMatchObject({ source: "oidc", role: "user", claimGroups: ["media-team"] });
+      expect(await users.provisionOidc("olga", "iss sub-olga", "operator", ["ops"])).toMatchObject({
+        role: "operator",
+        claimGroups: ["ops"],
+      });
+      // Someone else at the provider who renames themselves olga is not olga.
+      await expect(users.provisionOidc("olga", "iss sub-mallory", "admin", [])).rejects.toThrow(/another account/);
+      expect((await users.byName("olga"))?.role).toBe("operator");
+      // An OIDC user has no password to log in with.
+      expect(await users.checkPassword("olga", "")).toBeUndefined();
+    },
+  );
 });

@@ -33,6 +33,8 @@ export interface PendingLogin {
 
 export interface OidcIdentity {
   username: string;
+  /** The provider's issuer and the user's `sub` there: who the user is, whatever their name. */
+  subject: string;
   groups: string[];
   /** Undefined: none of the groups maps to a role and there is no default; the login is refused. */
   role: Role | undefined;
@@ -154,6 +156,11 @@ export class OidcLogin {
     if (typeof username !== "string" || username === "")
       throw new TugError("E_UNAUTHORIZED", "the OIDC provider sent no preferred_username; Tugboat names users by it");
     const groups = claimList(claims[this.settings.groupsClaim]);
-    return { username, groups, role: roleForGroups(groups, this.settings.roleMap, this.settings.defaultRole) };
+    return {
+      username,
+      subject: `${this.settings.issuer} ${String(claims.sub)}`,
+      groups,
+      role: roleForGroups(groups, this.settings.roleMap, this.settings.defaultRole),
+    };
   }
 }

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import type { PermissionLevel } from "@tugboat/config";
+import { TugError } from "@tugboat/protocol";
 import type { Db } from "../db/open-database.js";
 import type { Role } from "./permissions.js";
 
@@ -63,20 +64,31 @@ export class UserStore {
 
   /**
    * The user an OIDC login names, created on the first login; the role and
-   * group claim are refreshed on every login. A local user of that name is
-   * not taken over: undefined.
+   * group claim are refreshed on every login. It is bound to the provider's
+   * subject (`iss` and `sub`): someone who renames themselves at the provider
+   * to an existing user's name does not become that user, and a local user
+   * is never taken over.
    */
-  async provisionOidc(username: string, role: Role, claimGroups: string[]): Promise<UserRow | undefined> {
-    const existing = await this.byName(username);
-    if (existing && existing.source !== "oidc") return undefined;
-    const values = { role, oidc_groups: JSON.stringify(claimGroups) };
+  async provisionOidc(username: string, subject: string, role: Role, claimGroups: string[]): Promise<UserRow> {
+    const existing = await this.db
+      .selectFrom("users")
+      .select(["id", "source", "oidc_subject"])
+      .where("username", "=", username)
+      .executeTakeFirst();
+    if (existing && existing.source !== "oidc")
+      throw new TugError("E_FORBIDDEN", `${username} is a local user; an OIDC login cannot take it over`);
+    if (existing?.oidc_subject && existing.oidc_subject !== subject)
+      throw new TugError("E_FORBIDDEN", `${username} belongs to another account at the OIDC provider`);
+    const values = { role, oidc_groups: JSON.stringify(claimGroups), oidc_subject: subject };
     if (existing) await this.db.updateTable("users").set(values).where("id", "=", existing.id).execute();
     else
       await this.db
         .insertInto("users")
         .values({ username, password_hash: "", source: "oidc", created_at: now(), ...values })
         .execute();
-    return this.byName(username);
+    const user = await this.byName(username);
+    if (!user) throw new TugError("E_INTERNAL", `user ${username} was not stored`);
+    return user;
   }
 
   /** The user for a correct username and password (local users only); undefined otherwise. */

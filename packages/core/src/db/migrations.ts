@@ -255,7 +255,7 @@ const identity = (dialect: Dialect): Migration => ({
         .alterTable("users")
         .addColumn(column, type, (c) => c.notNull().defaultTo(fallback))
         .execute();
-    for (const column of ["totp_secret", "totp_locked_until"])
+    for (const column of ["totp_secret", "totp_locked_until", "oidc_subject"])
       await db.schema.alterTable("users").addColumn(column, "text").execute();
     await db.schema.alterTable("users").addColumn("totp_last_step", "integer").execute();
     const now = new Date().toISOString();

@@ -112,6 +112,8 @@ export interface UsersTable {
   created_at: string;
   /** "local" (password) or "oidc" (provisioned by an OIDC login; no password). */
   source: Generated<string>;
+  /** The `iss` and `sub` an OIDC user was provisioned with: a later login must match them. */
+  oidc_subject: string | null;
   /** The groups claim of the user's last OIDC login (JSON list): their user groups. */
   oidc_groups: Generated<string>;
   /** The TOTP secret, sealed with core's key; set when enrolment starts. */

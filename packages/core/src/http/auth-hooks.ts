@@ -83,7 +83,12 @@ export function authorize(sessions: SessionStore, access: Access) {
     // A role this version does not know (a database edited by hand) gets nothing.
     if (!(ROLES as readonly string[]).includes(principal.role))
       throw new TugError("E_FORBIDDEN", `${principal.username} is "${principal.role}", which is not a role`);
-    if (rule === "signed-in") return;
+    if (rule === "signed-in") {
+      // What any user may change of their own (keys, sessions) is not for a key narrowed to a level.
+      if (principal.maxLevel !== undefined && !SAFE_METHODS.has(request.method))
+        throw new TugError("E_FORBIDDEN", `an API key narrowed to ${principal.maxLevel} cannot change this`);
+      return;
+    }
     if ("role" in rule) {
       // A narrowed key: Read reaches viewer routes, Execute operator routes.
       const cap = principal.maxLevel === undefined ? 2 : PERMISSION_LEVELS.indexOf(principal.maxLevel) - 1;

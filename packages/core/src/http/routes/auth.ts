@@ -172,8 +172,6 @@ export async function authRoutes(app: FastifyInstance, ctx: CoreContext): Promis
     },
     async (request, reply) => {
       const { name, expiresInDays, maxLevel } = request.body;
-      if (request.principal?.maxLevel !== undefined)
-        throw new TugError("E_FORBIDDEN", "a narrowed API key cannot create keys");
       const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000).toISOString() : null;
       const { id, key } = await ctx.users.createApiKey(
         request.principal?.userId ?? 0,

@@ -59,7 +59,8 @@ export async function oidcRoutes(app: FastifyInstance, ctx: CoreContext): Promis
       try {
         if (!sealed) throw new TugError("E_UNAUTHORIZED", "no OIDC login in progress in this browser; start again");
         const pending = JSON.parse(ctx.key.open(sealed)) as PendingLogin;
-        const query = request.url.slice(request.url.indexOf("?"));
+        const at = request.url.indexOf("?");
+        const query = at < 0 ? "" : request.url.slice(at);
         const identity = await oidc.finish(new URL(`${pending.redirectUri}${query}`), pending);
         username = identity.username;
         if (!identity.role)
@@ -67,9 +68,7 @@ export async function oidcRoutes(app: FastifyInstance, ctx: CoreContext): Promis
             "E_FORBIDDEN",
             `${username} is in no group that TUG_OIDC_ROLE_MAP maps to a role (groups: ${identity.groups.join(", ") || "none"}), and TUG_OIDC_DEFAULT_ROLE is not set`,
           );
-        const user = await ctx.users.provisionOidc(identity.username, identity.role, identity.groups);
-        if (!user)
-          throw new TugError("E_FORBIDDEN", `${identity.username} is a local user; an OIDC login cannot take it over`);
+        const user = await ctx.users.provisionOidc(identity.username, identity.subject, identity.role, identity.groups);
         await openSession(ctx, request, reply, user.id);
         await ctx.audit.record({
           actor: user.username,
