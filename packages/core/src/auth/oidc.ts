@@ -83,7 +83,17 @@ function claimList(value: unknown): string[] {
 export class OidcLogin {
   private configuration: Promise<client.Configuration> | undefined;
 
-  constructor(private readonly settings: OidcSettings) {}
+  constructor(private readonly settings: OidcSettings) {
+    const issuer = URL.canParse(settings.issuer) ? new URL(settings.issuer) : undefined;
+    // The client secret and users' tokens travel to the issuer: plain HTTP only on this machine.
+    const loopback = issuer !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(issuer.hostname);
+    if (!issuer || !(issuer.protocol === "https:" || (issuer.protocol === "http:" && loopback)))
+      throw new TugError(
+        "E_INVALID_REQUEST",
+        `core config: TUG_OIDC_ISSUER must be an https:// URL (http:// only on loopback), not "${settings.issuer}"`,
+      );
+    if (!settings.clientId) throw new TugError("E_INVALID_REQUEST", "core config: TUG_OIDC_CLIENT_ID is not set");
+  }
 
   get name(): string {
     return this.settings.name;
@@ -95,11 +105,18 @@ export class OidcLogin {
       const issuer = new URL(this.settings.issuer);
       const insecure = issuer.protocol === "http:";
       this.configuration = client
-        .discovery(issuer, this.settings.clientId, this.settings.clientSecret, undefined, {
-          [client.customFetch]: (url, options) =>
-            fetch(url, { ...options, signal: AbortSignal.timeout(DEADLINE_MS) } as RequestInit),
-          ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
-        })
+        .discovery(
+          issuer,
+          this.settings.clientId,
+          this.settings.clientSecret || undefined,
+          // No secret: a public client, which PKCE protects.
+          this.settings.clientSecret ? undefined : client.None(),
+          {
+            [client.customFetch]: (url, options) =>
+              fetch(url, { ...options, signal: AbortSignal.timeout(DEADLINE_MS) } as RequestInit),
+            ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+          },
+        )
         .catch((error: unknown) => {
           this.configuration = undefined;
           throw new TugError(

@@ -3,7 +3,7 @@
 // regex and tag, specific permissions, and API keys narrowed to a level.
 import { UserGroupResource } from "@tugboat/config";
 import { describe, expect, it } from "vitest";
-import { parseRoleMap, roleForGroups } from "./oidc.js";
+import { OidcLogin, parseRoleMap, roleForGroups } from "./oidc.js";
 import { allows, compileGroup, grantOn, type ResourceRef, type Subject } from "./permissions.js";
 
 const group = (value: unknown) => compileGroup(UserGroupResource.parse(value));
@@ -92,6 +92,21 @@ describe("OIDC roles", () => {
     expect(roleForGroups(["guests"], map, "viewer")).toBe("viewer");
     expect(roleForGroups(["guests"], map, undefined)).toBeUndefined();
     expect(roleForGroups([], map, undefined)).toBeUndefined();
+  });
+
+  it("refuses an issuer reached over plain HTTP off this machine, and a missing client id", () => {
+    const settings = {
+      clientId: "tug",
+      clientSecret: "s",
+      scopes: "openid",
+      name: "X",
+      groupsClaim: "groups",
+      roleMap: map,
+    };
+    expect(() => new OidcLogin({ ...settings, issuer: "http://id.example.com" })).toThrow(/https:\/\//);
+    expect(() => new OidcLogin({ ...settings, issuer: "not a url" })).toThrow(/TUG_OIDC_ISSUER/);
+    expect(() => new OidcLogin({ ...settings, issuer: "https://id.example.com", clientId: "" })).toThrow(/CLIENT_ID/);
+    expect(new OidcLogin({ ...settings, issuer: "http://127.0.0.1:9" }).name).toBe("X");
   });
 
   it("names a bad TUG_OIDC_ROLE_MAP entry", () => {
