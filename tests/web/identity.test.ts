@@ -186,8 +186,8 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     expect((await asMia("GET", "/api/stacks/postgres/logs")).status).toBe(403);
     expect((await asMia("POST", "/api/stacks/postgres/shell", { service: "app" })).status).toBe(403);
     expect((await asMia("POST", "/api/stacks/jellyfin/shell", { service: "app" })).status).toBe(200);
-    const search = await asMia<{ lines: Array<{ stack: string }> }>("GET", "/api/logs?stack=postgres&since=1h");
-    expect(search.body.lines).toEqual([]);
+    expect((await asMia("GET", "/api/logs?stack=postgres&since=1h")).status).toBe(403);
+    expect((await asMia("GET", "/api/logs/tail?stack=postgres")).status).toBe(403);
     const all = await asMia<{ lines: Array<{ stack: string }> }>("GET", "/api/logs?since=1h");
     expect(new Set(all.body.lines.map((line) => line.stack)).has("postgres")).toBe(false);
     expect((await auditRows("terminal.open")).filter((row) => row.actor === "mia")).toEqual([
@@ -210,6 +210,14 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
       const refused = await tug(["deploy", "postgres"]);
       expect(refused.exitCode).not.toBe(0);
       expect(refused.stderr).toContain("needs Execute");
+      const logs = await tug(["logs", "postgres"]);
+      expect(logs.exitCode).not.toBe(0);
+      expect(logs.stderr).toContain("needs Read with Logs");
+      const shell = await tug(["exec", "postgres", "app", "--", "true"]);
+      expect(shell.exitCode).not.toBe(0);
+      expect(shell.stderr).toContain("needs Execute with Terminal");
+      const own = await tug(["logs", "jellyfin"]);
+      expect(own.stdout, own.stderr).toContain("jellyfin says hello");
     } finally {
       await config.cleanup();
     }

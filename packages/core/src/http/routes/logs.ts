@@ -66,11 +66,18 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     const allowed = await ctx.access.filter(signedIn(request), "stack", stacks, (s) => s, "Logs");
     return { all: allowed.length === stacks.length, allowed: new Set(allowed) };
   };
-  /** The filter narrowed to those stacks (a stack name no stack has matches nothing). */
+  /** The filter narrowed to those stacks (the stack name "" matches nothing). */
   const scoped = async (request: FastifyRequest, filter: LogFilter): Promise<LogFilter> => {
     const { all, allowed } = await readable(request);
     if (all) return filter;
-    const stacks = (filter.stacks ?? [...allowed]).filter((stack) => allowed.has(stack));
+    // A stack asked for by name that the caller may not read is refused, not quietly left out.
+    const denied = (filter.stacks ?? []).filter((stack) => !allowed.has(stack));
+    if (denied.length > 0)
+      throw new TugError(
+        "E_FORBIDDEN",
+        `${signedIn(request).username} may not read the logs of ${denied.join(", ")}: it needs Read with Logs`,
+      );
+    const stacks = filter.stacks ?? [...allowed];
     return { ...filter, stacks: stacks.length > 0 ? stacks : [""] };
   };
 
