@@ -17,6 +17,7 @@ import {
   sharedDaemons,
   startOidcProvider,
   tempDir,
+  waitFor,
 } from "@tugboat/testkit";
 import { Secret, TOTP } from "otpauth";
 import type { Browser, Page } from "playwright-core";
@@ -352,6 +353,30 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
       evil.close();
       await context.close();
     }
+  });
+
+  it("applies a pushed permission change at the next sync, and audits who applied it", async () => {
+    expect((await auditRows("user_group.create")).map((row) => [row.target, row.source])).toEqual([
+      ["media-team", "sync root"],
+    ]);
+    expect((await asMia("GET", "/api/stacks/postgres")).status).toBe(403);
+    await fleet.repo.write(
+      "syncs/users.toml",
+      USER_GROUPS.replace(
+        "permissions = [\n",
+        'permissions = [\n  { target.type = "Stack", target.id = "postgres", level = "Read" },\n',
+      ),
+    );
+    await fleet.repo.commitAndPush("mia may look at postgres");
+    expect((await fleet.api("POST", "/api/syncs/root/run")).status).toBe(202);
+    await waitFor(async () => ((await asMia("GET", "/api/stacks/postgres")).status === 200 ? true : undefined), {
+      what: "the new permission",
+      timeoutMs: 30_000,
+    });
+    expect((await asMia("POST", "/api/stacks/postgres/deploy")).status).toBe(403); // Read, not Execute
+    expect((await auditRows("user_group.update")).map((row) => [row.actor, row.target])).toEqual([
+      ["admin", "media-team"],
+    ]);
   });
 
   it("keeps the audit trail from a viewer", async () => {

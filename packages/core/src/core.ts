@@ -182,6 +182,18 @@ export async function startCore(
         fleet.userGroups.map((group) => group.config),
       );
     },
+    // Permissions come from Git: who pushed them is in Git, who applied them (and when) goes in the audit trail.
+    onApplied: async (sync, plan, commit, trigger) => {
+      for (const { kind, name, action } of plan.resources.filter((r) => r.kind === "user_group"))
+        await audit.record({
+          actor: trigger.actor,
+          action: `user_group.${action}`,
+          target: name,
+          outcome: "ok",
+          source: `sync ${sync}`,
+          detail: { commit, trigger: trigger.trigger, kind },
+        });
+    },
     onRemote: (sync, problem) =>
       background(
         `alert for sync ${sync}`,

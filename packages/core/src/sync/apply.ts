@@ -83,6 +83,7 @@ export async function applyPlan(
       },
     });
   }
+  for (const { kind, name, action } of plan.resources) say(`${action}d ${kind} ${name}`);
   await declareSyncs({ syncs: deps.syncs, owner: sync, fleet, repoUrl, say });
   if (options.deleteMissing) await removeUndeclared(deps, sync, fleet, say);
   else

@@ -52,6 +52,8 @@ export interface SyncEngineDeps {
   managedOverride?: boolean;
   /** Told each sync's fleet as it is applied or restored (alert settings and alerters). */
   onFleet?: (sync: string, fleet: Fleet) => void;
+  /** Told what a sync applied (after its resources are written, with who triggered it). */
+  onApplied?: (sync: string, plan: Plan, commit: string, trigger: TriggerInfo) => Promise<void>;
   /** Told whether a sync could reach its repository (null) or not (why), on every check. */
   onRemote?: (sync: string, problem: string | null) => void;
 }
@@ -179,6 +181,7 @@ export class SyncEngine {
         emit: writer.emit,
         configure: (fleet) => this.configureFleet(name, fleet),
       });
+      await this.deps.onApplied?.(name, plan, head, trigger);
       const problem = applyProblem(outcomes, loaded.fleet);
       await this.deps.syncs.record(name, {
         head,
