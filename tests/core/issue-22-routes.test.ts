@@ -44,7 +44,12 @@ describe("OIDC-only mode", () => {
         dataDir: data.path,
         syncRepo: repo.remote,
         // The provider is not reached until someone clicks its button.
-        settings: { oidc_only: true, oidc_issuer: "http://127.0.0.1:9/", oidc_client_id: "tugboat", oidc_name: "PocketID" },
+        settings: {
+          oidc_only: true,
+          oidc_issuer: "http://127.0.0.1:9/",
+          oidc_client_id: "tugboat",
+          oidc_name: "PocketID",
+        },
       });
       try {
         await core.context.users.create("local", "a local password", "operator");

@@ -48,6 +48,7 @@ export {
 } from "./core/auth.js";
 export { type CheckView, StackChecksView } from "./core/checks.js";
 export { DashboardView } from "./core/dashboard.js";
+export { StackDiffQuery, StackDiffView } from "./core/diff.js";
 export {
   AcceptCertificateRequest,
   AcceptCertificateView,

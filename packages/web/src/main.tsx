@@ -8,6 +8,7 @@ import { Layout } from "./components/layout.js";
 import { AccountPage } from "./pages/account.js";
 import { AuditPage } from "./pages/audit.js";
 import { DashboardPage } from "./pages/dashboard.js";
+import { FleetPage } from "./pages/fleet.js";
 import { AlertsPage, UpdatesPage } from "./pages/history.js";
 import { LoginPage } from "./pages/login.js";
 import { LogsPage } from "./pages/logs.js";
@@ -18,6 +19,10 @@ import { SwarmsPage } from "./pages/swarms.js";
 import { SyncsPage } from "./pages/syncs.js";
 import { UpdatePage } from "./pages/update.js";
 import { VariablesPage } from "./pages/variables.js";
+import { applyTheme, followSystemTheme } from "./theme.js";
+
+applyTheme();
+followSystemTheme();
 
 const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
 
@@ -30,6 +35,7 @@ function App() {
       <Switch>
         <Route path="/">{() => <DashboardPage />}</Route>
         <Route path="/stacks">{() => <StacksPage />}</Route>
+        <Route path="/fleet">{() => <FleetPage />}</Route>
         <Route path="/stacks/:name">{(p) => <StackPage name={decodeURIComponent(p.name)} />}</Route>
         <Route path="/updates/:id">{(p) => <UpdatePage id={p.id} />}</Route>
         <Route path="/updates">{() => <UpdatesPage />}</Route>

@@ -286,6 +286,22 @@ export class SyncEngine {
     };
   }
 
+  /** The fleet a sync's repository declares at `commit` (for diffs: nothing is applied). */
+  async fleetAt(syncName: string, commit: string): Promise<Fleet> {
+    const sync = await this.deps.syncs.get(syncName);
+    if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${syncName}"`);
+    const applied = sync.appliedCommit ? appliedRepositories(await this.deps.syncs.appliedState(sync.name)) : {};
+    return (await this.load(sync, commit, applied)).fleet;
+  }
+
+  /** Opens a sync's repository at `commit` to read files from. */
+  async openCommit(syncName: string, commit: string): Promise<GitCommitSource> {
+    const sync = await this.deps.syncs.get(syncName);
+    if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${syncName}"`);
+    const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
+    return GitCommitSource.open({ repository: mirror, revision: commit });
+  }
+
   /** A deploy someone asked for: the stack as of the last applied (or, before any, the head) commit. */
   async deployStack(stackName: string, trigger: TriggerInfo): Promise<string> {
     const row = await this.deps.stacks.get(stackName);

@@ -2,6 +2,8 @@
 import "uplot/dist/uPlot.min.css";
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
+import { useAppliedTheme } from "../components/theme-toggle.js";
+import { cssColor } from "../theme.js";
 
 export interface ChartSeries {
   label: string;
@@ -18,9 +20,14 @@ export function TimeChart(props: {
   range?: [number, number];
 }) {
   const box = useRef<HTMLDivElement>(null);
+  const theme = useAppliedTheme();
   useEffect(() => {
     const element = box.current;
     if (!element) return;
+    // The theme's colours: axes and grid stay readable in light and dark.
+    element.dataset.theme = theme;
+    const axis = cssColor("--muted");
+    const grid = cssColor("--line");
     const plot = new uPlot(
       {
         width: element.clientWidth,
@@ -36,8 +43,11 @@ export function TimeChart(props: {
         ],
         ...(props.range ? { scales: { y: { auto: false, range: props.range } } } : {}),
         axes: [
-          {},
+          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid } },
           {
+            stroke: axis,
+            grid: { stroke: grid },
+            ticks: { stroke: grid },
             size: 56,
             values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${Number(t.toFixed(1))}${props.unit}`),
           },
@@ -53,7 +63,7 @@ export function TimeChart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.timestamps, props.series, props.unit, props.range]);
+  }, [props.timestamps, props.series, props.unit, props.range, theme]);
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>

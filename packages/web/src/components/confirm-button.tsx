@@ -1,5 +1,6 @@
-// An action that asks first: the button turns into "Confirm / Cancel".
-import { useState } from "react";
+// An action that asks first: the button turns into "Confirm / Cancel", with
+// what the action would change shown under it when there is something to show.
+import { type ReactNode, useState } from "react";
 
 export function ConfirmButton(props: {
   label: string;
@@ -7,6 +8,8 @@ export function ConfirmButton(props: {
   onConfirm: () => void;
   busy?: boolean;
   danger?: boolean;
+  /** Shown while asking (a deploy's diff). */
+  details?: ReactNode;
 }) {
   const [asking, setAsking] = useState(false);
   if (!asking)
@@ -39,6 +42,7 @@ export function ConfirmButton(props: {
       <button type="button" onClick={() => setAsking(false)}>
         Cancel
       </button>
+      {props.details ? <span className="confirm-details">{props.details}</span> : null}
     </span>
   );
 }

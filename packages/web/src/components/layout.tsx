@@ -5,11 +5,14 @@ import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { SwarmListItemView } from "../api/types.js";
 import { useSession } from "../auth/session.js";
+import { CommandPalette } from "../palette/command-palette.js";
 import { ErrorBoundary } from "./error-boundary.js";
+import { ThemeToggle } from "./theme-toggle.js";
 
 const NAV = [
   ["/", "Dashboard"],
   ["/stacks", "Stacks"],
+  ["/fleet", "Fleet"],
   ["/logs", "Logs"],
   ["/syncs", "Syncs"],
   ["/servers", "Servers"],
@@ -29,7 +32,7 @@ export function Layout({ children }: { children: ReactNode }) {
     enabled: !!me,
   });
   const withSwarms =
-    (swarms.data ?? []).length > 0 ? [...NAV.slice(0, 5), ["/swarms", "Swarms"] as const, ...NAV.slice(5)] : NAV;
+    (swarms.data ?? []).length > 0 ? [...NAV.slice(0, 6), ["/swarms", "Swarms"] as const, ...NAV.slice(6)] : NAV;
   // Pages about the whole fleet need a role; a user with only user-group permissions sees their stacks.
   const fleetWide = me !== undefined && me.role !== "user";
   const nav = [
@@ -50,6 +53,8 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <span className="user">
+          <CommandPalette />
+          <ThemeToggle />
           <Link href="/account">{me ? `${me.username} (${me.role})` : ""}</Link>
           <button type="button" className="link" onClick={logout}>
             Log out

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, streamEvents } from "../api/client.js";
 import type { LogLine } from "../api/types.js";
+import { CodeBlock } from "./code-block.js";
 import { ErrorBox } from "./status.js";
 
 const MAX_LINES = 2000;
@@ -43,7 +44,7 @@ export function LogViewer({ stack }: { stack: string }) {
         <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
       </label>
       <ErrorBox error={error} />
-      <pre className="log" ref={box} role="log" aria-label={`logs of ${stack}`}>
+      <CodeBlock className="log" ref={box} role="log" aria-label={`logs of ${stack}`}>
         {lines.map((l, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: log lines have no identity; the list only grows at the end
           <div key={i} className={l.stream === "stderr" ? "stderr" : ""}>
@@ -51,7 +52,7 @@ export function LogViewer({ stack }: { stack: string }) {
             {l.line}
           </div>
         ))}
-      </pre>
+      </CodeBlock>
     </>
   );
 }

@@ -30,8 +30,13 @@ const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   disabled: "idle",
 };
 
+/** The colour a state is shown in, the same on every page. */
+export function toneOf(value: string): "ok" | "busy" | "warn" | "bad" | "idle" {
+  return TONE[value] ?? "idle";
+}
+
 export function Badge({ value, label }: { value: string; label?: string }) {
-  return <span className={`badge tone-${TONE[value] ?? "idle"}`}>{label ?? value}</span>;
+  return <span className={`badge tone-${toneOf(value)}`}>{label ?? value}</span>;
 }
 
 export function UsageBar({ label, percent }: { label: string; percent: number | null | undefined }) {

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import { api } from "../api/client.js";
 import type { SessionView, TotpEnrolment } from "../api/types.js";
 import { useSession } from "../auth/session.js";
+import { CodeBlock } from "../components/code-block.js";
 import { ErrorBox, Section } from "../components/status.js";
 
 function TwoFactor() {
@@ -34,7 +35,7 @@ function TwoFactor() {
     return (
       <>
         <p>Two-factor is on. Keep these recovery codes somewhere safe; each works once and they are not shown again.</p>
-        <pre className="code">{codes.join("\n")}</pre>
+        <CodeBlock className="code">{codes.join("\n")}</CodeBlock>
       </>
     );
   if (me?.totp) return <p>Two-factor is on. An admin can turn it off if you lose your device.</p>;
@@ -50,7 +51,7 @@ function TwoFactor() {
   return (
     <form onSubmit={submit}>
       <p>Add this secret to your authenticator app, then enter the code it shows.</p>
-      <pre className="code">{enrolment.secret}</pre>
+      <CodeBlock className="code">{enrolment.secret}</CodeBlock>
       <p className="muted small">{enrolment.uri}</p>
       <label>
         Code

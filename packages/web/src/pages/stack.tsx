@@ -5,10 +5,12 @@ import { lazy, Suspense, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
 import type { ContainerStatus, StackView, UpdateView } from "../api/types.js";
+import { CodeBlock } from "../components/code-block.js";
 import { ConfirmButton } from "../components/confirm-button.js";
 import { StackImages } from "../components/image-updates.js";
 import { LogViewer } from "../components/log-viewer.js";
 import { ReconcileFacts, Standing } from "../components/reconcile.js";
+import { StackDiff } from "../components/stack-diff.js";
 import { Badge, Commit, ErrorBox, Section } from "../components/status.js";
 import { UpdateList } from "../components/update-list.js";
 import { UptimeChecks } from "../components/uptime-checks.js";
@@ -72,6 +74,7 @@ export function StackPage({ name }: { name: string }) {
                   label={verb[0]?.toUpperCase() + verb.slice(1)}
                   question={`${verb} ${name}?`}
                   danger={verb === "stop"}
+                  details={verb === "deploy" ? <StackDiff stack={name} /> : undefined}
                   busy={action.isPending}
                   onConfirm={() => action.mutate(verb)}
                 />
@@ -173,12 +176,16 @@ export function StackPage({ name }: { name: string }) {
           {(files.data?.files ?? []).map((f) => (
             <details key={f.path} open>
               <summary>{f.path}</summary>
-              <pre className="code">{f.text}</pre>
+              <CodeBlock className="code">{f.text}</CodeBlock>
             </details>
           ))}
         </Section>
         <Section title="Environment">
-          {spec.environment ? <pre className="code">{spec.environment}</pre> : <p className="muted">No environment.</p>}
+          {spec.environment ? (
+            <CodeBlock className="code">{spec.environment}</CodeBlock>
+          ) : (
+            <p className="muted">No environment.</p>
+          )}
         </Section>
       </div>
       <Section title="Logs" actions={<Link href={`/logs?stack=${encodeURIComponent(name)}`}>search its logs</Link>}>

@@ -5,6 +5,7 @@ import { api } from "../api/client.js";
 import type { PlanReply, SyncView } from "../api/types.js";
 import { useCan } from "../auth/session.js";
 import { ConfirmButton } from "../components/confirm-button.js";
+import { StackDiff } from "../components/stack-diff.js";
 import { age, Badge, Commit, ErrorBox } from "../components/status.js";
 
 const SIGN: Record<string, string> = { create: "+", update: "~", delete: "−" };
@@ -33,6 +34,10 @@ function PlanView({ name }: { name: string }) {
           <li key={d.stack}>
             <strong>{d.stack}</strong> → {d.server} <span className="muted">(wave {d.wave})</span>:{" "}
             {d.reasons.join("; ")}
+            <details className="plan-diff">
+              <summary>What changes</summary>
+              <StackDiff stack={d.stack} to={plan.data?.commit ?? null} />
+            </details>
           </li>
         ))}
         {p.pending.map((d) => (

@@ -5,6 +5,8 @@ import { useEffect, useState } from "react";
 import { Link } from "wouter";
 import { api, streamEvents } from "../api/client.js";
 import type { StreamEvent, UpdateView } from "../api/types.js";
+import { CodeBlock } from "../components/code-block.js";
+import { StackDiff } from "../components/stack-diff.js";
 import { age, Badge, Commit, ErrorBox, Section } from "../components/status.js";
 
 interface Result {
@@ -12,6 +14,24 @@ interface Result {
   failures?: Array<{ service: string; reason: string; logs: string[] }>;
   steps?: Array<{ step: string; durationMs: number; exitCode: number | null }>;
   errors?: Array<{ file: string; line: number; code: string; message: string }>;
+}
+
+/** The diff of a deploy: from the commit the stack ran before it (its previous successful deploy) to its own. */
+function ChangedBy({ update }: { update: UpdateView }) {
+  const history = useQuery({
+    queryKey: ["updates", update.targetName, "diff-base"],
+    queryFn: () => api<UpdateView[]>(`/api/updates?target=${encodeURIComponent(update.targetName)}&limit=200`),
+  });
+  if (!history.data) return <p className="muted">Reading the history…</p>;
+  const previous = history.data.find(
+    (u) =>
+      u.operation === "deploy" &&
+      u.status === "success" &&
+      u.commit !== null &&
+      u.createdAt < update.createdAt &&
+      u.id !== update.id,
+  );
+  return <StackDiff stack={update.targetName} from={previous?.commit ?? null} to={update.commit} />;
 }
 
 export function UpdatePage({ id }: { id: string }) {
@@ -90,7 +110,7 @@ export function UpdatePage({ id }: { id: string }) {
             {(result.failures ?? []).map((f) => (
               <div key={f.service}>
                 <strong>{f.service}</strong>: {f.reason}
-                {f.logs.length > 0 ? <pre className="code">{f.logs.join("\n")}</pre> : null}
+                {f.logs.length > 0 ? <CodeBlock className="code">{f.logs.join("\n")}</CodeBlock> : null}
               </div>
             ))}
             {(result.errors ?? []).map((e) => (
@@ -119,15 +139,20 @@ export function UpdatePage({ id }: { id: string }) {
           })}
         </ol>
       </Section>
+      {u?.targetKind === "stack" && u.operation === "deploy" && u.commit ? (
+        <Section title="What it changed">
+          <ChangedBy update={u} />
+        </Section>
+      ) : null}
       <Section title="Output">
-        <pre className="log" role="log" aria-label="output">
+        <CodeBlock className="log" role="log" aria-label="output">
           {logs.map((e, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: output lines have no identity and only grow at the end
             <div key={i} className={e.stream === "stderr" ? "stderr" : ""}>
               {e.line}
             </div>
           ))}
-        </pre>
+        </CodeBlock>
       </Section>
     </>
   );

@@ -6,6 +6,8 @@ import {
   LogsQuery,
   NameParams,
   StackChecksView,
+  StackDiffQuery,
+  StackDiffView,
   StackFilesView,
   StackStatus,
   TugError,
@@ -16,6 +18,7 @@ import { z } from "zod";
 import { uptimePercent } from "../../checks/uptime.js";
 import { checkSeriesOwner } from "../../checks/uptime-checks.js";
 import { reconcileSpec } from "../../deploy/stack-spec.js";
+import { stackDiff } from "../../sync/stack-diff.js";
 import { readStackFiles } from "../../sync/stack-files.js";
 import type { CoreContext } from "../context.js";
 import { openEventStream } from "../event-stream.js";
@@ -113,6 +116,25 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
       },
     },
     (request) => readStackFiles({ stacks: ctx.stacks, syncs: ctx.syncs, mirrors: ctx.mirrors }, request.params.name),
+  );
+
+  api.get(
+    "/api/stacks/:name/diff",
+    {
+      config: { access: { kind: "stack", level: "Read" } },
+      schema: {
+        summary:
+          "What changes between two commits (default: the deployed one and the branch head): every file the deploy reads, and the environment by key",
+        params: NameParams,
+        querystring: StackDiffQuery,
+        response: { 200: StackDiffView },
+      },
+    },
+    (request) =>
+      stackDiff({ stacks: ctx.stacks, syncs: ctx.syncs, engine: ctx.engine }, request.params.name, {
+        ...(request.query.from ? { from: request.query.from } : {}),
+        ...(request.query.to ? { to: request.query.to } : {}),
+      }),
   );
 
   api.get(

@@ -1,0 +1,162 @@
+// What a deploy changes for one stack, before it happens: each file its
+// deploy reads, as a unified or side-by-side diff (unchanged stretches
+// folded), and its environment by key (secret values never shown).
+import { useQuery } from "@tanstack/react-query";
+import { type Change, diffLines } from "diff";
+import { useState } from "react";
+import { api } from "../api/client.js";
+import type { StackDiffView } from "../api/types.js";
+import { CodeBlock } from "./code-block.js";
+import { ErrorBox } from "./status.js";
+
+const CONTEXT = 3;
+
+interface Line {
+  kind: "add" | "del" | "same" | "fold";
+  text: string;
+}
+
+/** The lines of a unified diff, with long unchanged stretches folded to CONTEXT lines each side. */
+export function unifiedLines(before: string, after: string): Line[] {
+  const lines: Line[] = [];
+  const parts: Change[] = diffLines(before, after);
+  parts.forEach((part, index) => {
+    const texts = part.value.replace(/\n$/, "").split("\n");
+    if (part.added || part.removed) {
+      for (const text of texts) lines.push({ kind: part.added ? "add" : "del", text });
+      return;
+    }
+    const keepStart = index === 0 ? 0 : CONTEXT;
+    const keepEnd = index === parts.length - 1 ? 0 : CONTEXT;
+    if (texts.length <= keepStart + keepEnd + 1) {
+      for (const text of texts) lines.push({ kind: "same", text });
+      return;
+    }
+    for (const text of texts.slice(0, keepStart)) lines.push({ kind: "same", text });
+    lines.push({ kind: "fold", text: `… ${texts.length - keepStart - keepEnd} unchanged lines` });
+    for (const text of texts.slice(texts.length - keepEnd)) lines.push({ kind: "same", text });
+  });
+  return lines;
+}
+
+const SIGN = { add: "+", del: "−", same: " ", fold: " " } as const;
+
+function Unified({ before, after }: { before: string; after: string }) {
+  return (
+    <CodeBlock className="code diff-text">
+      {unifiedLines(before, after).map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
+        <span key={i} className={`diff-line diff-${line.kind}`}>
+          {SIGN[line.kind]} {line.text}
+          {"\n"}
+        </span>
+      ))}
+    </CodeBlock>
+  );
+}
+
+function SideBySide({ before, after }: { before: string; after: string }) {
+  const lines = unifiedLines(before, after);
+  return (
+    <div className="diff-sides">
+      <CodeBlock className="code diff-text" title="before">
+        {lines
+          .filter((l) => l.kind !== "add")
+          .map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
+            <span key={i} className={`diff-line diff-${line.kind}`}>
+              {line.text}
+              {"\n"}
+            </span>
+          ))}
+      </CodeBlock>
+      <CodeBlock className="code diff-text" title="after">
+        {lines
+          .filter((l) => l.kind !== "del")
+          .map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
+            <span key={i} className={`diff-line diff-${line.kind}`}>
+              {line.text}
+              {"\n"}
+            </span>
+          ))}
+      </CodeBlock>
+    </div>
+  );
+}
+
+/** The diff of `stack` from `from` to `to` (defaults: its deployed commit, the branch head). */
+export function StackDiff({ stack, from, to }: { stack: string; from?: string | null; to?: string | null }) {
+  const [sides, setSides] = useState(false);
+  const params = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  const diff = useQuery({
+    queryKey: ["stack-diff", stack, from ?? "", to ?? ""],
+    queryFn: () => api<StackDiffView>(`/api/stacks/${encodeURIComponent(stack)}/diff?${params}`),
+  });
+  const d = diff.data;
+  if (diff.error) return <ErrorBox error={diff.error} />;
+  if (!d) return <p className="muted">Reading the changes…</p>;
+  if (d.files.length === 0 && d.environment.length === 0)
+    return <p className="muted">No file or environment change for {stack}.</p>;
+  return (
+    <section className="stack-diff" aria-label={`changes to ${stack}`}>
+      <div className="segmented">
+        <button type="button" aria-pressed={!sides} onClick={() => setSides(false)}>
+          Unified
+        </button>
+        <button type="button" aria-pressed={sides} onClick={() => setSides(true)}>
+          Side by side
+        </button>
+      </div>
+      {d.files.map((f) => (
+        <details key={f.path} open className="diff-file">
+          <summary>
+            <code>{f.path}</code> <span className={`diff-change diff-change-${f.change}`}>{f.change}</span>{" "}
+            <span className="muted small">{f.via}</span>
+          </summary>
+          {f.note ? <p className="muted small">{f.note}</p> : null}
+          {f.before !== null || f.after !== null ? (
+            sides ? (
+              <SideBySide before={f.before ?? ""} after={f.after ?? ""} />
+            ) : (
+              <Unified before={f.before ?? ""} after={f.after ?? ""} />
+            )
+          ) : null}
+        </details>
+      ))}
+      {d.environment.length > 0 ? (
+        <table className="env-diff" aria-label={`environment changes of ${stack}`}>
+          <thead>
+            <tr>
+              <th>Variable</th>
+              <th>Change</th>
+              <th>Before</th>
+              <th>After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.environment.map((e) => (
+              <tr key={e.name}>
+                <td>
+                  <code>{e.name}</code>
+                </td>
+                <td>{e.change}</td>
+                <td>
+                  <code>{e.before ?? ""}</code>
+                </td>
+                <td>
+                  <code>{e.after ?? ""}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {d.notes.map((n) => (
+        <p key={n} className="muted small">
+          {n}
+        </p>
+      ))}
+    </section>
+  );
+}
