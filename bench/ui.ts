@@ -202,13 +202,13 @@ export async function benchUi(): Promise<BenchResult> {
     const paletteTimes: number[] = [];
     for (let i = 0; i < RUNS; i += 1) {
       await palettePage.keyboard.press("Control+k");
-      const input = palettePage.getByRole("combobox");
+      const input = palettePage.getByRole("combobox", { name: /^Find a stack/ });
       await input.waitFor();
       // The items are loaded once the list shows them; then only the search is timed.
       await palettePage.waitForFunction(() => document.querySelectorAll('[role="option"]').length > 0);
       const query = `extra-${PALETTE_ITEMS - 1 - i}`;
       const elapsed = await palettePage.evaluate(async (q) => {
-        const box = document.querySelector<HTMLInputElement>('[role="combobox"]');
+        const box = document.querySelector<HTMLInputElement>('input[role="combobox"]');
         if (!box) throw new Error("no palette input");
         const t0 = performance.now();
         const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set;
