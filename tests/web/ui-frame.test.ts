@@ -37,6 +37,7 @@ const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, hei
 const id = Math.random().toString(16).slice(2, 8);
 const project = (stack: string) => `${stack}-frame-${id}`;
 const STACKS = ["postgres", "homepage", "ntfy", "uptime-kuma"] as const;
+const SECRETS = ["token-a-value-1234", "token-b-value-5678"] as const;
 
 const service = (name: string, extra = "") =>
   `services:\n  ${name}:\n    image: local/busybox:1\n    init: true\n    command: ["sh", "-c", "echo ${name} up; exec sleep 2147483647"]\n${extra}`;
@@ -57,7 +58,7 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     [
       stackToml("postgres", "hercules", "infrastructure", ["database"]),
       stackToml("homepage", "hercules", "applications", ["dashboard"], 'after = ["postgres"]\n').concat(
-        `environment = """\n${homepageEnv}\n"""\npre_deploy.command = "sleep 3"\n`,
+        `environment = """\n${homepageEnv}\n"""\npre_deploy.command = "sleep 6"\n`,
       ),
       stackToml("ntfy", "apollo", "applications", ["notifications"], 'after = ["homepage"]\n'),
       stackToml("uptime-kuma", "apollo", "monitoring", ["monitoring"]),
@@ -122,7 +123,7 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
         )
         .join("\n"),
     );
-    await repo.write("syncs/stacks.toml", stacksToml("GREETING=hello"));
+    await repo.write("syncs/stacks.toml", stacksToml("GREETING=hello\nAPI_TOKEN=[[TOKEN_A]]"));
     for (const name of ["postgres", "ntfy"])
       await repo.write(
         `stacks/${name === "postgres" ? "infrastructure" : "applications"}/${name}/compose.yaml`,
@@ -133,7 +134,12 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     await repo.commitAndPush("the fleet");
     const data = await tempDir("tug-frame-core-");
     dirs.push(data);
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote, settings: { sync_managed: false } });
+    core = await startTestCore({
+      dataDir: data.path,
+      syncRepo: repo.remote,
+      settings: { sync_managed: false },
+      env: { TUG_SECRET_TOKEN_A: SECRETS[0], TUG_SECRET_TOKEN_B: SECRETS[1] },
+    });
     await core.context.engine.check("root", { trigger: "user", actor: "admin" }, { force: true });
     await waitFor(
       async () => {
@@ -145,7 +151,7 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     await core.pollStatus();
     // The change the plan holds: three of homepage's files and one of its variables.
     for (const [path, text] of Object.entries(homepageFiles("Our home", "3001", "dark"))) await repo.write(path, text);
-    await repo.write("syncs/stacks.toml", stacksToml("GREETING=hello there\nNEW_KEY=1"));
+    await repo.write("syncs/stacks.toml", stacksToml("GREETING=hello there\nNEW_KEY=1\nAPI_TOKEN=[[TOKEN_B]]"));
     await repo.commitAndPush("homepage: new title, port and theme");
     await core.context.engine.check("root", { trigger: "user", actor: "admin" });
     await mkdir(SCREENSHOTS, { recursive: true });
@@ -190,9 +196,28 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     const env = page.getByRole("table", { name: "environment changes of homepage" });
     expect(await env.textContent()).toContain("GREETING");
     expect(await env.textContent()).toContain("NEW_KEY");
+    // A secret that changed is listed, never shown: not on the page, not in the API's reply.
+    expect(await env.textContent()).toContain("API_TOKEN");
+    const reply = await page.evaluate(() => fetch("/api/stacks/homepage/diff").then((r) => r.text()));
+    expect(JSON.parse(reply).environment).toContainEqual({
+      name: "API_TOKEN",
+      change: "changed",
+      before: "(secret)",
+      after: "(secret)",
+    });
+    for (const secret of SECRETS) {
+      expect(reply).not.toContain(secret);
+      expect(await page.content()).not.toContain(secret);
+    }
     await page.getByRole("button", { name: "Side by side" }).first().click();
     await diff.locator(".diff-sides").first().waitFor();
     await shoot("plan-diff", "light");
+    await setTheme("dark");
+    await page.getByRole("region", { name: "pending plan of root" }).getByText("What changes").click();
+    await page.getByRole("region", { name: "changes to homepage" }).locator(".diff-add").first().waitFor();
+    await axe("pending plan diff (dark)");
+    await shoot("plan-diff", "dark");
+    await setTheme("light");
   });
 
   it("draws the fleet and shows a sync's waves going green, live", async () => {
@@ -205,6 +230,11 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     const run = core.context.engine.check("root", { trigger: "user", actor: "admin" }, { force: true });
     await page.locator('a[aria-label="homepage: deploying"]').waitFor({ timeout: 30_000 });
     await shoot("fleet-mid-sync", "light");
+    // The header's switch: light → dark, at once, while the wave runs (pre_deploy sleeps 6 s).
+    await page.getByRole("button", { name: /^Theme: light/ }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await shoot("fleet-mid-sync", "dark");
+    await page.getByRole("button", { name: /^Theme: dark/ }).click(); // back to the system's
     await run;
     await page.locator('a[aria-label="homepage: running"]').waitFor({ timeout: 60_000 });
     await page.locator('a[aria-label^="homepage"]').click();
@@ -265,6 +295,26 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     }
     expect(await page.locator("table.list-on-phone thead").isVisible()).toBe(false);
     await page.setViewportSize(WIDTHS.desktop);
+  });
+
+  it("has a login page that passes axe-core in light and dark", async () => {
+    const fresh = await browser.newContext({ viewport: WIDTHS.desktop });
+    const login = await fresh.newPage();
+    const previous = page;
+    page = login;
+    try {
+      for (const theme of ["light", "dark"] as const) {
+        await page.goto(core.url);
+        await page.evaluate((t) => localStorage.setItem("tugboat.theme", t), theme);
+        await page.reload();
+        await page.getByLabel("Username").waitFor();
+        await axe(`login (${theme})`);
+        await shoot("login", theme);
+      }
+    } finally {
+      page = previous;
+      await fresh.close();
+    }
   });
 
   it("passes axe-core on every page in light and dark, and leaves screenshots of each", async () => {
