@@ -9,12 +9,10 @@ import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  browserUnavailableReason,
   daemonHost,
   freePort,
   launchBrowser,
   type RunningOidcProvider,
-  sharedDaemons,
   startOidcProvider,
   tempDir,
   waitFor,
@@ -23,13 +21,8 @@ import { Secret, TOTP } from "otpauth";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, login, type SoloFleet, soloStackToml, startSoloFleet, tugCli } from "../core/fixture.js";
+import { daemons, SCREENSHOTS, skip } from "./browser-suite.js";
 
-const daemons = sharedDaemons();
-const noBrowser = browserUnavailableReason();
-if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
-const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
-
-const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).pathname;
 const shoot = (page: Page, name: string) =>
   page.screenshot({ path: `${SCREENSHOTS}identity-${name}.png`, fullPage: true });
 const suffix = String(process.pid);

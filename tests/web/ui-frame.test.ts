@@ -11,29 +11,13 @@ import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
-import {
-  browserUnavailableReason,
-  daemonHost,
-  type GitRepo,
-  gitRepo,
-  launchBrowser,
-  sharedDaemons,
-  type TempDir,
-  tempDir,
-  waitFor,
-} from "@tugboat/testkit";
+import { daemonHost, type GitRepo, gitRepo, launchBrowser, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, removeProjects, startTestAgent, startTestCore } from "../core/fixture.js";
+import { daemons, SCREENSHOTS, skip, WIDTHS } from "./browser-suite.js";
 
-const daemons = sharedDaemons();
-const noBrowser = browserUnavailableReason();
-if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
-const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
-
-const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).pathname;
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 860 } } as const;
 const id = Math.random().toString(16).slice(2, 8);
 const project = (stack: string) => `${stack}-frame-${id}`;
 const STACKS = ["postgres", "homepage", "ntfy", "uptime-kuma"] as const;

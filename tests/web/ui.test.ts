@@ -11,14 +11,12 @@ import { mkdir } from "node:fs/promises";
 import type { RunningAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
 import {
-  browserUnavailableReason,
   daemonHost,
   docker,
   freePort,
   type GitRepo,
   gitRepo,
   launchBrowser,
-  sharedDaemons,
   startRegistry,
   type TempDir,
   type TestRegistry,
@@ -28,15 +26,9 @@ import {
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, removeProjects, startTestAgent, startTestCore } from "../core/fixture.js";
+import { daemons, SCREENSHOTS, skip, WIDTHS } from "./browser-suite.js";
 
-const daemons = sharedDaemons();
-const noBrowser = browserUnavailableReason();
-if (noBrowser && process.env.CI === "true") throw new Error(`UI tests cannot run under CI=true: ${noBrowser}`);
-const skip = daemons.skipReason !== "" ? daemons.skipReason : noBrowser;
-
-const SCREENSHOTS = new URL("../../test-results/screenshots/", import.meta.url).pathname;
 const VIEWER = { username: "viv", password: "viewer password 1" };
-const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 860 } } as const;
 
 const steady = (port: number) => `services:
   app:

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { api } from "../api/client.js";
 import type { StackDiffView } from "../api/types.js";
 import { CodeBlock } from "./code-block.js";
-import { unifiedLines } from "./diff-lines.js";
+import { type Line, unifiedLines } from "./diff-lines.js";
 import { ErrorBox } from "./status.js";
 
 const SIGN = { add: "+", del: "−", same: " ", fold: " " } as const;
@@ -27,30 +27,23 @@ function Unified({ before, after }: { before: string; after: string }) {
 
 function SideBySide({ before, after }: { before: string; after: string }) {
   const lines = unifiedLines(before, after);
+  const column = (side: string, hidden: Line["kind"]) => (
+    <CodeBlock className="code diff-text" title={side}>
+      {lines
+        .filter((l) => l.kind !== hidden)
+        .map((line, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
+          <span key={i} className={`diff-line diff-${line.kind}`}>
+            {line.text}
+            {"\n"}
+          </span>
+        ))}
+    </CodeBlock>
+  );
   return (
     <div className="diff-sides">
-      <CodeBlock className="code diff-text" title="before">
-        {lines
-          .filter((l) => l.kind !== "add")
-          .map((line, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
-            <span key={i} className={`diff-line diff-${line.kind}`}>
-              {line.text}
-              {"\n"}
-            </span>
-          ))}
-      </CodeBlock>
-      <CodeBlock className="code diff-text" title="after">
-        {lines
-          .filter((l) => l.kind !== "del")
-          .map((line, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: lines of one diff, in order
-            <span key={i} className={`diff-line diff-${line.kind}`}>
-              {line.text}
-              {"\n"}
-            </span>
-          ))}
-      </CodeBlock>
+      {column("before", "add")}
+      {column("after", "del")}
     </div>
   );
 }
