@@ -23,7 +23,7 @@ export function AuditPage() {
     >
       <ErrorBox error={audit.error} />
       <div className="table-scroll">
-        <table>
+        <table className="list-on-phone">
           <thead>
             <tr>
               <th>When</th>
@@ -39,13 +39,13 @@ export function AuditPage() {
             {(audit.data ?? []).map((row) => (
               <tr key={row.id}>
                 <td>{new Date(row.at).toLocaleString()}</td>
-                <td>{row.actor}</td>
-                <td>{row.action}</td>
-                <td>{row.target}</td>
-                <td>
+                <td data-label="Who">{row.actor}</td>
+                <td data-label="What">{row.action}</td>
+                <td data-label="Target">{row.target}</td>
+                <td data-label="Outcome">
                   <Badge value={TONES[row.outcome]} label={row.outcome} />
                 </td>
-                <td>{row.source}</td>
+                <td data-label="From">{row.source}</td>
                 <td className="small wrap">{Object.keys(row.detail).length > 0 ? JSON.stringify(row.detail) : ""}</td>
               </tr>
             ))}

@@ -25,7 +25,7 @@ export function ServersPage() {
       </header>
       <ErrorBox error={servers.error} />
       <div className="table-scroll">
-        <table>
+        <table className="list-on-phone">
           <thead>
             <tr>
               <th>Server</th>
@@ -41,12 +41,12 @@ export function ServersPage() {
                 <td>
                   <Link href={`/servers/${encodeURIComponent(s.name)}`}>{s.name}</Link>
                 </td>
-                <td>{s.region || "–"}</td>
-                <td>
+                <td data-label="Region">{s.region || "–"}</td>
+                <td data-label="State">
                   <Badge value={!s.enabled ? "disabled" : s.reachable ? "reachable" : "unreachable"} />
                 </td>
-                <td>{s.agentVersion ?? "–"}</td>
-                <td>{age(s.lastSeen)}</td>
+                <td data-label="Agent">{s.agentVersion ?? "–"}</td>
+                <td data-label="Last seen">{age(s.lastSeen)}</td>
               </tr>
             ))}
           </tbody>
