@@ -6,7 +6,7 @@
 import type { Fleet, FleetStack } from "@tugboat/config";
 import { TugError } from "@tugboat/protocol";
 import type { StackStore } from "../deploy/stack-store.js";
-import type { SyncEngine } from "./sync-engine.js";
+import type { FleetHistory } from "./fleet-history.js";
 import type { SyncStore } from "./sync-store.js";
 
 const MAX_FILE_BYTES = 256 * 1024;
@@ -39,7 +39,7 @@ export interface StackDiff {
 interface Deps {
   stacks: StackStore;
   syncs: SyncStore;
-  engine: Pick<SyncEngine, "fleetAt" | "openCommit">;
+  history: FleetHistory;
 }
 
 const stackIn = (fleet: Fleet | undefined, name: string) => fleet?.stacks.find((s) => s.name === name);
@@ -65,7 +65,7 @@ function environmentDiff(before: FleetStack | undefined, after: FleetStack | und
 
 async function readAt(deps: Deps, sync: string, commit: string, paths: readonly string[]) {
   const texts = new Map<string, { text: string | null; note?: string }>();
-  const source = await deps.engine.openCommit(sync, commit);
+  const source = await deps.history.openCommit(sync, commit);
   try {
     for (const path of paths) {
       const entry = await source.entry(path);
@@ -94,8 +94,8 @@ export async function stackDiff(deps: Deps, name: string, options: { from?: stri
   const to = options.to ?? sync.headCommit ?? sync.appliedCommit ?? null;
   const diff: StackDiff = { stack: name, from, to, files: [], environment: [], notes: [] };
   if (!to) return diff;
-  const before = from ? stackIn(await deps.engine.fleetAt(sync.name, from), name) : undefined;
-  const after = stackIn(await deps.engine.fleetAt(sync.name, to), name);
+  const before = from ? stackIn(await deps.history.fleetAt(sync.name, from), name) : undefined;
+  const after = stackIn(await deps.history.fleetAt(sync.name, to), name);
   diff.environment = environmentDiff(before, after);
   const inputs = (stack: FleetStack | undefined) => new Map((stack?.inputs ?? []).map((i) => [i.path, i]));
   const old = inputs(before);

@@ -28,6 +28,7 @@ import type { SecretMasker } from "../secrets/masker.js";
 import type { Swarms } from "../swarm/swarms.js";
 import type { UpdateLog } from "../updates/update-log.js";
 import { applyPlan } from "./apply.js";
+import { FleetHistory } from "./fleet-history.js";
 import { appliedRepositories, OtherRepositoryWatch } from "./other-repos.js";
 import { ownershipErrors } from "./ownership.js";
 import type { RepoMirrors } from "./repo-mirror.js";
@@ -73,9 +74,19 @@ export class SyncEngine {
   private readonly running = new Map<string, Promise<CheckOutcome>>();
   private readonly again = new Map<string, Waiting>();
   private readonly others: OtherRepositoryWatch;
+  /** Fleets and files at any commit, for diffs. */
+  readonly history: FleetHistory;
 
   constructor(private readonly deps: SyncEngineDeps) {
     this.others = new OtherRepositoryWatch(deps.mirrors, deps.masker);
+    this.history = new FleetHistory({
+      syncs: deps.syncs,
+      mirrors: deps.mirrors,
+      load: async (sync, commit) => {
+        const pinned = sync.appliedCommit ? appliedRepositories(await deps.syncs.appliedState(sync.name)) : {};
+        return (await this.load(sync, commit, pinned)).fleet;
+      },
+    });
   }
 
   /** Resolves once no check runs, or after `ms` (core is stopping). */
@@ -284,22 +295,6 @@ export class SyncEngine {
       stacks: new Map((await this.deps.stacks.list()).map((s) => [s.name, s.sync])),
       syncs: new Map((await this.deps.syncs.list()).map((s) => [s.name, s.declaredBy])),
     };
-  }
-
-  /** The fleet a sync's repository declares at `commit` (for diffs: nothing is applied). */
-  async fleetAt(syncName: string, commit: string): Promise<Fleet> {
-    const sync = await this.deps.syncs.get(syncName);
-    if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${syncName}"`);
-    const applied = sync.appliedCommit ? appliedRepositories(await this.deps.syncs.appliedState(sync.name)) : {};
-    return (await this.load(sync, commit, applied)).fleet;
-  }
-
-  /** Opens a sync's repository at `commit` to read files from. */
-  async openCommit(syncName: string, commit: string): Promise<GitCommitSource> {
-    const sync = await this.deps.syncs.get(syncName);
-    if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${syncName}"`);
-    const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
-    return GitCommitSource.open({ repository: mirror, revision: commit });
   }
 
   /** A deploy someone asked for: the stack as of the last applied (or, before any, the head) commit. */

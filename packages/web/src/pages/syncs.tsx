@@ -1,6 +1,7 @@
 // Syncs: last commit and status, errors of an invalid commit at their file
 // and line, the pending plan as a readable diff, and "Run sync".
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { api } from "../api/client.js";
 import type { PlanReply, SyncView } from "../api/types.js";
 import { useCan } from "../auth/session.js";
@@ -9,6 +10,17 @@ import { StackDiff } from "../components/stack-diff.js";
 import { age, Badge, Commit, ErrorBox } from "../components/status.js";
 
 const SIGN: Record<string, string> = { create: "+", update: "~", delete: "−" };
+
+/** A deploy's diff, read only once someone opens it (a plan may hold many). */
+function WhatChanges({ stack, to }: { stack: string; to: string | null }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="plan-diff" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>What changes</summary>
+      {open ? <StackDiff stack={stack} to={to} /> : null}
+    </details>
+  );
+}
 
 function PlanView({ name }: { name: string }) {
   const plan = useQuery({
@@ -34,10 +46,7 @@ function PlanView({ name }: { name: string }) {
           <li key={d.stack}>
             <strong>{d.stack}</strong> → {d.server} <span className="muted">(wave {d.wave})</span>:{" "}
             {d.reasons.join("; ")}
-            <details className="plan-diff">
-              <summary>What changes</summary>
-              <StackDiff stack={d.stack} to={plan.data?.commit ?? null} />
-            </details>
+            <WhatChanges stack={d.stack} to={plan.data?.commit ?? null} />
           </li>
         ))}
         {p.pending.map((d) => (

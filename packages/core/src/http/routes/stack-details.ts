@@ -131,7 +131,7 @@ export async function stackDetailRoutes(app: FastifyInstance, ctx: CoreContext):
       },
     },
     (request) =>
-      stackDiff({ stacks: ctx.stacks, syncs: ctx.syncs, engine: ctx.engine }, request.params.name, {
+      stackDiff({ stacks: ctx.stacks, syncs: ctx.syncs, history: ctx.engine.history }, request.params.name, {
         ...(request.query.from ? { from: request.query.from } : {}),
         ...(request.query.to ? { to: request.query.to } : {}),
       }),
