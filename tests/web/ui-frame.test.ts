@@ -223,6 +223,9 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
     await page.locator('a[aria-label="homepage: running"]').waitFor({ timeout: 60_000 });
     await page.locator('a[aria-label^="homepage"]').click();
     await page.waitForURL(/\/stacks\/homepage$/);
+    await page.goto(`${core.url}/fleet`);
+    await page.locator("text.fleet-server", { hasText: "apollo" }).click();
+    await page.waitForURL(/\/servers\/apollo$/);
   });
 
   it("finds a stack and deploys it from the keyboard with the palette, and shows what it changed", async () => {

@@ -11,6 +11,10 @@ import { useSession } from "../auth/session.js";
 import { ErrorBox, Section, toneOf } from "../components/status.js";
 import { layoutFleet, NODE } from "../fleet/layout.js";
 
+/** A row opens its server, or the swarms page for a swarm's stacks. */
+const rowLink = (server: string) =>
+  server.startsWith("swarm ") ? "/swarms" : `/servers/${encodeURIComponent(server)}`;
+
 export function FleetPage() {
   const { me } = useSession();
   const [, navigate] = useLocation();
@@ -78,10 +82,18 @@ export function FleetPage() {
           {layout.rows.map((row) => (
             <g key={`row-${row.server}`}>
               <rect x={0} y={row.y - 3} width={layout.width} height={row.height} className="fleet-row" />
-              <text x={NODE.padding} y={row.y + 19} className={row.reachable ? "fleet-server" : "fleet-server down"}>
-                {row.server}
-                {row.reachable ? "" : " (down)"}
-              </text>
+              <a
+                href={rowLink(row.server)}
+                onClick={(event) => {
+                  event.preventDefault();
+                  navigate(rowLink(row.server));
+                }}
+              >
+                <text x={NODE.padding} y={row.y + 19} className={row.reachable ? "fleet-server" : "fleet-server down"}>
+                  {row.server}
+                  {row.reachable ? "" : " (down)"}
+                </text>
+              </a>
             </g>
           ))}
           {layout.edges.map(({ from, to }) => (
