@@ -24,6 +24,11 @@ export class SecretMasker {
     this.pattern = all.length > 0 ? new RegExp(all.map(escapeRegExp).join("|"), "g") : undefined;
   }
 
+  /** Adds values to a scope, keeping what it holds (secrets of older commits read for diffs). */
+  add(scope: string, values: Iterable<string>): void {
+    this.set(scope, new Set([...(this.scopes.get(scope) ?? []), ...values]));
+  }
+
   mask(text: string): string {
     return this.pattern ? text.replace(this.pattern, "***") : text;
   }

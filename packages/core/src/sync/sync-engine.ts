@@ -84,7 +84,7 @@ export class SyncEngine {
       mirrors: deps.mirrors,
       load: async (sync, commit) => {
         const pinned = sync.appliedCommit ? appliedRepositories(await deps.syncs.appliedState(sync.name)) : {};
-        return (await this.load(sync, commit, pinned)).fleet;
+        return (await this.load(sync, commit, pinned, true)).fleet;
       },
     });
   }
@@ -227,9 +227,12 @@ export class SyncEngine {
    * The fleet of `commit`. Stacks in other repositories are read at `pinned`
    * commits (`url#branch` → SHA: what was last applied), else at their
    * branch's head; a repository that cannot be read leaves its stacks as
-   * they run.
+   * they run. Its secret values are masked from now on: they replace the
+   * sync's scope, which holds what its latest check read; a commit read for
+   * a diff (`history`) adds to a scope of its own instead, so reading an
+   * older commit never unmasks the current one's secrets.
    */
-  private async load(sync: SyncRow, commit: string, pinned: Readonly<Record<string, string>> = {}) {
+  private async load(sync: SyncRow, commit: string, pinned: Readonly<Record<string, string>> = {}, history = false) {
     const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
     const held = await this.deps.held(sync.name);
     const source = await GitCommitSource.open({ repository: mirror, revision: commit });
@@ -245,7 +248,8 @@ export class SyncEngine {
         knownServers: await this.knownServers(),
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
-      this.deps.masker.set(`sync:${sync.name}`, loaded.fleet.secretValues);
+      if (history) this.deps.masker.add(`history:${sync.name}`, loaded.fleet.secretValues);
+      else this.deps.masker.set(`sync:${sync.name}`, loaded.fleet.secretValues);
       return loaded;
     } finally {
       await source.close();
