@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { roleAllows } from "../../auth/permissions.js";
 import { parseQuery } from "../../logs/log-query.js";
 import type { LogFilter, StoredLine } from "../../logs/log-store.js";
 import { signedIn } from "../auth-hooks.js";
@@ -62,6 +63,8 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
   const { store, tail } = ctx.logs;
   /** The stacks whose logs the caller may read. */
   const readable = async (request: FastifyRequest) => {
+    // A role that reads every stack's logs needs no list of them (every log request comes here).
+    if (roleAllows(signedIn(request).role, "Read", "Logs")) return { all: true, allowed: new Set<string>() };
     const stacks = (await ctx.stacks.list()).map((s) => s.name);
     const allowed = await ctx.access.filter(signedIn(request), "stack", stacks, (s) => s, "Logs");
     return { all: allowed.length === stacks.length, allowed: new Set(allowed) };
@@ -124,7 +127,8 @@ export async function logRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     },
     async (request) => {
       const found = await store.get(request.params.id);
-      const line = found && (await readable(request)).allowed.has(found.stack) ? found : undefined;
+      const scope = found ? await readable(request) : undefined;
+      const line = found && (scope?.all || scope?.allowed.has(found.stack)) ? found : undefined;
       if (!line)
         throw new TugError("E_NOT_FOUND", `no stored log line ${request.params.id} (retention may have removed it)`);
       const around = await store.context(line.id, request.query.lines);
