@@ -11,6 +11,7 @@ declare -A wanted=(
   [busybox-static]=/bin/busybox
   [postgresql]=postgres
   [chromium]=/usr/bin/chromium
+  [age]=age
 )
 missing=()
 for pkg in "${!wanted[@]}"; do

@@ -120,6 +120,18 @@ export function buildProgram(): Command {
       outcome.exitCode = await agentInstallCommand(options);
     });
 
+  program
+    .command("restore")
+    .description("restore a backup into a data dir (or --database-url) that no core is using; migrates it forward")
+    .argument("<file>", "a backup archive (tugboat-….tar.gz, or .tar.gz.age with --identity)")
+    .requiredOption("--data-dir <dir>", "core's data dir (TUG_DATA_DIR): gets the database (SQLite) and core.key")
+    .option("--database-url <url>", "restore into this PostgreSQL database (TUG_DATABASE_URL)")
+    .option("--identity <file>", "the age identity file of an encrypted backup")
+    .option("--key-file <file>", "where core's key goes (TUG_KEY_FILE; default: <data-dir>/core.key)")
+    .action(async (file: string, options) => {
+      outcome.exitCode = await (await import("./commands/backup.js")).restoreCommand(file, options);
+    });
+
   const core = (cmd: Command) =>
     cmd.option("--core <url>", "core's URL (TUG_CORE_URL; default: the one tug login saved)");
   const remote = () => import("./commands/remote.js");
@@ -257,6 +269,22 @@ export function buildProgram(): Command {
     .argument("<registry>")
     .action(async (name: string, options) => {
       outcome.exitCode = await (await images()).registryLogoutCommand(name, options);
+    });
+  core(program.command("doctor"))
+    .description(
+      "the fleet's health: agents, versions, pins, Docker, disks, clocks, stacks, syncs, backups (exit 1 on a fail)",
+    )
+    .option("--all", "show the ok rows too")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      outcome.exitCode = await (await import("./commands/doctor.js")).doctorCommand(options);
+    });
+  core(program.command("backup"))
+    .description("back core up now: database and key, checked, GFS-pruned (--list: the backups kept)")
+    .option("--list", "list the backups instead")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      outcome.exitCode = await (await import("./commands/backup.js")).backupCommand(options);
     });
   core(program.command("updates"))
     .description("list update records")

@@ -30,6 +30,10 @@ import { Downsampler } from "./metrics/downsampler.js";
 import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
 import { StatusPoller } from "./monitor/status-poller.js";
+import { backupObservation } from "./ops/backups/backup-alert.js";
+import { type BackupRecord, Backups } from "./ops/backups/backups.js";
+import type { DatabaseSource } from "./ops/backups/dump.js";
+import { lockState } from "./ops/core-lock.js";
 import { backgroundRunner } from "./process/background.js";
 import { Reconciler } from "./reconcile/reconciler.js";
 import { CoreKey } from "./secrets/core-key.js";
@@ -81,12 +85,32 @@ export async function startCore(
   const write = options.log ?? ((line: string) => console.log(line));
   const log = (line: string) => write(masker.mask(line));
   const background = backgroundRunner(log);
-  const key = await CoreKey.load(config.key_file || join(config.data_dir, "core.key"));
-  const { db, describe } = await openDatabase({
-    ...(config.database_url ? { url: config.database_url } : {}),
-    dataDir: config.data_dir,
+  const state = { dataDir: config.data_dir, ...(config.database_url ? { url: config.database_url } : {}) };
+  const lock = await lockState(state);
+  const keyFile = config.key_file || join(config.data_dir, "core.key");
+  const key = await CoreKey.load(keyFile);
+  let reportBackup = (_record: BackupRecord) => {};
+  const backupsOf = (source: DatabaseSource) =>
+    new Backups({
+      dir: config.backup_dir || join(config.data_dir, "backups"),
+      source,
+      keyFile,
+      keep: { daily: config.backup_keep_daily, weekly: config.backup_keep_weekly, monthly: config.backup_keep_monthly },
+      ...(config.backup_age_recipient ? { ageRecipient: config.backup_age_recipient } : {}),
+      coreVersion: CORE_VERSION,
+      onResult: (record) => reportBackup(record),
+      log,
+    });
+  const { db, describe, source } = await openDatabase({
+    ...state,
+    // A migration that goes wrong can be undone only from a copy taken just before it.
+    beforeMigrate: async (pending, before) => {
+      log(`migrations to apply: ${pending.join(", ")}; backing up first`);
+      await backupsOf(before).run("pre-migration");
+    },
   });
   log(`state: ${describe}`);
+  const backups = backupsOf(source);
   const users = new UserStore(db);
   const sessions = new SessionStore(
     db,
@@ -263,6 +287,8 @@ export async function startCore(
     images: imageStore,
     version: CORE_VERSION,
   });
+  reportBackup = (record) => background("backup alert", alerts.observe(backupObservation(record)));
+  if (config.backup_schedule !== "off") backups.start(config.backup_schedule, config.timezone || undefined);
   const onUpdate = alertOnUpdates({
     alerts,
     stackServer: async (name) => (await stacks.get(name))?.server,
@@ -306,6 +332,7 @@ export async function startCore(
     say: log,
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
+    backups,
   };
   const { app, routes } = await buildApp(context);
   await app.listen({ port: config.port, host: config.host });
@@ -358,8 +385,10 @@ export async function startCore(
       await delivery.close();
       await app.close();
       await Promise.all([deployer.idle(3_000), engine.idle(3_000)]);
+      await backups.stop();
       await logs.close();
       await db.destroy();
+      await lock.release();
     },
   };
 }

@@ -6,3 +6,4 @@ export { openDatabase } from "./db/open-database.js";
 export { Downsampler } from "./metrics/downsampler.js";
 export { MetricStore } from "./metrics/metric-store.js";
 export { queryStats } from "./metrics/stats-query.js";
+export { restoreBackup } from "./ops/backups/restore.js";

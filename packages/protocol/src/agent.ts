@@ -9,6 +9,8 @@ export const AgentHealth = z.object({
   version: z.string(),
   /** SHA-256 fingerprint of the agent's TLS certificate (colon-separated hex), "" over plain HTTP. */
   fingerprint: z.string(),
+  /** The agent's clock when it answered (core's doctor compares clocks); absent from older agents. */
+  time: z.string().optional(),
 });
 export type AgentHealth = z.infer<typeof AgentHealth>;
 

@@ -97,6 +97,12 @@ export {
   StatsQuery,
   StatsView,
 } from "./core/observability.js";
+export {
+  BackupList,
+  BackupParams,
+  BackupView,
+  DoctorReport,
+} from "./core/operations.js";
 export { SwarmDetailView, SwarmListItemView } from "./core/swarms.js";
 export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
 export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";

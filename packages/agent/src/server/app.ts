@@ -109,6 +109,7 @@ export function buildServer(options: AppOptions): Server {
         status: "ok",
         version: options.version,
         fingerprint: options.tls?.fingerprint ?? "",
+        time: new Date().toISOString(),
       }),
     )
     .on("GET", "/info", () =>

@@ -25,6 +25,7 @@ export const ALERT_TYPES = [
   "ResourceSyncFailed",
   "SwarmNodeDown",
   "SwarmUnhealthy",
+  "BackupFailed",
   "Test",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];

@@ -1,6 +1,7 @@
 // Core's settings: a --config TOML file, overridden by TUG_* environment variables.
 import { readFile } from "node:fs/promises";
 import { TugError } from "@tugboat/protocol";
+import { Cron } from "croner";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 
@@ -16,6 +17,15 @@ const CommaList = z.union([
       .filter(Boolean),
   ),
 ]);
+
+function isCron(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -130,6 +140,22 @@ export const CoreConfig = z.object({
   log_retention_days: z.coerce.number().positive().default(7),
   /** The log store is kept under this size: the oldest lines go first. */
   log_max_bytes: Size.default(1024 ** 3),
+  /** When core backs itself up: cron syntax (in `timezone`, else UTC); "off": only on demand and before migrations. */
+  backup_schedule: z
+    .string()
+    .default("0 3 * * *")
+    .refine((v) => v === "off" || isCron(v), "a cron schedule such as `0 3 * * *`, or off"),
+  /** Where backups go ("": <data_dir>/backups). Put it on another disk, or copy it off the host. */
+  backup_dir: z.string().default(""),
+  /** GFS retention: the newest backup of this many days, ISO weeks and months is kept. */
+  backup_keep_daily: z.coerce.number().int().min(0).default(7),
+  backup_keep_weekly: z.coerce.number().int().min(0).default(4),
+  backup_keep_monthly: z.coerce.number().int().min(0).default(3),
+  /** An age recipient (age1…): backups are encrypted to it ("": not encrypted). */
+  backup_age_recipient: z
+    .string()
+    .default("")
+    .refine((v) => v === "" || /^age1[0-9a-z]{58}$/.test(v), "an age X25519 recipient (age1… , 62 characters)"),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

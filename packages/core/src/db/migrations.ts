@@ -300,8 +300,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+/**
+ * Applies the migrations not yet applied. `before` runs first when a database
+ * that has some migrations is about to get more (not on a fresh one).
+ */
+export async function migrate(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  before?: (pending: string[]) => Promise<void>,
+): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
+  if (before) {
+    const known = await migrator.getMigrations();
+    const pending = known.filter((m) => !m.executedAt).map((m) => m.name);
+    if (pending.length > 0 && pending.length < known.length) await before(pending);
+  }
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";

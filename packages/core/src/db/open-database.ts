@@ -5,6 +5,7 @@ import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import type { DatabaseSource } from "../ops/backups/dump.js";
 import { migrate } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -12,18 +13,21 @@ export interface OpenDatabaseOptions {
   /** postgres://… ; when unset, SQLite at `<dataDir>/tugboat.db`. */
   url?: string;
   dataDir: string;
+  /** Called with the migrations about to apply to a database that already has some (core backs it up first). */
+  beforeMigrate?: (pending: string[], source: DatabaseSource) => Promise<void>;
 }
 
 export type Db = Kysely<Database>;
 
 export async function openDatabase(
   options: OpenDatabaseOptions,
-): Promise<{ db: Db; kind: "sqlite" | "postgres"; describe: string }> {
+): Promise<{ db: Db; kind: "sqlite" | "postgres"; describe: string; source: DatabaseSource }> {
   if (options.url && /^postgres(ql)?:\/\//.test(options.url)) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    await migrate(db as Kysely<unknown>, "postgres");
-    return { db, kind: "postgres", describe: options.url.replace(/\/\/[^@/]*@/, "//***@") };
+    const source: DatabaseSource = { kind: "postgres", url: options.url };
+    await migrate(db as Kysely<unknown>, "postgres", beforeMigrate(options, source));
+    return { db, kind: "postgres", describe: options.url.replace(/\/\/[^@/]*@/, "//***@"), source };
   }
   if (options.url) throw new Error(`TUG_DATABASE_URL must start with postgres:// (got ${options.url.split(":")[0]}:…)`);
   // The database holds sessions, key hashes and sealed secrets: only core's user may read it.
@@ -36,6 +40,12 @@ export async function openDatabase(
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db as Kysely<unknown>, "sqlite");
-  return { db, kind: "sqlite", describe: file };
+  const source: DatabaseSource = { kind: "sqlite", handle: sqlite };
+  await migrate(db as Kysely<unknown>, "sqlite", beforeMigrate(options, source));
+  return { db, kind: "sqlite", describe: file, source };
+}
+
+function beforeMigrate(options: OpenDatabaseOptions, source: DatabaseSource) {
+  const hook = options.beforeMigrate;
+  return hook ? (pending: string[]) => hook(pending, source) : undefined;
 }

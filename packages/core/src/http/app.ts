@@ -26,6 +26,7 @@ import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { observabilityRoutes } from "./routes/observability.js";
 import { oidcRoutes } from "./routes/oidc.js";
+import { operationsRoutes } from "./routes/operations.js";
 import { shellRoutes } from "./routes/shell.js";
 import { stackDetailRoutes } from "./routes/stack-details.js";
 import { swarmRoutes } from "./routes/swarms.js";
@@ -134,6 +135,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await authRoutes(app, ctx);
   await oidcRoutes(app, ctx);
   await userRoutes(app, ctx);
+  await operationsRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
   await variableRoutes(app, ctx);

@@ -20,6 +20,7 @@ import type { ImageWatch } from "../images/image-watch.js";
 import type { Logs } from "../logs/logs.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import type { Backups } from "../ops/backups/backups.js";
 import type { CoreKey } from "../secrets/core-key.js";
 import type { SecretMasker } from "../secrets/masker.js";
 import type { VariableStore } from "../secrets/variable-store.js";
@@ -32,6 +33,8 @@ import type { UpdateLog } from "../updates/update-log.js";
 
 export interface CoreContext {
   config: CoreConfig;
+  /** Core's own backups (GFS-pruned, on a schedule and on demand). */
+  backups: Backups;
   version: string;
   users: UserStore;
   sessions: SessionStore;
