@@ -16,8 +16,14 @@ import { attachShellServer } from "./shell/shell-server.js";
 import { StackLocks } from "./stacks/locks.js";
 import { StackRecords } from "./stacks/stack-record.js";
 import { Stacks } from "./stacks/stacks.js";
+import type { SelfBuild } from "./upgrade/self-upgrade.js";
 
-export const AGENT_VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+/** Set by the single-file build (scripts/bundle-agent.mjs); from package.json otherwise. */
+declare const __TUGBOAT_AGENT_VERSION__: string | undefined;
+export const AGENT_VERSION =
+  typeof __TUGBOAT_AGENT_VERSION__ === "string"
+    ? __TUGBOAT_AGENT_VERSION__
+    : (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 export interface RunningAgent {
   /** https://host:port (or http:// with insecure_http). */
@@ -28,10 +34,15 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
-export async function startAgent(
-  config: AgentConfig,
-  options: { log?: (line: string) => void } = {},
-): Promise<RunningAgent> {
+export interface StartOptions {
+  log?: (line: string) => void;
+  /** The single-file build this process runs from: it may replace itself (POST /upgrade). */
+  self?: SelfBuild;
+  /** Ends the process after an upgrade, for its supervisor to start the new build. */
+  restart?: () => void;
+}
+
+export async function startAgent(config: AgentConfig, options: StartOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => console.log(line));
   await mkdir(config.root, { recursive: true, mode: 0o700 });
   const tls = config.insecure_http ? undefined : await ensureCertificate(config.root);
@@ -64,11 +75,12 @@ export async function startAgent(
     log,
     limits: { lines: config.log_buffer_lines, bytes: config.log_buffer_mb * 1024 * 1024 },
   });
+  const locks = new StackLocks();
   const stacks = new Stacks({
     engine,
     repos: new Repositories(config.root),
     records,
-    locks: new StackLocks(),
+    locks,
     compose: requireCompose,
     // Compose sees the agent's environment without its TUG_* settings (the passkey among them).
     env: childEnv({ DOCKER_HOST: engine.dockerHost }),
@@ -84,6 +96,13 @@ export async function startAgent(
     stats,
     logs,
     compose: findCompose,
+    upgrade: {
+      self: options.self,
+      supervised:
+        Boolean(options.restart) && (Boolean(process.env.INVOCATION_ID) || process.env.TUG_AGENT_SUPERVISED === "1"),
+      busy: () => locks.busy(),
+      restart: () => options.restart?.(),
+    },
   });
   const detachShells = attachShellServer(server, {
     passkey: config.passkey,

@@ -134,6 +134,14 @@ export function buildProgram(): Command {
 
   const core = (cmd: Command) =>
     cmd.option("--core <url>", "core's URL (TUG_CORE_URL; default: the one tug login saved)");
+  core(agent.command("upgrade"))
+    .description("core upgrades agents to the build it offers, one host at a time, each healthy before the next")
+    .option("--all", "every enabled server")
+    .option("--server <name...>", "these servers, in this order")
+    .option("--rollback", "put back each agent's previous build")
+    .action(async (options) => {
+      outcome.exitCode = await (await import("./commands/agent.js")).agentUpgradeCommand(options);
+    });
   const remote = () => import("./commands/remote.js");
 
   core(program.command("login"))

@@ -30,6 +30,7 @@ import { Downsampler } from "./metrics/downsampler.js";
 import { MetricStore } from "./metrics/metric-store.js";
 import { prometheusRegistry } from "./monitor/prometheus.js";
 import { StatusPoller } from "./monitor/status-poller.js";
+import { AgentBuilds, DEFAULT_AGENT_BUILD } from "./ops/agents/agent-build.js";
 import { backupObservation } from "./ops/backups/backup-alert.js";
 import { type BackupRecord, Backups } from "./ops/backups/backups.js";
 import type { DatabaseSource } from "./ops/backups/dump.js";
@@ -152,6 +153,9 @@ export async function startCore(
   }
 
   const agents = new AgentPool(servers, config.agent_passkey);
+  const agentBuilds = new AgentBuilds(config.agent_build || DEFAULT_AGENT_BUILD);
+  // Agents are expected to run the build core offers (the version-mismatch alert, the doctor).
+  const offeredVersion = (await agentBuilds.current().catch(() => undefined))?.version ?? CORE_VERSION;
   const updateLog = new UpdateLog(updates, masker);
   const metrics = new MetricStore(db);
   const rootUrl = config.sync_repo ? repoUrl(config.sync_repo) : "";
@@ -257,7 +261,7 @@ export async function startCore(
     alerts,
     reconciler: new Reconciler({ stacks, alerts, deployer, log }),
     checks: uptimeChecks,
-    coreVersion: CORE_VERSION,
+    coreVersion: offeredVersion,
     intervalMs: config.status_interval * 1000,
     log,
   });
@@ -333,6 +337,7 @@ export async function startCore(
     background,
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
     backups,
+    agentBuilds,
   };
   const { app, routes } = await buildApp(context);
   await app.listen({ port: config.port, host: config.host });

@@ -98,6 +98,8 @@ export {
   StatsView,
 } from "./core/observability.js";
 export {
+  AgentBuildView,
+  AgentUpgradeRequest,
   BackupList,
   BackupParams,
   BackupView,

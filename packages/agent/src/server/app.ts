@@ -25,6 +25,7 @@ import type { LogShipper } from "../logs/log-shipper.js";
 import type { PreparedAction, Stacks } from "../stacks/stacks.js";
 import { applyNetworks, applyNodeLabels } from "../swarm/apply.js";
 import { readSwarm } from "../swarm/swarm-read.js";
+import { receiveBuild, rollBack, type UpgradeOptions } from "../upgrade/self-upgrade.js";
 import { checkRequest } from "./auth.js";
 import { Router } from "./router.js";
 
@@ -38,6 +39,8 @@ export interface AppOptions {
   stats: StatsSampler;
   logs: LogShipper;
   compose: () => Promise<ComposeRunner | undefined>;
+  /** Self-upgrade; `restart` ends the process for its supervisor to start the new build. */
+  upgrade: UpgradeOptions & { restart: () => void };
 }
 
 type Schema<T> = {
@@ -92,6 +95,12 @@ async function stream(res: ServerResponse, action: PreparedAction): Promise<void
 }
 
 export function buildServer(options: AppOptions): Server {
+  /** The reply goes out first; then the agent exits for its supervisor to start what is now on disk. */
+  const upgraded = async (response: ServerResponse, done: Promise<{ from: string; to: string }>) => {
+    const result = await done;
+    response.once("finish", () => options.upgrade.restart());
+    return { ...result, restarting: true };
+  };
   const router = new Router()
     .before((request) => {
       if (request.path === "/health") return;
@@ -112,6 +121,8 @@ export function buildServer(options: AppOptions): Server {
         time: new Date().toISOString(),
       }),
     )
+    .on("POST", "/upgrade", (request, response) => upgraded(response, receiveBuild(request.raw, options.upgrade)))
+    .on("POST", "/upgrade/rollback", (_request, response) => upgraded(response, rollBack(options.upgrade)))
     .on("GET", "/info", () =>
       hostInfo({ engine: options.engine, compose: options.compose, agentVersion: options.version }),
     )

@@ -15,4 +15,9 @@ export class StackLocks {
       this.held.delete(stack);
     };
   }
+
+  /** The stacks with an action running, as "stack (action)". */
+  busy(): string[] {
+    return [...this.held].map(([stack, action]) => `${stack} (${action})`);
+  }
 }

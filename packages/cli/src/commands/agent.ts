@@ -1,9 +1,13 @@
 // `tug agent`: runs the agent on this host until SIGINT/SIGTERM.
 // `tug agent install`: prints (or with --write, writes) its systemd unit and config.
+// `tug agent upgrade`: core moves agents to the build it offers, host by host.
 import { realpathSync } from "node:fs";
 import { installFiles, loadAgentConfig, startAgent, writeInstallFiles } from "@tugboat/agent";
+import { CoreClient } from "../core-client.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { logUnhandledRejections } from "../process-guards.js";
+import { UsageError } from "../usage-error.js";
+import { followAndReport } from "./remote.js";
 
 export interface AgentCommandOptions {
   config?: string;
@@ -71,4 +75,26 @@ export async function agentInstallCommand(options: InstallCommandOptions): Promi
     ].join("\n"),
   );
   return EXIT_OK;
+}
+
+/** `tug agent upgrade --all | --server NAME…`: core upgrades agents one host at a time; follows it to the end. */
+export async function agentUpgradeCommand(options: {
+  core?: string;
+  all?: boolean;
+  server?: string[];
+  rollback?: boolean;
+}): Promise<number> {
+  const servers = options.server ?? [];
+  if (Boolean(options.all) === servers.length > 0) throw new UsageError("give either --all or --server NAME");
+  const client = await CoreClient.from(options);
+  if (!options.rollback) {
+    const build = await client.request<{ version: string; sha256: string }>("GET", "/api/agent/build");
+    process.stdout.write(`core offers agent ${build.version} (sha256 ${build.sha256})\n`);
+  }
+  const { updateId } = await client.request<{ updateId: string }>("POST", "/api/agent/upgrade", {
+    servers,
+    all: Boolean(options.all),
+    rollback: Boolean(options.rollback),
+  });
+  return followAndReport(client, updateId);
 }

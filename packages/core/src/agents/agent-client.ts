@@ -80,6 +80,8 @@ export function normalizeFingerprint(text: string): string {
 
 interface CallOptions {
   body?: unknown;
+  /** A raw body (an agent build) with its own headers, instead of JSON. */
+  bytes?: { data: Buffer; headers: Record<string, string> };
   /** Read the reply as NDJSON lines as they arrive. */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -98,6 +100,21 @@ export class AgentClient {
 
   async info(): Promise<AgentInfo> {
     return AgentInfo.parse(JSON.parse(await this.call("GET", "/info")));
+  }
+
+  /** Sends a new build of the agent with its published hash; the agent checks, swaps and restarts. */
+  async upgrade(build: { data: Buffer; sha256: string; version: string }): Promise<{ from: string; to: string }> {
+    const headers = {
+      "content-type": "application/octet-stream",
+      "x-tugboat-sha256": build.sha256,
+      "x-tugboat-version": build.version,
+    };
+    return JSON.parse(await this.call("POST", "/upgrade", { bytes: { data: build.data, headers } }));
+  }
+
+  /** Puts the agent's previous build back (and restarts it). */
+  async rollBack(): Promise<{ from: string; to: string }> {
+    return JSON.parse(await this.call("POST", "/upgrade/rollback", { body: {} }));
   }
 
   async stats(signal?: AbortSignal): Promise<HostStats> {
@@ -285,7 +302,7 @@ export class AgentClient {
     if (!call.onLine) signals.push(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     const signal = AbortSignal.any(signals);
     return new Promise((resolve, reject) => {
-      const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+      const payload = call.bytes ? call.bytes.data : call.body === undefined ? undefined : JSON.stringify(call.body);
       let settled = false;
       // Every timer of this call, cleared when it settles: none may keep a stopping core alive.
       const timers = new Set<NodeJS.Timeout>();
@@ -310,8 +327,9 @@ export class AgentClient {
           method,
           agent: tlsAgent,
           rejectUnauthorized: false, // self-signed: trust comes from the fingerprint
-          headers:
-            payload === undefined
+          headers: call.bytes
+            ? { ...call.bytes.headers, "content-length": call.bytes.data.length }
+            : payload === undefined
               ? {}
               : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
         });

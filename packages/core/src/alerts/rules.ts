@@ -110,8 +110,8 @@ export function serverObservations(input: {
       type: "ServerVersionMismatch",
       severity: differs ? "warning" : null,
       message: differs
-        ? `${server} runs agent ${input.agentVersion}, core is ${input.coreVersion}`
-        : `${server} runs core's version`,
+        ? `${server} runs agent ${input.agentVersion}; core offers ${input.coreVersion} (tug agent upgrade --server ${server})`
+        : `${server} runs the agent version core offers`,
       details: { agent: input.agentVersion, core: input.coreVersion },
     });
   }

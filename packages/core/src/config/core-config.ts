@@ -156,6 +156,8 @@ export const CoreConfig = z.object({
     .string()
     .default("")
     .refine((v) => v === "" || /^age1[0-9a-z]{58}$/.test(v), "an age X25519 recipient (age1… , 62 characters)"),
+  /** The agent build core offers for upgrades and installs ("": packages/agent/bundle/tugboat-agent.mjs). */
+  agent_build: z.string().default(""),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

@@ -23,6 +23,7 @@ import {
   rollbackMessage,
   type TriggerInfo,
 } from "./deploy-request.js";
+import { HostGate } from "./host-gate.js";
 import type { StackRow, StackStore } from "./stack-store.js";
 
 export type { DeployJob, JobOutcome, TriggerInfo } from "./deploy-request.js";
@@ -39,6 +40,7 @@ export class Deployer {
   private readonly pending = new Map<string, number>();
   private readonly ended = new Map<string, number>();
   private readonly hostLimits = new Map<string, LimitFunction>();
+  private readonly gate = new HostGate();
 
   constructor(
     private readonly deps: {
@@ -92,13 +94,20 @@ export class Deployer {
     return settledWithin(this.stackQueues.values(), ms);
   }
 
-  private host(server: string): LimitFunction {
+  /** Runs `work` within the host's bound, once no hold (an agent upgrade) is on the host. */
+  private host(server: string): <T>(work: () => Promise<T>) => Promise<T> {
     let limit = this.hostLimits.get(server);
     if (!limit) {
       limit = pLimit(this.deps.parallelPerHost);
       this.hostLimits.set(server, limit);
     }
-    return limit;
+    const bounded = limit;
+    return (work) => bounded(() => this.gate.run(server, work));
+  }
+
+  /** Holds the host for an agent upgrade: see HostGate.hold. */
+  hold(server: string): Promise<() => void> {
+    return this.gate.hold(server);
   }
 
   /** Deploys the jobs wave by wave; a stack whose `after` failed in this run is not deployed. */
@@ -355,30 +364,32 @@ export class Deployer {
   }
 
   private runAction(updateId: string, options: { stack: string; server: string; action: StackAction }): Promise<void> {
-    return this.queued(options.stack, async () => {
-      const writer = this.deps.log.writer(updateId);
-      await this.deps.log.store.start(updateId);
-      try {
-        const row = await this.deps.stacks.get(options.stack);
-        const swarm = row ? swarmOf(row) : undefined;
-        const client = await this.agentFor({
-          name: options.stack,
-          server: options.server,
-          ...(swarm ? { swarm } : {}),
-        });
-        const result = await client.action(options.stack, options.action, {}, (event) => writer.emit(event));
-        if (result.ok && (options.action === "stop" || options.action === "down")) {
-          await this.deps.stacks.setStopped(options.stack, true);
-          await this.deps.stacks.setState(options.stack, options.action === "stop" ? "stopped" : "down");
-        }
-        if (result.ok && (options.action === "start" || options.action === "restart")) {
-          await this.deps.stacks.setStopped(options.stack, false);
-        }
-        await writer.end(result.ok ? "success" : "failed", result);
-      } catch (error) {
-        await writer.end("failed", failureBody(error));
+    return this.queued(options.stack, () => this.gate.run(options.server, () => this.act(updateId, options)));
+  }
+
+  private async act(updateId: string, options: { stack: string; server: string; action: StackAction }): Promise<void> {
+    const writer = this.deps.log.writer(updateId);
+    await this.deps.log.store.start(updateId);
+    try {
+      const row = await this.deps.stacks.get(options.stack);
+      const swarm = row ? swarmOf(row) : undefined;
+      const client = await this.agentFor({
+        name: options.stack,
+        server: options.server,
+        ...(swarm ? { swarm } : {}),
+      });
+      const result = await client.action(options.stack, options.action, {}, (event) => writer.emit(event));
+      if (result.ok && (options.action === "stop" || options.action === "down")) {
+        await this.deps.stacks.setStopped(options.stack, true);
+        await this.deps.stacks.setState(options.stack, options.action === "stop" ? "stopped" : "down");
       }
-    });
+      if (result.ok && (options.action === "start" || options.action === "restart")) {
+        await this.deps.stacks.setStopped(options.stack, false);
+      }
+      await writer.end(result.ok ? "success" : "failed", result);
+    } catch (error) {
+      await writer.end("failed", failureBody(error));
+    }
   }
 }
 

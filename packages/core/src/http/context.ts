@@ -20,6 +20,7 @@ import type { ImageWatch } from "../images/image-watch.js";
 import type { Logs } from "../logs/logs.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import type { AgentBuilds } from "../ops/agents/agent-build.js";
 import type { Backups } from "../ops/backups/backups.js";
 import type { CoreKey } from "../secrets/core-key.js";
 import type { SecretMasker } from "../secrets/masker.js";
@@ -35,6 +36,8 @@ export interface CoreContext {
   config: CoreConfig;
   /** Core's own backups (GFS-pruned, on a schedule and on demand). */
   backups: Backups;
+  /** The agent build core offers (upgrades, installs). */
+  agentBuilds: AgentBuilds;
   version: string;
   users: UserStore;
   sessions: SessionStore;

@@ -49,3 +49,21 @@ export const DoctorReport = z.object({
   fail: z.number(),
 });
 export type DoctorReport = z.infer<typeof DoctorReport>;
+
+export const AgentBuildView = z.object({
+  version: z.string(),
+  /** As published next to the build (tugboat-agent.mjs.sha256); agents check upgrades against it. */
+  sha256: z.string(),
+  size: z.number(),
+});
+
+export const AgentUpgradeRequest = z
+  .object({
+    /** These servers, in this order. */
+    servers: z.array(z.string().min(1)).default([]),
+    /** Every enabled server, by name. */
+    all: z.boolean().default(false),
+    /** Put back each agent's previous build instead. */
+    rollback: z.boolean().default(false),
+  })
+  .refine((r) => r.all !== r.servers.length > 0, "either servers or all");

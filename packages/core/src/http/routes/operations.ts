@@ -1,12 +1,23 @@
-// Operating core (admins): the fleet doctor; core's backups, listed, taken
-// now and downloaded.
+// Operating the fleet: the doctor; core's backups, listed, taken now and
+// downloaded; the agent build core offers, and rolling agent upgrades.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { BackupList, BackupParams, BackupView, DoctorReport } from "@tugboat/protocol";
+import {
+  AcceptedResponse,
+  AgentBuildView,
+  AgentUpgradeRequest,
+  BackupList,
+  BackupParams,
+  BackupView,
+  DoctorReport,
+  TugError,
+} from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { rollingUpgrade } from "../../ops/agents/rolling-upgrade.js";
 import { runDoctor } from "../../ops/doctor/doctor.js";
 import { audited } from "../audit.js";
+import { triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 const ADMIN = { access: { role: "admin" as const } };
@@ -31,10 +42,82 @@ export async function operationsRoutes(app: FastifyInstance, ctx: CoreContext): 
         syncs: ctx.syncs,
         backups: ctx.backups,
         backupScheduled: ctx.config.backup_schedule !== "off",
-        agentVersion: () => ctx.version,
+        agentVersion: (await ctx.agentBuilds.current().catch(() => undefined))?.version ?? ctx.version,
       });
       const count = (status: string) => rows.filter((r) => r.status === status).length;
       return { rows, ok: count("ok"), warn: count("warn"), fail: count("fail") };
+    },
+  );
+  api.get(
+    "/api/agent/build",
+    {
+      config: { access: { role: "viewer" } },
+      schema: {
+        summary: "The agent build core offers: version and published SHA-256",
+        response: { 200: AgentBuildView },
+      },
+    },
+    async () => {
+      const build = await ctx.agentBuilds.current();
+      if (!build)
+        throw new TugError(
+          "E_NOT_FOUND",
+          "core offers no agent build (npm run build makes one; or set TUG_AGENT_BUILD)",
+        );
+      return { version: build.version, sha256: build.sha256, size: build.size };
+    },
+  );
+  api.get(
+    "/api/agent/build/file",
+    { config: { access: { role: "viewer" } }, schema: { summary: "Download the agent build (tugboat-agent.mjs)" } },
+    async (_request, reply) => {
+      const build = await ctx.agentBuilds.read();
+      return reply
+        .header("content-type", "text/javascript")
+        .header("x-tugboat-sha256", build.sha256)
+        .header("x-tugboat-version", build.version)
+        .header("content-disposition", 'attachment; filename="tugboat-agent.mjs"')
+        .send(build.data);
+    },
+  );
+  api.post(
+    "/api/agent/upgrade",
+    {
+      config: ADMIN,
+      schema: {
+        summary: "Upgrade (or roll back) agents one host at a time; follow the update it starts",
+        body: AgentUpgradeRequest,
+        response: { 202: AcceptedResponse },
+      },
+    },
+    async (request, reply) => {
+      const { all, rollback } = request.body;
+      const known = await ctx.servers.list();
+      const servers = all
+        ? known
+            .filter((s) => s.enabled)
+            .map((s) => s.name)
+            .sort()
+        : request.body.servers;
+      for (const name of servers)
+        if (!known.some((s) => s.name === name)) throw new TugError("E_NOT_FOUND", `no server named "${name}"`);
+      if (!rollback) await ctx.agentBuilds.read(); // no build: refused now, not in the update
+      const updateId = await ctx.log.store.create({
+        operation: rollback ? "agent-rollback" : "agent-upgrade",
+        targetKind: "fleet",
+        targetName: all ? "all servers" : servers.join(", "),
+        ...triggerOf(request),
+        reasons: servers,
+      });
+      await audited(ctx, request, rollback ? "agent.rollback" : "agent.upgrade", servers.join(","), { updateId });
+      ctx.background(
+        "agent upgrade",
+        rollingUpgrade(
+          { agents: ctx.agents, builds: ctx.agentBuilds, hold: (server) => ctx.deployer.hold(server), log: ctx.log },
+          { servers, rollback, updateId },
+        ),
+      );
+      return reply.status(202).send({ updateId });
     },
   );
   api.get(

@@ -18,7 +18,8 @@ export interface DoctorDeps {
   syncs: SyncStore;
   backups: Backups;
   backupScheduled: boolean;
-  agentVersion: () => string;
+  /** The agent version core offers. */
+  agentVersion: string;
 }
 
 async function probe(
@@ -59,7 +60,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorRow[]> {
   const backups = await deps.backups.list();
   const facts: DoctorFacts = {
     now: new Date(),
-    agentVersion: deps.agentVersion(),
+    agentVersion: deps.agentVersion,
     servers: probed.map((p) => ({
       ...p,
       pinned: rows.get(p.name)?.fingerprint ?? null,
