@@ -12,6 +12,7 @@ declare -A wanted=(
   [postgresql]=postgres
   [chromium]=/usr/bin/chromium
   [age]=age
+  [ansible]=ansible-playbook
 )
 missing=()
 for pkg in "${!wanted[@]}"; do
