@@ -76,11 +76,14 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     limits: { lines: config.log_buffer_lines, bytes: config.log_buffer_mb * 1024 * 1024 },
   });
   const locks = new StackLocks();
+  // Core names its own container on each request when it runs in one: never stopped, recreated or removed here.
+  const coreContainers = new Set<string>();
   const stacks = new Stacks({
     engine,
     repos: new Repositories(config.root),
     records,
     locks,
+    coreContainers,
     compose: requireCompose,
     // Compose sees the agent's environment without its TUG_* settings (the passkey among them).
     env: childEnv({ DOCKER_HOST: engine.dockerHost }),
@@ -96,6 +99,7 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     stats,
     logs,
     compose: findCompose,
+    coreContainers,
     upgrade: {
       self: options.self,
       supervised:

@@ -35,6 +35,7 @@ import { backupObservation } from "./ops/backups/backup-alert.js";
 import { type BackupRecord, Backups } from "./ops/backups/backups.js";
 import type { DatabaseSource } from "./ops/backups/dump.js";
 import { lockState } from "./ops/core-lock.js";
+import { ownContainerId } from "./ops/self/own-container.js";
 import { backgroundRunner } from "./process/background.js";
 import { Reconciler } from "./reconcile/reconciler.js";
 import { CoreKey } from "./secrets/core-key.js";
@@ -152,7 +153,9 @@ export async function startCore(
       log("warning: no users yet; set TUG_INIT_ADMIN_USERNAME and TUG_INIT_ADMIN_PASSWORD to create the first admin");
   }
 
-  const agents = new AgentPool(servers, config.agent_passkey);
+  const self = ownContainerId();
+  if (self) log(`core runs in container ${self.slice(0, 12)}: agents never stop, recreate or remove it`);
+  const agents = new AgentPool(servers, config.agent_passkey, self);
   const agentBuilds = new AgentBuilds(config.agent_build || DEFAULT_AGENT_BUILD);
   // Agents are expected to run the build core offers (the version-mismatch alert, the doctor).
   const offeredVersion = (await agentBuilds.current().catch(() => undefined))?.version ?? CORE_VERSION;

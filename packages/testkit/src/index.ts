@@ -7,6 +7,7 @@ export { docker, dockerEnv, type RunOptions, type RunResult, removeProjects, run
 export { type GitHttpServer, gitHttpServer, type StallingServer, stallingServer } from "./git-http.js";
 export { type GitRepo, gitRepo } from "./git-repo.js";
 export { BUSYBOX_IMAGE, ensureImage } from "./image.js";
+export { ensureNodeImage } from "./node-image.js";
 export { type OidcClient, type OidcUser, type RunningOidcProvider, startOidcProvider } from "./oidc-provider.js";
 export { type PrivatePostgres, postgresUnavailableReason, startPostgres } from "./postgres.js";
 export { type HttpReceiver, httpReceiver, type ReceivedRequest, type SmtpSink, smtpSink } from "./receivers.js";

@@ -39,6 +39,8 @@ export interface AppOptions {
   stats: StatsSampler;
   logs: LogShipper;
   compose: () => Promise<ComposeRunner | undefined>;
+  /** Where core's own container id (x-tugboat-core-container, from an authenticated request) is noted. */
+  coreContainers: Set<string>;
   /** Self-upgrade; `restart` ends the process for its supervisor to start the new build. */
   upgrade: UpgradeOptions & { restart: () => void };
 }
@@ -110,6 +112,8 @@ export function buildServer(options: AppOptions): Server {
         remoteAddress: request.remoteAddress,
         authorization: request.headers.authorization,
       });
+      const core = request.headers["x-tugboat-core-container"];
+      if (typeof core === "string" && /^[0-9a-f]{64}$/.test(core)) options.coreContainers.add(core);
     })
     .on(
       "GET",

@@ -23,6 +23,8 @@ import type { StackRecord, StackRecords } from "./stack-record.js";
 
 export interface DeployDeps {
   engine: DockerEngine;
+  /** Containers core said are its own: never stopped, recreated or removed. */
+  coreContainers: ReadonlySet<string>;
   repos: Repositories;
   records: StackRecords;
   compose: () => Promise<ComposeRunner>;
@@ -48,9 +50,13 @@ export function reported(containers: readonly ProjectContainer[]): ContainerStat
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function skippedServices(engine: DockerEngine, project: string): Promise<Set<string>> {
-  const containers = await projectContainers(engine, project);
-  return new Set(containers.filter((c) => c.skip).map((c) => c.service));
+/** Services to leave alone: labelled tugboat.skip or komodo.skip, or running core itself. */
+export async function skippedServices(
+  deps: Pick<DeployDeps, "engine" | "coreContainers">,
+  project: string,
+): Promise<Set<string>> {
+  const containers = await projectContainers(deps.engine, project);
+  return new Set(containers.filter((c) => c.skip || deps.coreContainers.has(c.id)).map((c) => c.service));
 }
 
 export async function configServices(
@@ -111,12 +117,15 @@ export async function runDeploy(
   await deps.records.write(target);
   const compose = (command: string[]) => composeArgv(runner, target, command);
 
-  const skipped = await skippedServices(deps.engine, target.project);
+  const skipped = await skippedServices(deps, target.project);
   let services = request.services;
   if (skipped.size > 0) {
     const all = services.length > 0 ? services : await configServices(deps, runner, target);
     services = all.filter((s) => !skipped.has(s));
-    run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
+    run.log("up", `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip, or core itself`);
+    // `up` with no service named means every service: nothing is left to deploy.
+    if (services.length === 0)
+      return { failures: [], containers: await projectContainers(deps.engine, target.project) };
   }
   const options = { cwd, env: deps.env, timeoutMs };
   const hook = async (step: string, command: { path: string; command: string }) => {
@@ -239,8 +248,10 @@ export async function upAsRecorded(
   timeoutSeconds: number,
 ): Promise<DeployOutcome> {
   const runner = await deps.compose();
-  const skipped = await skippedServices(deps.engine, record.project);
+  const skipped = await skippedServices(deps, record.project);
   const services = (await configServices(deps, runner, record)).filter((s) => !skipped.has(s));
+  // `up` with no service named means every service.
+  if (services.length === 0) return { failures: [], containers: await projectContainers(deps.engine, record.project) };
   const options = { cwd: record.cwd, env: deps.env, timeoutMs: timeoutSeconds * 1000 };
   await run.command(
     "up",

@@ -38,6 +38,8 @@ import type { LastGood, StackRecord, StackRecords } from "./stack-record.js";
 
 export interface StacksDeps {
   engine: DockerEngine;
+  /** Containers core said are its own (x-tugboat-core-container): never stopped, recreated or removed. */
+  coreContainers: ReadonlySet<string>;
   repos: Repositories;
   records: StackRecords;
   locks: StackLocks;
@@ -270,12 +272,12 @@ export class Stacks {
       await run.command(action, compose([action, ...separator, ...request.services]), options);
       return;
     }
-    const skipped = await skippedServices(this.deps.engine, record.project);
+    const skipped = await skippedServices(this.deps, record.project);
     let services = request.services;
     if (skipped.size > 0) {
       const all = services.length > 0 ? services : await configServices(this.deps, runner, record);
       services = all.filter((s) => !skipped.has(s));
-      run.log(action, `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip`);
+      run.log(action, `leaving ${[...skipped].join(", ")} alone: labelled tugboat.skip or komodo.skip, or core itself`);
       if (services.length === 0) return;
     }
     if (action === "down" && skipped.size > 0) {

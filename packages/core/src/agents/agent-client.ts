@@ -55,6 +55,8 @@ export interface AgentClientOptions {
   trust: TrustPolicy;
   /** Aborts every call of this client (core is stopping). */
   signal?: AbortSignal;
+  /** The container core runs in: the agent leaves it alone. */
+  coreContainer?: string;
 }
 
 /** A short request (health, stats, status) gets this long in all. */
@@ -370,7 +372,11 @@ export class AgentClient {
               clearTimeout(connectTimer);
               if (settled) return;
               // Credentials only to the trusted certificate; /health before trust goes without.
-              if (trusted) req.setHeader("authorization", `Bearer ${passkey}`);
+              if (trusted) {
+                req.setHeader("authorization", `Bearer ${passkey}`);
+                // When core runs in a container on this host, the agent never stops, recreates or removes it.
+                if (this.options.coreContainer) req.setHeader("x-tugboat-core-container", this.options.coreContainer);
+              }
               req.end(payload);
             },
             (error: unknown) => {

@@ -20,6 +20,8 @@ export class AgentPool {
   constructor(
     private readonly servers: ServerStore,
     private readonly defaultPasskey: string,
+    /** The container core runs in, if any: named to every agent, which then leaves it alone. */
+    private readonly coreContainer?: string,
   ) {}
 
   /** The servers one sync declares, replacing what that sync declared before. */
@@ -52,6 +54,7 @@ export class AgentPool {
       passkey: settings.passkey,
       timeoutSeconds: Math.max(settings.timeoutSeconds, 3),
       signal: this.shutdown.signal,
+      ...(this.coreContainer ? { coreContainer: this.coreContainer } : {}),
       trust: {
         trusted: row.fingerprint,
         declared: normalizeFingerprint(settings.fingerprint),
