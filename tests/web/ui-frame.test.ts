@@ -321,6 +321,7 @@ describe.skipIf(skip !== undefined)("the UI frame", () => {
       ["update", `/updates/${update}`],
       ["account", "/account"],
       ["audit", "/audit"],
+      ["operations", "/operations"],
     ];
     for (const theme of ["light", "dark"] as const) {
       await setTheme(theme);

@@ -12,6 +12,7 @@ import { FleetPage } from "./pages/fleet.js";
 import { AlertsPage, UpdatesPage } from "./pages/history.js";
 import { LoginPage } from "./pages/login.js";
 import { LogsPage } from "./pages/logs.js";
+import { OperationsPage } from "./pages/operations.js";
 import { ServerPage, ServersPage } from "./pages/servers.js";
 import { StackPage } from "./pages/stack.js";
 import { StacksPage } from "./pages/stacks.js";
@@ -48,6 +49,7 @@ function App() {
         <Route path="/alerts">{() => <AlertsPage />}</Route>
         <Route path="/account">{() => <AccountPage />}</Route>
         <Route path="/audit">{() => <AuditPage />}</Route>
+        <Route path="/operations">{() => <OperationsPage />}</Route>
         <Route>{() => <p>No such page.</p>}</Route>
       </Switch>
     </Layout>

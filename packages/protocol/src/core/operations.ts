@@ -56,6 +56,7 @@ export const AgentBuildView = z.object({
   sha256: z.string(),
   size: z.number(),
 });
+export type AgentBuildView = z.infer<typeof AgentBuildView>;
 
 export const AgentUpgradeRequest = z
   .object({

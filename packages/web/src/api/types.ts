@@ -1,10 +1,13 @@
 // Reply shapes of core's API: the protocol's types (types only: no schema code in the bundle).
 import type {
+  AgentBuildView,
   AlertView,
   AuditView,
   AuthOptionsView,
+  BackupList,
   ContainerStatus,
   DashboardView,
+  DoctorReport,
   ImageCheckReply,
   ImageCheckView,
   ImagesView,
@@ -29,10 +32,13 @@ import type {
 } from "@tugboat/protocol";
 
 export type {
+  AgentBuildView,
   AlertView,
   AuditView,
   AuthOptionsView,
+  BackupList,
   ContainerStatus,
+  DoctorReport,
   ImageCheckReply,
   ImageCheckView,
   ImagesView,

@@ -37,7 +37,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const fleetWide = me !== undefined && me.role !== "user";
   const nav = [
     ...withSwarms.filter(([path]) => fleetWide || !["/servers", "/variables", "/syncs"].includes(path)),
-    ...(me?.role === "admin" ? [["/audit", "Audit"] as const] : []),
+    ...(me?.role === "admin" ? [["/audit", "Audit"] as const, ["/operations", "Operations"] as const] : []),
   ];
   return (
     <>

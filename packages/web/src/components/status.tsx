@@ -1,5 +1,5 @@
 // How state looks everywhere: one colour per meaning (ok, busy, warn, bad, idle).
-import type { ReactNode } from "react";
+import { type ReactNode, useId } from "react";
 
 const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   running: "ok",
@@ -14,6 +14,7 @@ const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   pending: "busy",
   unhealthy: "warn",
   warning: "warn",
+  warn: "warn",
   drifted: "warn",
   "update-available": "warn",
   "rolled back": "warn",
@@ -21,6 +22,7 @@ const TONE: Record<string, "ok" | "busy" | "warn" | "bad" | "idle"> = {
   invalid: "bad",
   down: "bad",
   failed: "bad",
+  fail: "bad",
   critical: "bad",
   open: "bad",
   unreachable: "bad",
@@ -77,10 +79,11 @@ export function ErrorBox({ error }: { error: unknown }) {
 }
 
 export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+  const heading = useId();
   return (
-    <section className="panel">
+    <section className="panel" aria-labelledby={heading}>
       <header>
-        <h2>{title}</h2>
+        <h2 id={heading}>{title}</h2>
         {actions}
       </header>
       {children}

@@ -1,9 +1,11 @@
 // Servers: the list, and one server's facts, charts, containers and stacks.
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { lazy, Suspense, useMemo, useState } from "react";
-import { Link } from "wouter";
+import { Link, useLocation } from "wouter";
 import { api } from "../api/client.js";
-import type { ServerView, StackView, StatsView } from "../api/types.js";
+import type { AgentBuildView, ServerView, StackView, StatsView } from "../api/types.js";
+import { useSession } from "../auth/session.js";
+import { ConfirmButton } from "../components/confirm-button.js";
 import { age, Badge, ErrorBox, Section } from "../components/status.js";
 
 // uPlot loads only on a server page: the dashboard stays small.
@@ -12,7 +14,52 @@ const TimeChart = lazy(() => import("../charts/time-chart.js").then((m) => ({ de
 const PERCENT: [number, number] = [0, 100];
 const RANGES = { "1 h": 3600, "24 h": 86_400, "7 d": 7 * 86_400, "30 d": 30 * 86_400 } as const;
 
+/** The agent version core offers (its build), when it offers one. */
+function useOfferedAgent(): string | undefined {
+  const build = useQuery({
+    queryKey: ["agent-build"],
+    queryFn: () => api<AgentBuildView>("/api/agent/build"),
+    retry: false,
+    staleTime: 300_000,
+  });
+  return build.data?.version;
+}
+
+/** The agent's version; "upgrade" when it is not the one core offers. */
+function AgentVersion({ server, offered }: { server: ServerView; offered: string | undefined }) {
+  const behind = offered !== undefined && server.agentVersion !== null && server.agentVersion !== offered;
+  return (
+    <>
+      {server.agentVersion ?? "–"} {behind ? <Badge value="update-available" label={`${offered} offered`} /> : null}
+    </>
+  );
+}
+
+/** Admins: upgrade this server's agent to the build core offers (a rolling upgrade of one host). */
+function UpgradeAgent({ server, offered }: { server: ServerView; offered: string | undefined }) {
+  const { me } = useSession();
+  const [, navigate] = useLocation();
+  const upgrade = useMutation({
+    mutationFn: () =>
+      api<{ updateId: string }>("/api/agent/upgrade", { method: "POST", body: { servers: [server.name] } }),
+    onSuccess: ({ updateId }) => navigate(`/updates/${updateId}`),
+  });
+  if (me?.role !== "admin" || !offered || !server.agentVersion || server.agentVersion === offered) return null;
+  return (
+    <>
+      <ErrorBox error={upgrade.error} />
+      <ConfirmButton
+        label="Upgrade agent"
+        question={`Upgrade ${server.name}'s agent from ${server.agentVersion} to ${offered}? Its deploys wait meanwhile.`}
+        busy={upgrade.isPending}
+        onConfirm={() => upgrade.mutate()}
+      />
+    </>
+  );
+}
+
 export function ServersPage() {
+  const offered = useOfferedAgent();
   const servers = useQuery({
     queryKey: ["servers"],
     queryFn: () => api<ServerView[]>("/api/servers"),
@@ -45,7 +92,9 @@ export function ServersPage() {
                 <td data-label="State">
                   <Badge value={!s.enabled ? "disabled" : s.reachable ? "reachable" : "unreachable"} />
                 </td>
-                <td data-label="Agent">{s.agentVersion ?? "–"}</td>
+                <td data-label="Agent">
+                  <AgentVersion server={s} offered={offered} />
+                </td>
                 <td data-label="Last seen">{age(s.lastSeen)}</td>
               </tr>
             ))}
@@ -68,6 +117,7 @@ const percentOf = (used: Array<number | null> = [], total: Array<number | null> 
 
 export function ServerPage({ name }: { name: string }) {
   const [range, setRange] = useState<keyof typeof RANGES>("1 h");
+  const offered = useOfferedAgent();
   const servers = useQuery({ queryKey: ["servers"], queryFn: () => api<ServerView[]>("/api/servers") });
   const stacks = useQuery({ queryKey: ["stacks"], queryFn: () => api<StackView[]>("/api/stacks") });
   const base = `/api/servers/${encodeURIComponent(name)}/stats`;
@@ -126,7 +176,9 @@ export function ServerPage({ name }: { name: string }) {
             <dt>Region</dt>
             <dd>{server.region || "–"}</dd>
             <dt>Agent version</dt>
-            <dd>{server.agentVersion ?? "–"}</dd>
+            <dd>
+              <AgentVersion server={server} offered={offered} /> <UpgradeAgent server={server} offered={offered} />
+            </dd>
             <dt>Last seen</dt>
             <dd>{age(server.lastSeen)}</dd>
             {server.lastError ? (
