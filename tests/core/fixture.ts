@@ -234,4 +234,15 @@ export function tugCli(configDir: string) {
     );
 }
 
+/** `tug` with its own config folder, logged in to `coreUrl` as the admin (its session saved there). */
+export async function loggedInCli(configDir: string, coreUrl: string) {
+  const cli = tugCli(configDir);
+  const result = await cli(
+    ["login", "--core", coreUrl, "--username", ADMIN.username, "--password-stdin"],
+    `${ADMIN.password}\n`,
+  );
+  if (result.exitCode !== 0) throw new Error(`tug login failed: ${result.stderr}`);
+  return cli;
+}
+
 export { removeProjects } from "@tugboat/testkit";

@@ -24,7 +24,7 @@ import {
   waitFor,
 } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, apiClient, login, PASSKEY, removeProjects, startTestCore, tugCli } from "./fixture.js";
+import { apiClient, loggedInCli, login, PASSKEY, removeProjects, startTestCore, type tugCli } from "./fixture.js";
 
 const daemons = sharedDaemons();
 const BUNDLER = fileURLToPath(new URL("../../scripts/bundle-agent.mjs", import.meta.url));
@@ -121,12 +121,7 @@ describe.skipIf(daemons.skipReason !== "")("tug agent upgrade", () => {
       },
       { what: "the first deploys", timeoutMs: 120_000 },
     );
-    cli = tugCli(join(work.path, "cli"));
-    const loggedIn = await cli(
-      ["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"],
-      `${ADMIN.password}\n`,
-    );
-    expect(loggedIn.exitCode).toBe(0);
+    cli = await loggedInCli(join(work.path, "cli"), core.url);
   }, 240_000);
 
   afterAll(async () => {

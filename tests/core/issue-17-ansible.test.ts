@@ -3,25 +3,17 @@
 // prefix; the passkey is generated on the host and registered with a real
 // core; a second run and a check-mode run change nothing; the installed agent
 // starts from its unit's command line and answers /health.
-import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunningCore } from "@tugboat/core";
-import { freePort, run, type Service, startService, type TempDir, tempDir } from "@tugboat/testkit";
+import { freePort, onPath, run, type Service, startService, type TempDir, tempDir } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, login, startTestCore } from "./fixture.js";
 
 const PLAYBOOK = fileURLToPath(new URL("../../deploy/ansible/fleet.yml", import.meta.url));
 const BUNDLER = fileURLToPath(new URL("../../scripts/bundle-agent.mjs", import.meta.url));
-const ansible = (() => {
-  try {
-    execFileSync("ansible-playbook", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const ansible = onPath("ansible-playbook");
 
 /** The PLAY RECAP counters of localhost. */
 function recap(stdout: string): Record<string, number> {

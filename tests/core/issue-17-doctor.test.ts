@@ -6,14 +6,14 @@ import type { RunningCore } from "@tugboat/core";
 import { daemonHost, type GitRepo, gitRepo, sharedDaemons, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ADMIN,
   apiClient,
+  loggedInCli,
   login,
   removeProjects,
   serverToml,
   startTestAgent,
   startTestCore,
-  tugCli,
+  type tugCli,
 } from "./fixture.js";
 
 const daemons = sharedDaemons();
@@ -75,12 +75,7 @@ describe.skipIf(daemons.skipReason !== "")("tug doctor", () => {
         )("POST", "/api/backups", {})
       ).status,
     ).toBe(201);
-    cli = tugCli(cliDir.path);
-    const loggedIn = await cli(
-      ["login", "--core", core.url, "--username", ADMIN.username, "--password-stdin"],
-      `${ADMIN.password}\n`,
-    );
-    expect(loggedIn.exitCode).toBe(0);
+    cli = await loggedInCli(cliDir.path, core.url);
   }, 240_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { tempDir } from "@tugboat/testkit";
+import { onPath, tempDir } from "@tugboat/testkit";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import tar from "tar-stream";
@@ -17,14 +17,7 @@ import { readArchive } from "../src/ops/backups/archive.js";
 import { Backups } from "../src/ops/backups/backups.js";
 import { restoreBackup } from "../src/ops/backups/restore.js";
 
-const ageAvailable = (() => {
-  try {
-    execFileSync("age-keygen", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const ageAvailable = onPath("age-keygen");
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,7 +1,8 @@
 // Whether this machine can run Docker-backed tests, and why not.
 import { execFileSync } from "node:child_process";
 
-function onPath(command: string): boolean {
+/** Whether `command` is on PATH (a tool a test needs: age, ansible-playbook, …). */
+export function onPath(command: string): boolean {
   try {
     execFileSync("sh", ["-c", 'command -v "$1"', "sh", command], { stdio: "ignore" });
     return true;

@@ -1,4 +1,4 @@
-export { dockerUnavailableReason } from "./availability.js";
+export { dockerUnavailableReason, onPath } from "./availability.js";
 export { browserUnavailableReason, launchBrowser } from "./browser.js";
 export { selfSignedCertificate, type TestCertificate } from "./certificate.js";
 export { type ComposeVariant, composeVariants } from "./compose.js";
