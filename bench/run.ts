@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
+import { benchBackup } from "./backup.js";
 import { benchImages } from "./images.js";
 import { benchLogs } from "./logs.js";
 import { benchMetrics } from "./metrics.js";
@@ -18,6 +19,7 @@ import { benchYaml } from "./yaml.js";
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   plan: benchPlan,
   agent: benchAgent,
+  backup: benchBackup,
   sync: benchSync,
   metrics: benchMetrics,
   reconcile: benchReconcile,

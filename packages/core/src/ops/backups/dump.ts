@@ -2,8 +2,10 @@
 // online backup API, or pg_dump's custom format (one MVCC snapshot), each
 // checked by opening what was written.
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { TugError } from "@tugboat/protocol";
-import SQLite from "better-sqlite3";
+import type SQLite from "better-sqlite3";
 import pg from "pg";
 
 /** Where core's state lives, as a backup reads it. */
@@ -40,23 +42,54 @@ export async function checkDump(kind: DatabaseSource["kind"], file: string): Pro
     if (!tables.kysely_migration) throw new Error("the dump has no kysely_migration table: not core's database");
     return { migration: "(in the dump)", tables };
   }
-  const copy = new SQLite(file, { readonly: true, fileMustExist: true });
-  try {
-    const integrity = copy.pragma("integrity_check", { simple: true });
-    if (integrity !== "ok") throw new Error(`integrity check: ${String(integrity)}`);
-    const names = copy
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
-      .pluck()
-      .all() as string[];
-    if (!names.includes("kysely_migration")) throw new Error("no kysely_migration table: not core's database");
-    const tables = Object.fromEntries(
-      names.map((name) => [name, copy.prepare(`select count(*) from "${name}"`).pluck().get() as number]),
-    );
-    const migration = copy.prepare("select max(name) from kysely_migration").pluck().get() as string;
-    return { migration, tables };
-  } finally {
-    copy.close();
-  }
+  return checkSqlite(file);
+}
+
+// The check reads every page of the copy: in a worker thread, so core keeps
+// answering and writing meanwhile (a 1 GB database takes seconds). Plain
+// CommonJS, evaluated: the same code runs from the sources and from the build.
+const SQLITE_CHECK = `
+const { parentPort, workerData } = require("node:worker_threads");
+const SQLite = require(workerData.module);
+const copy = new SQLite(workerData.file, { readonly: true, fileMustExist: true });
+try {
+  const integrity = copy.pragma("integrity_check", { simple: true });
+  if (integrity !== "ok") throw new Error("integrity check: " + String(integrity));
+  const names = copy.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").pluck().all();
+  if (!names.includes("kysely_migration")) throw new Error("no kysely_migration table: not core's database");
+  const tables = {};
+  for (const name of names) tables[name] = copy.prepare('select count(*) from "' + name.replaceAll('"', '""') + '"').pluck().get();
+  const migration = copy.prepare("select max(name) from kysely_migration").pluck().get();
+  parentPort.postMessage({ migration, tables });
+} catch (error) {
+  parentPort.postMessage({ error: error.message });
+} finally {
+  copy.close();
+}
+`;
+
+function checkSqlite(file: string): Promise<DumpCheck> {
+  const module = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(SQLITE_CHECK, { eval: true, workerData: { file, module } });
+  return new Promise<DumpCheck>((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      reject(new Error(`checking ${file} took over ${DUMP_DEADLINE_MS / 60_000} min`));
+      worker.terminate().catch(() => undefined);
+    }, DUMP_DEADLINE_MS);
+    worker.once("message", (reply: DumpCheck | { error: string }) => {
+      clearTimeout(deadline);
+      if ("error" in reply) reject(new Error(reply.error));
+      else resolve(reply);
+    });
+    worker.once("error", (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
+    worker.once("exit", (code) => {
+      clearTimeout(deadline);
+      reject(new Error(`the check of ${file} stopped (exit ${code})`));
+    });
+  });
 }
 
 /**
