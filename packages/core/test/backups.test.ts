@@ -2,6 +2,7 @@
 // restored with its age identity and migrated forward; core backs up before
 // it migrates; a failed backup opens an alert; a tampered or foreign archive is refused.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -164,5 +165,46 @@ describe("backups", () => {
     const target = join(work, "restored");
     await expect(restoreBackup({ file, dataDir: target })).rejects.toThrow();
     expect(existsSync(join(target, "tugboat.db"))).toBe(false);
+  });
+
+  it("serves a backup's archive and the agent build for download, byte for byte", async () => {
+    const data = await dir("tug-download-");
+    const core = await startCore(
+      await loadCoreConfig({
+        env: {},
+        overrides: {
+          port: 0,
+          host: "127.0.0.1",
+          data_dir: data,
+          init_admin_username: "admin",
+          init_admin_password: "a long admin password",
+        },
+      }),
+      { log: () => {} },
+    );
+    cleanups.push(() => core.close());
+    const login = await fetch(`${core.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "a long admin password" }),
+    });
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const taken = await fetch(`${core.url}/api/backups`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: "{}",
+    });
+    const record = (await taken.json()) as { name: string; sha256: string };
+    const archive = await fetch(`${core.url}/api/backups/${record.name}/file`, { headers: auth });
+    const bytes = Buffer.from(await archive.arrayBuffer());
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(record.sha256);
+    expect(bytes.equals(readFileSync(join(data, "backups", record.name)))).toBe(true);
+    expect((await fetch(`${core.url}/api/backups/..%2Fcore.key/file`, { headers: auth })).status).toBe(400);
+
+    const build = await fetch(`${core.url}/api/agent/build/file`, { headers: auth });
+    expect(build.status).toBe(200); // npm run build (which npm test runs first) makes it
+    const code = Buffer.from(await build.arrayBuffer());
+    expect(createHash("sha256").update(code).digest("hex")).toBe(build.headers.get("x-tugboat-sha256"));
+    expect(code.toString("utf8", 0, 30)).toMatch(/^\/\/ tugboat-agent /);
   });
 });

@@ -9,8 +9,6 @@ export const AgentHealth = z.object({
   version: z.string(),
   /** SHA-256 fingerprint of the agent's TLS certificate (colon-separated hex), "" over plain HTTP. */
   fingerprint: z.string(),
-  /** The agent's clock when it answered (core's doctor compares clocks); absent from older agents. */
-  time: z.string().optional(),
 });
 export type AgentHealth = z.infer<typeof AgentHealth>;
 
@@ -27,6 +25,8 @@ export const AgentInfo = z.object({
   dockerApiVersion: z.string(),
   compose: z.object({ kind: z.enum(["plugin", "standalone"]), version: z.string() }).nullable(),
   agentVersion: z.string(),
+  /** The agent's clock when it answered (core's doctor compares clocks); absent from older agents. */
+  time: z.string().optional(),
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 

@@ -34,5 +34,7 @@ export async function hostInfo(options: {
     dockerApiVersion: docker.ApiVersion,
     compose: compose ? { kind: compose.kind, version: compose.version } : null,
     agentVersion: options.agentVersion,
+    // Taken last, right before the reply: core compares it with the middle of its request.
+    time: new Date().toISOString(),
   };
 }

@@ -122,7 +122,6 @@ export function buildServer(options: AppOptions): Server {
         status: "ok",
         version: options.version,
         fingerprint: options.tls?.fingerprint ?? "",
-        time: new Date().toISOString(),
       }),
     )
     .on("POST", "/upgrade", (request, response) => upgraded(response, receiveBuild(request.raw, options.upgrade)))

@@ -14,6 +14,7 @@ import {
 } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { rollingUpgrade } from "../../ops/agents/rolling-upgrade.js";
 import { runDoctor } from "../../ops/doctor/doctor.js";
 import { audited } from "../audit.js";
@@ -69,7 +70,13 @@ export async function operationsRoutes(app: FastifyInstance, ctx: CoreContext): 
   );
   api.get(
     "/api/agent/build/file",
-    { config: { access: { role: "viewer" } }, schema: { summary: "Download the agent build (tugboat-agent.mjs)" } },
+    {
+      config: { access: { role: "viewer" } },
+      schema: {
+        summary: "Download the agent build (tugboat-agent.mjs), its hash in x-tugboat-sha256",
+        response: { 200: { description: "the build", content: { "text/javascript": { schema: z.unknown() } } } },
+      },
+    },
     async (_request, reply) => {
       const build = await ctx.agentBuilds.read();
       return reply
@@ -153,7 +160,16 @@ export async function operationsRoutes(app: FastifyInstance, ctx: CoreContext): 
   );
   api.get(
     "/api/backups/:name/file",
-    { config: ADMIN, schema: { summary: "Download a backup's archive", params: BackupParams } },
+    {
+      config: ADMIN,
+      schema: {
+        summary: "Download a backup's archive",
+        params: BackupParams,
+        response: {
+          200: { description: "the archive", content: { "application/octet-stream": { schema: z.unknown() } } },
+        },
+      },
+    },
     async (request, reply) => {
       const file = await ctx.backups.file(request.params.name);
       await audited(ctx, request, "backup.download", request.params.name);

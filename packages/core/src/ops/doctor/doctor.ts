@@ -31,14 +31,12 @@ async function probe(
   if (!client) return { ...base, error: "no settings for it (is its sync applied?)" };
   const signal = AbortSignal.timeout(PROBE_MS);
   try {
-    const sent = Date.now();
     const health = await client.health(signal);
+    const sent = Date.now();
+    const info = await client.info().catch(() => undefined);
     const received = Date.now();
-    const skewMs = health.time ? Date.parse(health.time) - (sent + received) / 2 : undefined;
-    const [info, stats] = await Promise.all([
-      client.info().catch(() => undefined),
-      client.stats(signal).catch(() => undefined),
-    ]);
+    const skewMs = info?.time ? Date.parse(info.time) - (sent + received) / 2 : undefined;
+    const stats = await client.stats(signal).catch(() => undefined);
     return {
       ...base,
       version: health.version,
