@@ -207,4 +207,21 @@ describe("backups", () => {
     expect(createHash("sha256").update(code).digest("hex")).toBe(build.headers.get("x-tugboat-sha256"));
     expect(code.toString("utf8", 0, 30)).toMatch(/^\/\/ tugboat-agent /);
   });
+
+  it("keeps the records of the last ten failed attempts, not every one", async () => {
+    const data = await olderDataDir();
+    const handle = new SQLite(join(data, "tugboat.db"));
+    handle.close(); // every backup of it fails
+    const backups = new Backups({
+      dir: join(data, "backups"),
+      source: { kind: "sqlite", handle },
+      keyFile: join(data, "core.key"),
+      keep: { daily: 7, weekly: 4, monthly: 3 },
+      coreVersion: "0.0.9",
+    });
+    for (let attempt = 0; attempt < 12; attempt++) await expect(backups.run("manual")).rejects.toThrow(/backup failed/);
+    const listed = await backups.list();
+    expect(listed).toHaveLength(10);
+    expect(listed.every((b) => b.status === "failed" && b.error)).toBe(true);
+  });
 });

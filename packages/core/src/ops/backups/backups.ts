@@ -47,6 +47,9 @@ export interface BackupsOptions {
   log?: (line: string) => void;
 }
 
+/** Failed attempts listed at most (each is a small status file). */
+const FAILED_KEPT = 10;
+
 const stamp = (at: Date) =>
   at
     .toISOString()
@@ -189,8 +192,8 @@ export class Backups {
         ? `backup ${name}: ${record.size} bytes in ${record.durationMs} ms`
         : `backup failed: ${record.error}`,
     );
+    await this.prune().catch((error: Error) => this.options.log?.(`pruning backups failed: ${error.message}`));
     if (record.status === "failed") throw new TugError("E_INTERNAL", `backup failed: ${record.error}`);
-    await this.prune();
     return (await this.list()).find((r) => r.name === name) ?? record;
   }
 
@@ -204,13 +207,20 @@ export class Backups {
     }
   }
 
-  /** Deletes the good backups no GFS slot keeps, and failed attempts older than the oldest kept backup. */
+  /**
+   * Deletes the good backups no GFS slot keeps, and the records of failed
+   * attempts older than the oldest kept backup or beyond the newest ten.
+   */
   private async prune(): Promise<void> {
     const all = await this.list();
     const kept = all.filter((r) => r.status === "ok" && (r.slots?.length ?? 0) > 0);
     const oldestKept = kept.at(-1)?.createdAt ?? "";
+    const recentFailures = new Set(all.filter((r) => r.status === "failed").slice(0, FAILED_KEPT));
     for (const record of all) {
-      const drop = record.status === "ok" ? record.slots?.length === 0 : record.createdAt < oldestKept;
+      const drop =
+        record.status === "ok"
+          ? record.slots?.length === 0
+          : record.createdAt < oldestKept || !recentFailures.has(record);
       if (!drop) continue;
       await rm(join(this.options.dir, record.name), { force: true });
       await rm(join(this.options.dir, `${record.name}.json`), { force: true });
