@@ -66,16 +66,15 @@ describe.skipIf(daemons.skipReason !== "")("tug doctor", () => {
       what: "sick to fail its health check",
       timeoutMs: 60_000,
     });
-    const token = await login(core.url);
-    expect(
-      (
-        await apiClient(
-          () => core.url,
-          () => token,
-        )("POST", "/api/backups", {})
-      ).status,
-    ).toBe(201);
     cli = await loggedInCli(cliDir.path, core.url);
+    // A backup through the CLI, so the doctor's backup row is ok.
+    const backup = await cli(["backup"]);
+    expect(backup.stdout).toMatch(
+      /^backup tugboat-\d{8}T\d{6}Z-manual\.tar\.gz: [\d.]+ kB, checked; sha256 [0-9a-f]{64}\n$/,
+    );
+    const listed = await cli(["backup", "--list"]);
+    expect(listed.stdout).toMatch(/tugboat-\S+-manual\.tar\.gz\s+ok\s+[\d.]+ kB\s+daily, weekly, monthly\s+manual/);
+    expect(listed.stdout).toContain("7 daily, 4 weekly, 3 monthly; next ");
   }, 240_000);
 
   afterAll(async () => {
