@@ -111,6 +111,7 @@ export function buildProgram(): Command {
     .command("install")
     .description("print the systemd unit and agent.toml for this host; --write writes them and a new passkey")
     .option("--write", "write the files instead of printing them")
+    .option("--build <file>", "run this single-file build (tugboat-agent.mjs; what tug agent upgrade replaces)")
     .option("--config-dir <dir>", "where agent.toml and the passkey go", "/etc/tugboat")
     .option("--unit-dir <dir>", "where the systemd unit goes", "/etc/systemd/system")
     .option("--root <dir>", "the agent's state folder", "/var/lib/tugboat-agent")

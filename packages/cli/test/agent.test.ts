@@ -1,6 +1,6 @@
 // `tug agent` and `tug agent install` as an operator runs them.
 import { spawn } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { get } from "node:https";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -72,6 +72,13 @@ describe("tug agent install", () => {
     expect(result.stdout).toContain("[Service]");
     expect(result.stdout).toMatch(/ExecStart=.* agent --config \/etc\/tugboat\/agent.toml/);
     expect(result.stdout).toContain('passkey_file = "/etc/tugboat/agent.passkey"');
+  });
+
+  it("--build makes the unit run the single-file build, which tug agent upgrade can replace", async () => {
+    const build = join(dir.path, "tugboat-agent.mjs");
+    await writeFile(build, "// tugboat-agent 0.1.0: one file\n");
+    const result = await run([...NODE, "agent", "install", "--build", build]);
+    expect(result.stdout).toContain(`${build} agent --config /etc/tugboat/agent.toml`);
   });
 
   it("--write writes the files and a new passkey with mode 0600, without printing it", async () => {

@@ -43,6 +43,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
 
 export interface InstallCommandOptions {
   write?: boolean;
+  /** The single-file build the unit runs (tugboat-agent.mjs), instead of this tug. */
+  build?: string;
   configDir: string;
   unitDir: string;
   root: string;
@@ -51,7 +53,7 @@ export interface InstallCommandOptions {
 
 export async function agentInstallCommand(options: InstallCommandOptions): Promise<number> {
   const files = installFiles({
-    command: [process.execPath, realpathSync(process.argv[1] ?? "tug")],
+    command: [process.execPath, realpathSync(options.build ?? process.argv[1] ?? "tug")],
     configDir: options.configDir,
     unitDir: options.unitDir,
     root: options.root,

@@ -100,8 +100,8 @@ export class AgentClient {
     );
   }
 
-  async info(): Promise<AgentInfo> {
-    return AgentInfo.parse(JSON.parse(await this.call("GET", "/info")));
+  async info(signal?: AbortSignal): Promise<AgentInfo> {
+    return AgentInfo.parse(JSON.parse(await this.call("GET", "/info", signal ? { signal } : {})));
   }
 
   /** Sends a new build of the agent with its published hash; the agent checks, swaps and restarts. */

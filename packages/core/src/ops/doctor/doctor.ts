@@ -33,7 +33,7 @@ async function probe(
   try {
     const health = await client.health(signal);
     const sent = Date.now();
-    const info = await client.info().catch(() => undefined);
+    const info = await client.info(signal).catch(() => undefined);
     const received = Date.now();
     const skewMs = info?.time ? Date.parse(info.time) - (sent + received) / 2 : undefined;
     const stats = await client.stats(signal).catch(() => undefined);
