@@ -42,7 +42,17 @@ export async function writeArchive(options: WriteArchiveOptions): Promise<void> 
   ]);
 }
 
+/** Writes the entries into `pack`; on a failure the pack is destroyed, so the pipeline reading it ends too. */
 async function fill(pack: tar.Pack, options: WriteArchiveOptions): Promise<void> {
+  try {
+    await addEntries(pack, options);
+  } catch (error) {
+    pack.destroy(error as Error);
+    throw error;
+  }
+}
+
+async function addEntries(pack: tar.Pack, options: WriteArchiveOptions): Promise<void> {
   const manifest = Buffer.from(`${JSON.stringify(options.manifest, null, 2)}\n`);
   pack.entry({ name: "manifest.json", size: manifest.length, mode: 0o600 }, manifest);
   for (const [name, path] of Object.entries(options.entries)) {

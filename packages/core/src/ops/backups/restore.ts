@@ -79,7 +79,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       // PostgreSQL has no file to move aside: what the database holds is dumped there first.
       await mkdir(aside, { recursive: true, mode: 0o700 });
       await dumpDatabase({ kind: "postgres", url }, join(aside, "database.pgdump"));
-      await restorePostgres(join(work, "database.pgdump"), url);
+      await restorePostgres(join(work, "database.pgdump"), url).catch((error: Error) => {
+        throw new TugError(
+          "E_INTERNAL",
+          `restoring into the database failed (${error.message}); what it held before is in ${join(aside, "database.pgdump")} (pg_restore it)`,
+        );
+      });
     }
     if (found.has("core.key")) {
       const keyFile = options.keyFile || join(options.dataDir, "core.key");
