@@ -1,5 +1,5 @@
 // Enforces the package dependency rule: cli → core/agent → config/protocol,
-// config → protocol (the wire rules validation mirrors), git (a leaf every package may use), web → protocol, testkit → nothing; nothing imports cli; no deep imports into
+// config → protocol (the wire rules validation mirrors), git (a leaf every package may use), link (the outbound link's wire, for core and agent), web → protocol, testkit → nothing; nothing imports cli; no deep imports into
 // another package, no relative paths that leave a package.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
@@ -8,10 +8,11 @@ const ALLOWED = {
   git: [],
   config: ["git", "protocol"],
   protocol: [],
+  link: [],
   testkit: [],
-  agent: ["config", "git", "protocol"],
-  core: ["config", "git", "protocol"],
-  cli: ["agent", "config", "core", "git", "protocol"],
+  agent: ["config", "git", "link", "protocol"],
+  core: ["config", "git", "link", "protocol"],
+  cli: ["agent", "config", "core", "git", "link", "protocol"],
   web: ["protocol"],
 };
 // Tests and benches may also use the harness.

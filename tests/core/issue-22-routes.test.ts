@@ -28,6 +28,8 @@ const PUBLIC: Record<string, string> = {
 /** Routes with a `{name}` that are about the whole fleet, not that resource. */
 const NAMED_BY_ROLE = [
   "POST /api/servers/{name}/accept-certificate",
+  "POST /api/servers/{name}/enroll",
+  "DELETE /api/servers/{name}/enroll",
   "POST /api/alerters/{name}/test",
   "PUT /api/variables/{name}",
   "DELETE /api/variables/{name}",

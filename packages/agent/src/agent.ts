@@ -8,6 +8,7 @@ import { type ComposeRunner, detectCompose } from "./compose/runner.js";
 import type { AgentConfig } from "./config/agent-config.js";
 import { DockerEngine } from "./docker/engine.js";
 import { StatsSampler } from "./host/stats.js";
+import { CoreLink } from "./link/core-link.js";
 import { LogShipper } from "./logs/log-shipper.js";
 import { Repositories } from "./repos/repositories.js";
 import { buildServer } from "./server/app.js";
@@ -26,7 +27,7 @@ export const AGENT_VERSION =
     : (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 export interface RunningAgent {
-  /** https://host:port (or http:// with insecure_http). */
+  /** https://host:port (or http:// with insecure_http); "" in outbound mode, which listens on no port. */
   url: string;
   port: number;
   /** SHA-256 fingerprint of the TLS certificate; "" over plain HTTP. */
@@ -45,7 +46,8 @@ export interface StartOptions {
 export async function startAgent(config: AgentConfig, options: StartOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => console.log(line));
   await mkdir(config.root, { recursive: true, mode: 0o700 });
-  const tls = config.insecure_http ? undefined : await ensureCertificate(config.root);
+  const outbound = config.core_url !== "";
+  const tls = config.insecure_http || outbound ? undefined : await ensureCertificate(config.root);
   if (tls?.created) log(`created a self-signed certificate in ${config.root}/tls`);
   const engine = new DockerEngine(config.docker_host || undefined);
   if (!(await engine.ping()))
@@ -115,6 +117,33 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     records,
     log,
   });
+  if (outbound) {
+    const link = new CoreLink({
+      url: config.core_url,
+      token: config.token,
+      fingerprint: config.core_fingerprint,
+      ca: config.coreCaPem ?? "",
+      server,
+      version: AGENT_VERSION,
+      log,
+    });
+    log(`tug agent ${AGENT_VERSION} dialling core at ${config.core_url} (outbound: no port is open)`);
+    link.start();
+    stats.start();
+    return {
+      url: "",
+      port: 0,
+      fingerprint: "",
+      async close() {
+        stats.stop();
+        await link.close();
+        await logs.close();
+        detachShells();
+        server.closeAllConnections();
+        engine.close();
+      },
+    };
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

@@ -19,6 +19,11 @@ async function main(argv: string[]): Promise<number> {
       "passkey-file": { type: "string" },
       "allowed-ips": { type: "string" },
       "insecure-http": { type: "boolean" },
+      core: { type: "string" },
+      token: { type: "string" },
+      "token-file": { type: "string" },
+      "core-fingerprint": { type: "string" },
+      "core-ca": { type: "string" },
       version: { type: "boolean" },
     },
   });
@@ -35,6 +40,11 @@ async function main(argv: string[]): Promise<number> {
       passkey_file: values["passkey-file"],
       allowed_ips: values["allowed-ips"],
       insecure_http: values["insecure-http"],
+      core_url: values.core,
+      token: values.token,
+      token_file: values["token-file"],
+      core_fingerprint: values["core-fingerprint"],
+      core_ca: values["core-ca"],
     },
   });
   process.on("unhandledRejection", (error) => console.error(`tug agent: unhandled rejection: ${String(error)}`));

@@ -103,6 +103,17 @@ export function buildProgram(): Command {
     .option("--passkey-file <file>", "file holding the passkey (or set TUG_AGENT_PASSKEY)")
     .option("--allowed-ips <list>", "comma-separated addresses allowed to call the agent")
     .option("--insecure-http", "serve plain HTTP instead of HTTPS (the passkey then travels unencrypted)")
+    .option(
+      "--core <url>",
+      "outbound mode: dial core's agent link (wss://core:9121) and open no port (TUG_AGENT_CORE_URL)",
+    )
+    .option(
+      "--token <token>",
+      "the token tug server enroll printed (visible in ps: prefer --token-file or TUG_AGENT_TOKEN)",
+    )
+    .option("--token-file <file>", "file holding that token")
+    .option("--core-fingerprint <sha256>", "the fingerprint of core's link certificate (tug server enroll prints it)")
+    .option("--core-ca <file>", "a CA (PEM) that signs core's certificate, instead of a fingerprint")
     .action(async (options) => {
       const { agentCommand } = await import("./commands/agent.js");
       outcome.exitCode = await agentCommand(options);
@@ -188,6 +199,15 @@ export function buildProgram(): Command {
     .action(async (name: string, options) => {
       const { swarmNodesCommand } = await import("./commands/swarm.js");
       outcome.exitCode = await swarmNodesCommand(name, options);
+    });
+  const server = program.command("server").description("servers on a core");
+  core(server.command("enroll"))
+    .description("a token for an outbound agent (printed once) and its command; --revoke takes it back")
+    .argument("<name>", "the server, as Git declares it")
+    .option("--revoke", "revoke the server's token and cut its link")
+    .option("--json", "print JSON")
+    .action(async (name: string, options) => {
+      outcome.exitCode = await (await import("./commands/server.js")).serverEnrollCommand(name, options);
     });
   const sync = program.command("sync").description("syncs on a core");
   core(sync.command("run"))

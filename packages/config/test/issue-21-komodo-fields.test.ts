@@ -15,6 +15,7 @@ const ACTED_ON: Record<string, Record<string, string>> = {
     timeout_seconds: "core: agent client deadlines",
     passkey: "core: agent client",
     fingerprint: "core: certificate pin",
+    connection: "core: agent pool (outbound link)",
     ignore_mounts: "core: disk alerts; agent: stats",
     stats_monitoring: "core: status poller",
     terminals_disabled: "core: shell routes",

@@ -4,6 +4,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { AgentPool } from "./agents/agent-pool.js";
+import { AgentLinks } from "./agents/link/agent-links.js";
+import { AgentTokens } from "./agents/link/agent-tokens.js";
+import { startAgentLink } from "./agents/link/start-link.js";
 import { ServerStore } from "./agents/server-store.js";
 import { AlertManager } from "./alerts/alert-manager.js";
 import { AlertStore } from "./alerts/alert-store.js";
@@ -155,7 +158,9 @@ export async function startCore(
 
   const self = ownContainerId();
   if (self) log(`core runs in container ${self.slice(0, 12)}: agents never stop, recreate or remove it`);
-  const agents = new AgentPool(servers, config.agent_passkey, self);
+  const links = new AgentLinks(config.agent_link_heartbeat_seconds * 1000);
+  const agentTokens = new AgentTokens(db);
+  const agents = new AgentPool(servers, config.agent_passkey, links, self);
   const agentBuilds = new AgentBuilds(config.agent_build || DEFAULT_AGENT_BUILD);
   // Agents are expected to run the build core offers (the version-mismatch alert, the doctor).
   const offeredVersion = (await agentBuilds.current().catch(() => undefined))?.version ?? CORE_VERSION;
@@ -341,6 +346,7 @@ export async function startCore(
     observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
     backups,
     agentBuilds,
+    agentLink: { tokens: agentTokens, links, listener: undefined },
   };
   const { app, routes } = await buildApp(context);
   await app.listen({ port: config.port, host: config.host });
@@ -372,6 +378,17 @@ export async function startCore(
   const pollTimer = setInterval(poll, config.poll_interval * 1000);
   pollTimer.unref();
   poll();
+  // An agent that links (again) is polled now, and what could not reach it is tried again.
+  context.agentLink.listener = await startAgentLink(config, {
+    tokens: agentTokens,
+    links,
+    audit,
+    log,
+    linked: (server) => {
+      background(`status after ${server} linked`, poller.pollOnce());
+      poll();
+    },
+  });
 
   return {
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
@@ -387,6 +404,7 @@ export async function startCore(
       mirrors.close();
       await logs.collectors.stop();
       agents.close();
+      await context.agentLink.listener?.close();
       imageWatch.stop();
       await poller.stop();
       await swarms.stop();

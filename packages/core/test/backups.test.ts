@@ -85,11 +85,12 @@ describe("backups", () => {
     expect(result).toMatchObject({
       database: "sqlite",
       migrationBefore: "007_image_checks",
-      migrationAfter: "008_identity",
+      migrationAfter: "009_agent_links",
     });
     const restored = new SQLite(join(target, "tugboat.db"), { readonly: true });
     expect(restored.prepare("select username from users").pluck().all()).toEqual(["olga"]);
     expect(restored.prepare("select count(*) from audit").pluck().get()).toBe(0); // 008's table exists
+    expect(restored.prepare("select count(*) from agent_tokens").pluck().get()).toBe(0); // 009's
     restored.close();
     expect(readFileSync(join(target, "core.key"), "utf8")).toBe(KEY);
   });
@@ -113,7 +114,7 @@ describe("backups", () => {
     expect(copy.prepare("select max(name) from kysely_migration").pluck().get()).toBe("007_image_checks");
     copy.close();
     const live = new SQLite(join(data, "tugboat.db"), { readonly: true });
-    expect(live.prepare("select max(name) from kysely_migration").pluck().get()).toBe("008_identity");
+    expect(live.prepare("select max(name) from kysely_migration").pluck().get()).toBe("009_agent_links");
     live.close();
   });
 

@@ -25,6 +25,7 @@ export {
   ChecksRequest,
   type ChecksRequestParsed,
 } from "./checks.js";
+export { EnrolmentView, LinkView, RevokedView } from "./core/agent-link.js";
 export {
   ApiKeyCreated,
   ApiKeyRequest,
@@ -110,6 +111,13 @@ export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/upd
 export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { HealthResponse } from "./health.js";
+export {
+  AGENT_LINK_PATH,
+  formatLinkToken,
+  LINK_HEARTBEAT_HEADER,
+  LINK_VERSION_HEADER,
+  parseLinkToken,
+} from "./link.js";
 export { advanceCursor, LogBatch, LogBatchRequest, LogCursor, ShippedLine } from "./logs.js";
 export {
   DEFAULT_SHELL,

@@ -3,6 +3,7 @@ export { browserUnavailableReason, launchBrowser } from "./browser.js";
 export { selfSignedCertificate, type TestCertificate } from "./certificate.js";
 export { type ComposeVariant, composeVariants } from "./compose.js";
 export { type PrivateDockerd, startDockerd } from "./dockerd.js";
+export { type EdgeNamespace, startEdgeNamespace } from "./edge-namespace.js";
 export { docker, dockerEnv, type RunOptions, type RunResult, removeProjects, run } from "./exec.js";
 export { type GitHttpServer, gitHttpServer, type StallingServer, stallingServer } from "./git-http.js";
 export { type GitRepo, gitRepo } from "./git-repo.js";

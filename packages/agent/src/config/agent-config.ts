@@ -30,10 +30,23 @@ export const AgentConfig = z.object({
   /** Log lines held for core at most (then followers pause until core catches up), and their size in MiB. */
   log_buffer_lines: z.coerce.number().int().min(100).max(1_000_000).default(20_000),
   log_buffer_mb: z.coerce.number().min(1).max(1024).default(8),
+  /** Outbound mode: core's agent-link URL (wss://core:9121); the agent dials it and listens on no port. */
+  core_url: z.string().default(""),
+  /** The token `tug server enroll` printed (or `token_file`). */
+  token: z.string().default(""),
+  token_file: z.string().default(""),
+  /** The fingerprint of core's link certificate (`tug server enroll` prints it), or `core_ca`. */
+  core_fingerprint: z.string().default(""),
+  /** A PEM file of the CA that signs core's certificate ("" and no fingerprint: the system's CAs). */
+  core_ca: z.string().default(""),
   /** `[secrets]` of agent.toml: values for `[[NAME]]`s core does not hold (kept on this host, masked in every report). */
   secrets: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string()).default({}),
 });
-export type AgentConfig = z.output<typeof AgentConfig> & { passkey: string };
+export type AgentConfig = z.output<typeof AgentConfig> & {
+  passkey: string;
+  /** The PEM that core_ca names, read. */
+  coreCaPem?: string;
+};
 
 const ENV: Record<string, keyof z.input<typeof AgentConfig>> = {
   TUG_AGENT_PORT: "port",
@@ -43,6 +56,11 @@ const ENV: Record<string, keyof z.input<typeof AgentConfig>> = {
   TUG_AGENT_PASSKEY_FILE: "passkey_file",
   TUG_AGENT_ALLOWED_IPS: "allowed_ips",
   TUG_AGENT_INSECURE_HTTP: "insecure_http",
+  TUG_AGENT_CORE_URL: "core_url",
+  TUG_AGENT_TOKEN: "token",
+  TUG_AGENT_TOKEN_FILE: "token_file",
+  TUG_AGENT_CORE_FINGERPRINT: "core_fingerprint",
+  TUG_AGENT_CORE_CA: "core_ca",
   DOCKER_HOST: "docker_host",
 };
 
@@ -77,19 +95,35 @@ export async function loadAgentConfig(options: {
     throw new TugError("E_INVALID_REQUEST", `agent config: ${issue?.path.join(".")} ${issue?.message}`);
   }
   const config = parsed.data;
-  let passkey = config.passkey;
-  if (!passkey && config.passkey_file) {
-    passkey = (
-      await readFile(config.passkey_file, "utf8").catch((error: Error) => {
-        throw new TugError("E_INVALID_REQUEST", `cannot read passkey file ${config.passkey_file}: ${error.message}`);
+  const readSetting = async (what: string, path: string) =>
+    (
+      await readFile(path, "utf8").catch((error: Error) => {
+        throw new TugError("E_INVALID_REQUEST", `cannot read ${what} ${path}: ${error.message}`);
       })
     ).trim();
+  if (config.core_url) {
+    // Outbound: the link is authenticated both ways (core's certificate, the agent's token); no passkey.
+    const token = config.token || (config.token_file ? await readSetting("token file", config.token_file) : "");
+    if (!token)
+      throw new TugError(
+        "E_INVALID_REQUEST",
+        "core_url is set but no token: run `tug server enroll NAME` on core and give its token (TUG_AGENT_TOKEN, token_file or --token-file)",
+      );
+    if (!/^wss:\/\//.test(config.core_url))
+      throw new TugError(
+        "E_INVALID_REQUEST",
+        `core_url ${config.core_url} must start with wss:// (the link is always TLS)`,
+      );
+    const coreCaPem = config.core_ca ? await readSetting("core CA", config.core_ca) : "";
+    return { ...config, token, passkey: config.passkey, coreCaPem };
   }
+  let passkey = config.passkey;
+  if (!passkey && config.passkey_file) passkey = await readSetting("passkey file", config.passkey_file);
   if (!passkey) {
     throw new TugError(
       "E_INVALID_REQUEST",
-      "no passkey configured: set TUG_AGENT_PASSKEY, passkey_file in the agent config, or --passkey-file; the agent refuses to run without one",
+      "no passkey configured: set TUG_AGENT_PASSKEY, passkey_file in the agent config, or --passkey-file; the agent refuses to run without one (or dial core with core_url and a token)",
     );
   }
-  return { ...config, passkey };
+  return { ...config, passkey, coreCaPem: "" };
 }

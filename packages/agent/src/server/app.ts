@@ -107,6 +107,7 @@ export function buildServer(options: AppOptions): Server {
     .before((request) => {
       if (request.path === "/health") return;
       checkRequest({
+        socket: request.raw.socket,
         passkey: options.passkey,
         allowedIps: options.allowedIps,
         remoteAddress: request.remoteAddress,

@@ -1,5 +1,7 @@
 // Request checks before any route runs: the caller's address (when
-// allowed_ips is set) and the Bearer passkey, compared in constant time.
+// allowed_ips is set) and the Bearer passkey, compared in constant time. A
+// request that came through the outbound link is core's: the link itself was
+// authenticated both ways when it opened.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { TugError } from "@tugboat/protocol";
 
@@ -16,12 +18,22 @@ function normalizeIp(address: string): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
+/** Connections that are streams of the outbound link to core. */
+const linked = new WeakSet<object>();
+
+export function markLinked(connection: object): void {
+  linked.add(connection);
+}
+
 export function checkRequest(options: {
+  /** The request's connection. */
+  socket: object;
   passkey: string;
   allowedIps: readonly string[];
   remoteAddress: string | undefined;
   authorization: string | undefined;
 }): void {
+  if (linked.has(options.socket)) return;
   if (options.allowedIps.length > 0) {
     const ip = normalizeIp(options.remoteAddress ?? "");
     if (!options.allowedIps.map(normalizeIp).includes(ip)) {

@@ -48,6 +48,7 @@ export function attachShellServer(server: Server, options: ShellServerOptions): 
     const match = PATH.exec(url.pathname);
     if (!match) throw new TugError("E_NOT_FOUND", `no WebSocket at ${url.pathname}`);
     checkRequest({
+      socket: req.socket,
       passkey: options.passkey,
       allowedIps: options.allowedIps,
       remoteAddress: req.socket.remoteAddress,

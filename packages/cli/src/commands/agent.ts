@@ -17,6 +17,11 @@ export interface AgentCommandOptions {
   passkeyFile?: string;
   allowedIps?: string;
   insecureHttp?: boolean;
+  core?: string;
+  token?: string;
+  tokenFile?: string;
+  coreFingerprint?: string;
+  coreCa?: string;
 }
 
 export async function agentCommand(options: AgentCommandOptions): Promise<number> {
@@ -29,6 +34,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       passkey_file: options.passkeyFile,
       allowed_ips: options.allowedIps,
       insecure_http: options.insecureHttp,
+      core_url: options.core,
+      token: options.token,
+      token_file: options.tokenFile,
+      core_fingerprint: options.coreFingerprint,
+      core_ca: options.coreCa,
     },
   });
   logUnhandledRejections("tug agent");

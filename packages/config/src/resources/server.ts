@@ -48,6 +48,11 @@ export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 
 const serverConfigShape = {
   address: z.string().default(""),
+  /**
+   * Tugboat: `inbound` (core dials `address`) or `outbound` (the agent dials core with the token
+   * `tug server enroll` made, for hosts core cannot reach; no address).
+   */
+  connection: z.enum(["inbound", "outbound"]).default("inbound"),
   external_address: z.string().default(""),
   region: z.string().default(""),
   /** Komodo's default is false: a server must be enabled explicitly. */
@@ -88,7 +93,21 @@ const serverConfigShape = {
   networks: z.array(HostNetwork).default([]),
 };
 
-export const ServerConfig = z.object(serverConfigShape);
+export const ServerConfig = z.object(serverConfigShape).superRefine((config, ctx) => {
+  if (config.connection === "outbound" && config.address)
+    ctx.addIssue({
+      code: "custom",
+      path: ["address"],
+      message: `an outbound server has no address (its agent dials core); remove address = "${config.address}" or connection = "outbound"`,
+    });
+  if (config.connection === "outbound" && config.fingerprint)
+    ctx.addIssue({
+      code: "custom",
+      path: ["fingerprint"],
+      message:
+        "an outbound server has no certificate for core to pin: core knows it by its enrolment token (tug server enroll)",
+    });
+});
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
 export const ServerResource = z.object({

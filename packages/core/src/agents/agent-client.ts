@@ -1,11 +1,14 @@
-// Core's client for one agent. HTTPS with a self-signed certificate: trust
-// comes from its fingerprint, and no credential or body is sent to an agent
-// that has not proved it holds the trusted certificate. Every call has a
+// Core's client for one agent. Inbound: HTTPS with a self-signed certificate,
+// trust from its fingerprint, and no credential or body sent to an agent that
+// has not proved it holds the trusted certificate. Outbound: the same requests
+// through the link the agent opened (authenticated when it opened), one
+// HTTP/2 stream each; nothing above this file knows which. Every call has a
 // deadline: the connection, a whole short request, and the silence allowed
 // inside a long stream (the agent sends a keep-alive line every few seconds).
-import type { ClientRequest } from "node:http";
+import { type ClientRequest, request as httpRequest } from "node:http";
 import { Agent, request } from "node:https";
 import { createInterface } from "node:readline";
+import type { Duplex } from "node:stream";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import {
   type ActionRequest,
@@ -34,30 +37,25 @@ import {
   TugError,
 } from "@tugboat/protocol";
 import { WebSocket } from "ws";
+import { checkTrust, type TrustPolicy } from "./agent-trust.js";
 
-export interface TrustPolicy {
-  /** The fingerprint core trusts for this server, or null before one is. */
-  trusted: string | null;
-  /** A fingerprint the server's TOML gives (`fingerprint = "…"`): trusted on first contact when it matches. */
-  declared: string;
-  /** Records the fingerprint as trusted. */
-  trust(fingerprint: string): Promise<void>;
-  /** Records a fingerprint that is not trusted (first contact, or a change), for an admin to accept. */
-  untrusted(fingerprint: string): Promise<void>;
-}
-
-export interface AgentClientOptions {
+interface ClientCommon {
   server: string;
-  address: string;
-  passkey: string;
   /** Deadline of the connection and TLS handshake. */
   timeoutSeconds: number;
-  trust: TrustPolicy;
   /** Aborts every call of this client (core is stopping). */
   signal?: AbortSignal;
   /** The container core runs in: the agent leaves it alone. */
   coreContainer?: string;
 }
+
+/** An outbound agent's link: each call is a new connection through it. */
+export interface LinkTransport {
+  open(): Promise<Duplex>;
+}
+
+export type AgentClientOptions = ClientCommon &
+  ({ address: string; passkey: string; trust: TrustPolicy; link?: undefined } | { link: LinkTransport });
 
 /** A short request (health, stats, status) gets this long in all. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -70,15 +68,6 @@ const MAX_STREAM_BYTES = 256 * 1024 * 1024;
 // One connection per request and no TLS session reuse: every request shows its
 // certificate, so its fingerprint is checked every time.
 const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0 });
-
-/** Fingerprints as openssl and Node print them: upper-case hex pairs joined by ":". */
-export function normalizeFingerprint(text: string): string {
-  const hex = text
-    .replace(/^sha256:/i, "")
-    .replace(/[^0-9a-f]/gi, "")
-    .toUpperCase();
-  return hex.match(/.{2}/g)?.join(":") ?? "";
-}
 
 interface CallOptions {
   body?: unknown;
@@ -218,41 +207,48 @@ export class AgentClient {
   }
 
   /**
-   * A WebSocket to the agent (a shell). The TLS connection is made and its
-   * certificate checked against the trusted fingerprint first; only then does
-   * the upgrade request carry the passkey.
+   * A WebSocket to the agent (a shell). Inbound, the TLS connection is made and
+   * its certificate checked against the trusted fingerprint first; only then
+   * does the upgrade request carry the passkey.
    */
   async webSocket(path: string): Promise<WebSocket> {
-    const { address, passkey, timeoutSeconds } = this.options;
-    const url = new URL(path, address);
-    const socket = await new Promise<TLSSocket>((resolve, reject) => {
-      const tls = tlsConnect({
-        host: url.hostname,
-        port: Number(url.port || 443),
-        rejectUnauthorized: false, // self-signed: trust comes from the fingerprint, checked below
-        timeout: timeoutSeconds * 1000,
-      });
-      tls.once("timeout", () => tls.destroy(this.error("E_AGENT_UNREACHABLE", `agent at ${address} did not answer`)));
-      tls.once("error", (error) =>
-        reject(this.error("E_AGENT_UNREACHABLE", `agent at ${address} is unreachable (${error.message})`, error)),
-      );
-      tls.once("secureConnect", () => {
-        tls.setTimeout(0);
-        this.checkTrust(tls.getPeerCertificate().fingerprint256, false).then(
-          () => resolve(tls),
-          (error: unknown) => {
-            tls.destroy();
-            reject(error);
-          },
-        );
-      });
-    });
-    const ws = new WebSocket(url.toString().replace(/^https:/, "wss:"), {
-      createConnection: () => socket,
-      headers: { authorization: `Bearer ${passkey}` },
-      handshakeTimeout: timeoutSeconds * 1000,
-      maxPayload: 1024 * 1024,
-    });
+    const { timeoutSeconds } = this.options;
+    const options = this.options;
+    const where = this.where;
+    const connection = options.link
+      ? await options.link.open()
+      : await new Promise<TLSSocket>((resolve, reject) => {
+          const url = new URL(path, options.address);
+          const tls = tlsConnect({
+            host: url.hostname,
+            port: Number(url.port || 443),
+            rejectUnauthorized: false, // self-signed: trust comes from the fingerprint, checked below
+            timeout: timeoutSeconds * 1000,
+          });
+          tls.once("timeout", () => tls.destroy(this.error("E_AGENT_UNREACHABLE", `${where} did not answer`)));
+          tls.once("error", (error) =>
+            reject(this.error("E_AGENT_UNREACHABLE", `${where} is unreachable (${error.message})`, error)),
+          );
+          tls.once("secureConnect", () => {
+            tls.setTimeout(0);
+            checkTrust(options, tls.getPeerCertificate().fingerprint256, false).then(
+              () => resolve(tls),
+              (error: unknown) => {
+                tls.destroy();
+                reject(error);
+              },
+            );
+          });
+        });
+    const ws = new WebSocket(
+      options.link ? `ws://agent.link${path}` : new URL(path, options.address.replace(/^https:/, "wss:")),
+      {
+        createConnection: () => connection as TLSSocket,
+        headers: options.link ? {} : { authorization: `Bearer ${options.passkey}` },
+        handshakeTimeout: timeoutSeconds * 1000,
+        maxPayload: 1024 * 1024,
+      },
+    );
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(ws));
       ws.once("unexpected-response", (_req, res) => {
@@ -261,45 +257,27 @@ export class AgentClient {
         res.on("end", () => reject(this.replyError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"))));
       });
       ws.once("error", (error) =>
-        reject(this.error("E_AGENT_UNREACHABLE", `agent at ${address} closed ${path}: ${error.message}`, error)),
+        reject(this.error("E_AGENT_UNREACHABLE", `${where} closed ${path}: ${error.message}`, error)),
       );
     });
+  }
+
+  /** How messages name the agent. */
+  private get where(): string {
+    return this.options.link
+      ? `the agent of ${this.options.server} (outbound link)`
+      : `agent at ${this.options.address}`;
   }
 
   private error(code: ErrorCode, message: string, cause?: unknown): TugError {
     return new TugError(code, message, cause === undefined ? undefined : { cause });
   }
 
-  /** Checks the certificate the agent presented; resolves when it may receive credentials. */
-  private async checkTrust(fingerprint: string, beforeTrust: boolean): Promise<boolean> {
-    const { trust, address, server } = this.options;
-    if (trust.trusted !== null) {
-      if (trust.trusted === fingerprint) return true;
-      await trust.untrusted(fingerprint);
-      throw this.error(
-        "E_AGENT_CERT_CHANGED",
-        `agent at ${address} presented certificate ${fingerprint}, not the trusted ${trust.trusted}; refused until an admin accepts it (POST /api/servers/${server}/accept-certificate with its fingerprint)`,
-      );
-    }
-    const declared = normalizeFingerprint(trust.declared);
-    if (declared && declared === fingerprint) {
-      await trust.trust(fingerprint);
-      return true;
-    }
-    await trust.untrusted(fingerprint);
-    if (beforeTrust) return false;
-    throw this.error(
-      "E_AGENT_UNTRUSTED",
-      declared
-        ? `agent at ${address} presented certificate ${fingerprint}, not the fingerprint in server "${server}"'s TOML (${declared}); nothing was sent to it`
-        : `agent at ${address} is not trusted yet: it presented certificate ${fingerprint}. If that is the fingerprint tug agent printed on ${server}, accept it (POST /api/servers/${server}/accept-certificate) or set fingerprint = "${fingerprint}" in the server's TOML; nothing was sent to it`,
-    );
-  }
-
   /** One request; with `onLine`, the reply is read as NDJSON lines as they arrive. */
   private call(method: string, path: string, call: CallOptions = {}): Promise<string> {
-    const { server, address, passkey, timeoutSeconds } = this.options;
-    const url = `${address.replace(/\/$/, "")}${path}`;
+    const options = this.options;
+    const { server, timeoutSeconds } = options;
+    const where = this.where;
     const signals = [call.signal, this.options.signal].filter((s): s is AbortSignal => s !== undefined);
     if (!call.onLine) signals.push(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     const signal = AbortSignal.any(signals);
@@ -323,19 +301,35 @@ export class AgentClient {
         settle();
         resolve(text);
       };
+      const headers = call.bytes
+        ? { ...call.bytes.headers, "content-length": call.bytes.data.length }
+        : payload === undefined
+          ? {}
+          : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) };
+      const link = options.link;
       let req: ClientRequest;
       try {
-        req = request(url, {
-          method,
-          agent: tlsAgent,
-          rejectUnauthorized: false, // self-signed: trust comes from the fingerprint
-          headers: call.bytes
-            ? { ...call.bytes.headers, "content-length": call.bytes.data.length }
-            : payload === undefined
-              ? {}
-              : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-        });
+        req = link
+          ? httpRequest(`http://agent.link${path}`, {
+              method,
+              headers,
+              // A new stream of the link for each call, as a new connection for each inbound one.
+              createConnection: ((_options: unknown, done: (error: Error | null, socket?: Duplex) => void) => {
+                link.open().then(
+                  (stream) => done(null, stream),
+                  (error: Error) => done(error),
+                );
+                return undefined;
+              }) as never,
+            })
+          : request(`${options.address.replace(/\/$/, "")}${path}`, {
+              method,
+              agent: tlsAgent,
+              rejectUnauthorized: false, // self-signed: trust comes from the fingerprint
+              headers,
+            });
       } catch (error) {
+        const address = options.link ? "" : options.address;
         reject(this.error("E_AGENT_UNREACHABLE", `agent address ${address} of ${server} is not a valid URL`, error));
         return;
       }
@@ -347,7 +341,7 @@ export class AgentClient {
               ? this.error("E_AGENT_UNREACHABLE", `${method} ${path} on ${server} was cancelled`)
               : this.error(
                   "E_AGENT_UNREACHABLE",
-                  `agent at ${address} did not finish ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+                  `${where} did not finish ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`,
                 ),
         );
       if (signal.aborted) return onAbort();
@@ -358,40 +352,48 @@ export class AgentClient {
           fail(
             this.error(
               "E_AGENT_UNREACHABLE",
-              `agent at ${address} did not answer within ${timeoutSeconds} s; is tug agent running on ${server}?`,
+              `${where} did not answer within ${timeoutSeconds} s; is tug agent running on ${server}?`,
             ),
           ),
         timeoutSeconds * 1000,
       );
       timers.add(connectTimer);
-      req.on("socket", (socket) => {
-        socket.once("secureConnect", () => {
-          const fingerprint = (socket as TLSSocket).getPeerCertificate().fingerprint256;
-          this.checkTrust(fingerprint, call.beforeTrust ?? false).then(
-            (trusted) => {
-              clearTimeout(connectTimer);
-              if (settled) return;
-              // Credentials only to the trusted certificate; /health before trust goes without.
-              if (trusted) {
-                req.setHeader("authorization", `Bearer ${passkey}`);
-                // When core runs in a container on this host, the agent never stops, recreates or removes it.
-                if (this.options.coreContainer) req.setHeader("x-tugboat-core-container", this.options.coreContainer);
-              }
-              req.end(payload);
-            },
-            (error: unknown) => {
-              clearTimeout(connectTimer);
-              fail(error instanceof TugError ? error : this.error("E_INTERNAL", String(error)));
-            },
-          );
+      // The link was authenticated both ways when the agent opened it: no passkey, no certificate to check.
+      if (options.link) {
+        req.on("socket", () => clearTimeout(connectTimer));
+        if (this.options.coreContainer) req.setHeader("x-tugboat-core-container", this.options.coreContainer);
+        req.end(payload);
+      } else
+        req.on("socket", (socket) => {
+          socket.once("secureConnect", () => {
+            const fingerprint = (socket as TLSSocket).getPeerCertificate().fingerprint256;
+            checkTrust(options, fingerprint, call.beforeTrust ?? false).then(
+              (trusted) => {
+                clearTimeout(connectTimer);
+                if (settled) return;
+                // Credentials only to the trusted certificate; /health before trust goes without.
+                if (trusted) {
+                  req.setHeader("authorization", `Bearer ${options.passkey}`);
+                  // When core runs in a container on this host, the agent never stops, recreates or removes it.
+                  if (this.options.coreContainer) req.setHeader("x-tugboat-core-container", this.options.coreContainer);
+                }
+                req.end(payload);
+              },
+              (error: unknown) => {
+                clearTimeout(connectTimer);
+                fail(error instanceof TugError ? error : this.error("E_INTERNAL", String(error)));
+              },
+            );
+          });
         });
-      });
       req.on("error", (error) => {
         clearTimeout(connectTimer);
+        // The link's own errors (not linked, stream refused) already say what happened.
+        if (error instanceof TugError) return fail(error);
         fail(
           this.error(
             "E_AGENT_UNREACHABLE",
-            `agent at ${address} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); is tug agent running on ${server}?`,
+            `${where} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message}); is tug agent running on ${server}?`,
             error,
           ),
         );
@@ -412,7 +414,7 @@ export class AgentClient {
               fail(
                 this.error(
                   "E_AGENT_UNREACHABLE",
-                  `agent at ${address} went silent for ${STREAM_IDLE_TIMEOUT_MS / 1000} s during ${path}; the outcome is unknown`,
+                  `${where} went silent for ${STREAM_IDLE_TIMEOUT_MS / 1000} s during ${path}; the outcome is unknown`,
                 ),
               ),
             STREAM_IDLE_TIMEOUT_MS,
@@ -430,7 +432,7 @@ export class AgentClient {
           fail(
             this.error(
               "E_AGENT_UNREACHABLE",
-              `agent at ${address} dropped the connection (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+              `${where} dropped the connection (${(error as NodeJS.ErrnoException).code ?? error.message})`,
               error,
             ),
           ),
@@ -472,7 +474,8 @@ export class AgentClient {
 
   /** The agent's error as core reports it: its code kept where core knows it. */
   private replyError(status: number, text: string): TugError {
-    const { server, address } = this.options;
+    const { server } = this.options;
+    const where = this.where;
     let detail: { code?: string; message?: string } | undefined;
     try {
       detail = (JSON.parse(text) as { error?: { code: string; message: string } }).error;
@@ -481,10 +484,7 @@ export class AgentClient {
     }
     const message = `agent on ${server}: ${detail?.message ?? `HTTP ${status}`}`;
     if (status === 401)
-      return this.error(
-        "E_AGENT_UNAUTHORIZED",
-        `agent at ${address} refused the passkey; check the passkey of ${server}`,
-      );
+      return this.error("E_AGENT_UNAUTHORIZED", `${where} refused the passkey; check the passkey of ${server}`);
     if (status === 403) return this.error("E_AGENT_UNAUTHORIZED", message);
     const code = detail?.code;
     if (code && code in ERROR_STATUS && code !== "E_UNAUTHORIZED" && code !== "E_FORBIDDEN")

@@ -2,11 +2,15 @@
 // passkey, declared fingerprint) and the trust core keeps in the database.
 // Each sync's servers are replaced whole when it is applied or restored, so a
 // server removed from the repository gets nothing more from core.
-import { AgentClient, normalizeFingerprint } from "./agent-client.js";
+import { AgentClient } from "./agent-client.js";
+import { normalizeFingerprint } from "./agent-trust.js";
+import type { AgentLinks } from "./link/agent-links.js";
 import type { ServerStore } from "./server-store.js";
 
 export interface ServerSettings {
   address: string;
+  /** outbound: requests go through the link the agent keeps open (no address, passkey or pinned certificate). */
+  connection: "inbound" | "outbound";
   passkey: string;
   timeoutSeconds: number;
   /** The certificate fingerprint the server's TOML gives, "" when none. */
@@ -20,6 +24,7 @@ export class AgentPool {
   constructor(
     private readonly servers: ServerStore,
     private readonly defaultPasskey: string,
+    private readonly links: AgentLinks,
     /** The container core runs in, if any: named to every agent, which then leaves it alone. */
     private readonly coreContainer?: string,
   ) {}
@@ -36,7 +41,14 @@ export class AgentPool {
 
   /** The passkeys core sends, for masking. */
   passkeys(): string[] {
-    return [...new Set([...this.settings.values()].map((s) => s.passkey).filter(Boolean))];
+    return [
+      ...new Set(
+        [...this.settings.values()]
+          .filter((s) => s.connection === "inbound")
+          .map((s) => s.passkey)
+          .filter(Boolean),
+      ),
+    ];
   }
 
   /** Cuts off every request in flight and refuses new ones: core is stopping. */
@@ -48,13 +60,18 @@ export class AgentPool {
     const settings = this.settings.get(server);
     const row = await this.servers.get(server);
     if (!settings || !row) return undefined;
-    return new AgentClient({
+    const common = {
       server,
-      address: settings.address,
-      passkey: settings.passkey,
       timeoutSeconds: Math.max(settings.timeoutSeconds, 3),
       signal: this.shutdown.signal,
       ...(this.coreContainer ? { coreContainer: this.coreContainer } : {}),
+    };
+    if (settings.connection === "outbound")
+      return new AgentClient({ ...common, link: { open: () => this.links.open(server) } });
+    return new AgentClient({
+      ...common,
+      address: settings.address,
+      passkey: settings.passkey,
       trust: {
         trusted: row.fingerprint,
         declared: normalizeFingerprint(settings.fingerprint),

@@ -7,6 +7,8 @@ import type { ServersTable } from "../db/schema.js";
 export interface ServerRow {
   name: string;
   address: string;
+  /** inbound: core dials `address`; outbound: the agent dials core. */
+  connection: "inbound" | "outbound";
   enabled: boolean;
   region: string;
   tags: string[];
@@ -29,6 +31,7 @@ export class ServerStore {
     name: string;
     sync: string;
     address: string;
+    connection?: "inbound" | "outbound";
     enabled: boolean;
     region: string;
     tags?: string[];
@@ -36,6 +39,7 @@ export class ServerStore {
     const values = {
       sync: input.sync,
       address: input.address,
+      connection: input.connection ?? "inbound",
       enabled: input.enabled ? 1 : 0,
       region: input.region,
       tags: JSON.stringify(input.tags ?? []),
@@ -113,6 +117,7 @@ function toRow(row: Selectable<ServersTable>): ServerRow {
   return {
     name: row.name,
     address: row.address,
+    connection: row.connection === "outbound" ? "outbound" : "inbound",
     enabled: row.enabled === 1,
     region: row.region,
     tags: JSON.parse(row.tags) as string[],

@@ -158,6 +158,17 @@ export const CoreConfig = z.object({
     .refine((v) => v === "" || /^age1[0-9a-z]{58}$/.test(v), "an age X25519 recipient (age1… , 62 characters)"),
   /** The agent build core offers for upgrades and installs ("": packages/agent/bundle/tugboat-agent.mjs). */
   agent_build: z.string().default(""),
+  /** The agent link's port, where outbound agents dial core (wss://core:PORT/agent/link); 0: no link. */
+  agent_link_port: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Its address ("": host). */
+  agent_link_host: z.string().default(""),
+  /** Its certificate and key (PEM files); "": a self-signed one core keeps in <data_dir>/agent-link. */
+  agent_link_cert: z.string().default(""),
+  agent_link_key: z.string().default(""),
+  /** Plain WebSocket, for a proxy in front that terminates TLS (agents then verify the proxy's certificate). */
+  agent_link_plain: Bool.default(false),
+  /** Seconds between core's pings on each link; a link silent for two is cut (and the agent redials after three). */
+  agent_link_heartbeat_seconds: z.coerce.number().int().min(1).max(300).default(15),
   /** Alerters may post to loopback and private addresses (a LAN ntfy, say); off: only public ones. */
   alerter_allow_private: Bool.default(false),
 });

@@ -286,6 +286,24 @@ const identity = (dialect: Dialect): Migration => ({
   },
 });
 
+/** Outbound agents: how core reaches each server, and one enrolment token per server, stored as a hash. */
+const agentLinks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable("servers")
+      .addColumn("connection", "text", (c) => c.notNull().defaultTo("inbound"))
+      .execute();
+    await db.schema
+      .createTable("agent_tokens")
+      .addColumn("server", "text", (c) => c.primaryKey())
+      .addColumn("token_hash", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("created_by", "text", (c) => c.notNull())
+      .addColumn("last_used_at", "text")
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -297,6 +315,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "006_reconcile": reconcile,
     "007_image_checks": imageChecks,
     "008_identity": identity(dialect),
+    "009_agent_links": agentLinks,
   };
 }
 

@@ -34,6 +34,8 @@ export interface SyncsTable {
 export interface ServersTable {
   name: string;
   address: string;
+  /** inbound: core dials the address; outbound: the agent dials core. */
+  connection: Generated<string>;
   enabled: number;
   region: string;
   /** JSON array of the server's tags. */
@@ -268,6 +270,15 @@ export interface RegistryCredentialsTable {
   updated_at: string;
 }
 
+/** An outbound agent's enrolment: the SHA-256 of its token, never the token. */
+export interface AgentTokensTable {
+  server: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+}
+
 export interface Database {
   syncs: SyncsTable;
   servers: ServersTable;
@@ -287,4 +298,5 @@ export interface Database {
   variables: VariablesTable;
   image_checks: ImageChecksTable;
   registry_credentials: RegistryCredentialsTable;
+  agent_tokens: AgentTokensTable;
 }

@@ -19,6 +19,7 @@ import {
 } from "fastify-type-provider-zod";
 import { API_PATHS, authorize, describeAccess, type RouteAccess } from "./auth-hooks.js";
 import type { CoreContext } from "./context.js";
+import { agentLinkRoutes } from "./routes/agent-links.js";
 import { apiRoutes } from "./routes/api.js";
 import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -137,6 +138,7 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   await userRoutes(app, ctx);
   await operationsRoutes(app, ctx);
   await apiRoutes(app, ctx);
+  await agentLinkRoutes(app, ctx);
   await observabilityRoutes(app, ctx);
   await variableRoutes(app, ctx);
   await swarmRoutes(app, ctx);

@@ -2,6 +2,9 @@
 
 import type { Registry } from "prom-client";
 import type { AgentPool } from "../agents/agent-pool.js";
+import type { AgentLinks } from "../agents/link/agent-links.js";
+import type { AgentTokens } from "../agents/link/agent-tokens.js";
+import type { LinkListener } from "../agents/link/link-listener.js";
 import type { ServerStore } from "../agents/server-store.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { AlertDelivery } from "../alerts/delivery.js";
@@ -38,6 +41,8 @@ export interface CoreContext {
   backups: Backups;
   /** The agent build core offers (upgrades, installs). */
   agentBuilds: AgentBuilds;
+  /** Outbound agents: their enrolment tokens, the links open now, and the listener (when agent_link_port is set). */
+  agentLink: { tokens: AgentTokens; links: AgentLinks; listener: LinkListener | undefined };
   version: string;
   users: UserStore;
   sessions: SessionStore;

@@ -47,6 +47,7 @@ export async function applyPlan(
       name: server.name,
       sync,
       address: server.config.address,
+      connection: server.config.connection,
       enabled: server.config.enabled,
       region: server.config.region,
       tags: server.tags,

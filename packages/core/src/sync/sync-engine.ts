@@ -366,6 +366,7 @@ export class SyncEngine {
           server.name,
           {
             address: server.config.address,
+            connection: server.config.connection,
             passkey: server.config.passkey,
             timeoutSeconds: server.config.timeout_seconds,
             fingerprint: server.config.fingerprint,

@@ -6,6 +6,8 @@ export const NameParams = z.object({ name: z.string().min(1).max(256) });
 export const ServerView = z.object({
   name: z.string(),
   address: z.string(),
+  /** inbound: core dials the address; outbound: the agent dials core. */
+  connection: z.enum(["inbound", "outbound"]),
   enabled: z.boolean(),
   region: z.string(),
   tags: z.array(z.string()),

@@ -1,0 +1,1 @@
+export { type Channel, LinkMux, type LinkMuxOptions } from "./mux.js";
