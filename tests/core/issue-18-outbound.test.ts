@@ -36,8 +36,8 @@ const project = (name: string) => `${name}-edge-${id}`;
 const BIN = new URL("../../packages/cli/src/bin.ts", import.meta.url).pathname;
 
 const servers = `[[server]]\nname = "meade"\n[server.config]\nconnection = "outbound"\nenabled = true\n`;
-const stack = (name: string, extra = "") =>
-  `\n[[stack]]\nname = "${name}"\n[stack.config]\nserver = "meade"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\n${extra}`;
+const stack = (name: string, top = "") =>
+  `\n[[stack]]\nname = "${name}"\n${top}[stack.config]\nserver = "meade"\nproject_name = "${project(name)}"\nrun_directory = "stacks/${name}"\n`;
 const WEB = `services:
   app:
     image: local/busybox:1
@@ -107,7 +107,8 @@ describe.skipIf(daemons.skipReason !== "")("an outbound agent behind NAT", () =>
     edge = await startEdgeNamespace("core");
     repo = await gitRepo();
     await repo.write("syncs/servers.toml", servers);
-    await repo.write("syncs/stacks.toml", stack("web") + stack("slow"));
+    // `after` a stack on the same unlinked host: retried with it, not left behind.
+    await repo.write("syncs/stacks.toml", stack("web") + stack("slow", 'after = ["web"]\n'));
     await repo.write("stacks/web/compose.yaml", WEB);
     await repo.write("stacks/slow/compose.yaml", slow("1"));
     await repo.commitAndPush("an edge host");
@@ -150,6 +151,8 @@ describe.skipIf(daemons.skipReason !== "")("an outbound agent behind NAT", () =>
     });
     const [first] = await deploys("web");
     expect(JSON.stringify(first?.result)).toContain("E_AGENT_UNREACHABLE");
+    const [waited] = await deploys("slow");
+    expect(JSON.stringify(waited?.result)).toContain("E_DEPENDENCY_FAILED");
 
     const enrolled = await tug(["server", "enroll", "meade"]);
     expect(enrolled.exitCode, enrolled.stderr).toBe(0);

@@ -33,6 +33,8 @@ export interface JobOutcome {
   error?: string;
   /** The error code, when the deploy did not reach a result (E_AGENT_UNREACHABLE, …). */
   code?: string;
+  /** Not run because a stack it comes `after` never reached its agent: tried again with it. */
+  waitedForUnreachable?: boolean;
 }
 
 export function envFileContent(stack: FleetStack): string {

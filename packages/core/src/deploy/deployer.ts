@@ -113,7 +113,8 @@ export class Deployer {
   /** Deploys the jobs wave by wave; a stack whose `after` failed in this run is not deployed. */
   async deployWaves(jobs: readonly DeployJob[], trigger: TriggerInfo): Promise<JobOutcome[]> {
     const outcomes: JobOutcome[] = [];
-    const failed = new Set<string>();
+    /** Stacks that failed in this run, and whether only because an agent was out of reach. */
+    const failed = new Map<string, boolean>();
     const waves = [...new Set(jobs.map((job) => job.wave))].sort((a, b) => a - b);
     for (const wave of waves) {
       const batch = jobs.filter((job) => job.wave === wave);
@@ -135,14 +136,22 @@ export class Deployer {
                 message: `not deployed: ${blockedBy.join(", ")} failed to deploy first`,
               },
             });
-            return { stack: job.stack.name, updateId, ok: false, error: `${blockedBy.join(", ")} failed` };
+            return {
+              stack: job.stack.name,
+              updateId,
+              ok: false,
+              error: `${blockedBy.join(", ")} failed`,
+              code: "E_DEPENDENCY_FAILED",
+              waitedForUnreachable: blockedBy.every((name) => failed.get(name)),
+            };
           }
           return this.deploy(job, trigger);
         }),
       );
       for (const result of results) {
         outcomes.push(result);
-        if (!result.ok) failed.add(result.stack);
+        if (!result.ok)
+          failed.set(result.stack, result.code === "E_AGENT_UNREACHABLE" || result.waitedForUnreachable === true);
       }
     }
     return outcomes;

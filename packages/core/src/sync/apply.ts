@@ -119,13 +119,19 @@ export async function applyPlan(
   await prepareNetworks(deps, fleet, say);
   const outcomes = await deps.deployer.deployWaves(jobs, trigger);
   // A deploy that never reached its agent is retried on the next check (the sync stays
-  // `failed` until then); one the agent ran and that failed waits for a change or a person.
+  // `failed` until then), and so is one that waited for it (`after`); one the agent ran and
+  // that failed waits for a change or a person.
   const state = structuredClone(plan.state);
-  for (const outcome of outcomes.filter((o) => !o.ok && o.code === "E_AGENT_UNREACHABLE")) {
+  const retried = outcomes.filter((o) => !o.ok && (o.code === "E_AGENT_UNREACHABLE" || o.waitedForUnreachable));
+  for (const outcome of retried) {
     const before = applied.stacks[outcome.stack];
     if (before) state.stacks[outcome.stack] = before;
     else delete state.stacks[outcome.stack];
-    say(`${outcome.stack}: its server did not answer; it will be tried again on the next check`);
+    say(
+      outcome.waitedForUnreachable
+        ? `${outcome.stack}: it comes after a stack whose server did not answer; both will be tried again on the next check`
+        : `${outcome.stack}: its server did not answer; it will be tried again on the next check`,
+    );
   }
   await deps.syncs.saveAppliedState(sync, state, head);
   return outcomes;
