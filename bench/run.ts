@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAgent } from "./agent.js";
+import { benchAgentLink } from "./agent-link.js";
 import { benchBackup } from "./backup.js";
 import { benchImages } from "./images.js";
 import { benchLogs } from "./logs.js";
@@ -19,6 +20,7 @@ import { benchYaml } from "./yaml.js";
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   plan: benchPlan,
   agent: benchAgent,
+  "agent-link": benchAgentLink,
   backup: benchBackup,
   sync: benchSync,
   metrics: benchMetrics,

@@ -6,6 +6,8 @@
 import type { GitRepo } from "@tugboat/testkit";
 
 export const REACHABLE = ["atlantis", "calypso", "concord"] as const;
+/** The edge host's agent dials core (connection = "outbound") in every scenario; the others are dialled. */
+export const OUTBOUND = "concord";
 export const UNREACHABLE = ["setillo", "pi-5", "contabo", "seattle"] as const;
 const REGION: Record<string, string> = {
   atlantis: "home",
@@ -141,11 +143,16 @@ ${env}
     .join("\n");
 }
 
-/** Where an agent listens, and the certificate fingerprint it printed ("" for a host that is down). */
+/** Where an agent listens, and the certificate fingerprint it printed ("" for a host that is down); the outbound host has neither. */
 export interface AgentEndpoint {
   address: string;
   fingerprint: string;
 }
+
+const connection = (name: string, addresses: Record<string, AgentEndpoint>) =>
+  name === OUTBOUND
+    ? 'connection = "outbound"'
+    : `address = "${addresses[name]?.address}"\nfingerprint = "${addresses[name]?.fingerprint}"`;
 
 export function serversToml(addresses: Record<string, AgentEndpoint>): string {
   return Object.keys(REGION)
@@ -154,8 +161,7 @@ export function serversToml(addresses: Record<string, AgentEndpoint>): string {
 name = "${name}"
 tags = ["${REGION[name] === "cloud" ? "vps" : "homelab"}"]
 [server.config]
-address = "${addresses[name]?.address}"
-fingerprint = "${addresses[name]?.fingerprint}"
+${connection(name, addresses)}
 region = "${REGION[name]}"
 enabled = true
 # The test machine's own disk and memory: thresholds out of the way of these scenarios.

@@ -55,7 +55,7 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
     repo = await gitRepo();
     fleet = await startHarness({ daemons, repo, writeFleet: (addresses) => writeFleet(repo, { addresses, project }) });
     stacks = fleet.stacks;
-  });
+  }, 400_000);
 
   afterAll(async () => {
     await fleet?.stop();

@@ -1,7 +1,11 @@
 // Runs the acceptance fleet: `tug agent` per private dockerd and `tug core`,
 // as real processes on fixed ports (so each can be killed and come back),
-// plus the API, webhook and docker helpers the scenarios share.
+// plus the API, webhook and docker helpers the scenarios share. The outbound
+// host's agent listens on nothing: it is enrolled once core has its server,
+// and dials core's agent link.
 import { createHmac } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS } from "@tugboat/agent";
 import {
@@ -15,7 +19,7 @@ import {
   tempDir,
   waitFor,
 } from "@tugboat/testkit";
-import { type AgentEndpoint, type FleetStack, REACHABLE, UNREACHABLE } from "./fleet-repo.js";
+import { type AgentEndpoint, type FleetStack, OUTBOUND, REACHABLE, UNREACHABLE } from "./fleet-repo.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 const TUG = [process.execPath, "--conditions=tugboat-source", "--import", "tsx", BIN];
@@ -49,6 +53,8 @@ export interface Update {
 interface Agent {
   server: string;
   port: number;
+  /** The outbound agent's dial flags (core's link, token file, core's fingerprint). */
+  dial?: string[];
   root: TempDir;
   daemon: PrivateDockerd;
   service: Service;
@@ -64,7 +70,7 @@ export async function startHarness(options: {
   const dirs: TempDir[] = [];
   const startAgentProcess = (agent: Omit<Agent, "service">) =>
     startService({
-      argv: TUG_AGENT,
+      argv: [...TUG_AGENT, ...(agent.dial ?? [])],
       env: {
         ...process.env,
         TUG_AGENT_PORT: String(agent.port),
@@ -73,16 +79,18 @@ export async function startHarness(options: {
         TUG_AGENT_PASSKEY: PASSKEY,
         DOCKER_HOST: agent.daemon.dockerHost,
       },
-      // Printed right after it listens: the certificate core is told to trust.
-      ready: /certificate fingerprint \(SHA-256\): ([0-9A-F:]+)/,
+      // Printed right after it listens: the certificate core is told to trust (or, outbound, once it linked).
+      ready: agent.dial ? /linked to core/ : /certificate fingerprint \(SHA-256\): ([0-9A-F:]+)/,
     });
   const agents: Agent[] = [];
+  const outbound: Omit<Agent, "service">[] = [];
   for (const [i, server] of REACHABLE.entries()) {
     const root = await tempDir(`tug-fleet-${server}-`);
     dirs.push(root);
     const daemon = options.daemons[i] as PrivateDockerd;
     const spec = { server, port: await freePort(), root, daemon };
-    agents.push({ ...spec, service: await startAgentProcess(spec) });
+    if (server === OUTBOUND) outbound.push(spec);
+    else agents.push({ ...spec, service: await startAgentProcess(spec) });
   }
   const addresses: Record<string, AgentEndpoint> = {};
   for (const agent of agents)
@@ -96,6 +104,7 @@ export async function startHarness(options: {
   const data = await tempDir("tug-fleet-core-");
   dirs.push(data);
   const port = await freePort();
+  const linkPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const startCoreProcess = () =>
     startService({
@@ -113,6 +122,9 @@ export async function startHarness(options: {
         TUG_INIT_ADMIN_USERNAME: ADMIN.username,
         TUG_INIT_ADMIN_PASSWORD: ADMIN.password,
         TUG_ALERT_RETRY_SECONDS: "1",
+        TUG_AGENT_LINK_PORT: String(linkPort),
+        TUG_AGENT_LINK_HOST: "127.0.0.1",
+        TUG_AGENT_LINK_HEARTBEAT_SECONDS: "2",
       },
       ready: /listening on http:\/\/127\.0\.0\.1:\d+/,
     });
@@ -131,6 +143,36 @@ export async function startHarness(options: {
     return body;
   };
   const updates = (query: string) => api<Update[]>("GET", `/api/updates?limit=1000${query}`);
+  const syncOf = (commit: string, done: (status: string) => boolean) =>
+    waitFor(
+      async () =>
+        (await updates("&target=root")).find((u) => u.operation === "sync" && u.commit === commit && done(u.status)),
+      { what: `the sync of ${commit.slice(0, 7)}`, timeoutMs: 180_000, intervalMs: 300 },
+    );
+
+  // The outbound host is enrolled once core has its server (after the first sync, which finds it
+  // unlinked); linking makes core try its stacks again, so the scenarios start with them deployed.
+  await syncOf(firstCommit, (status) => status === "success" || status === "failed");
+  for (const spec of outbound) {
+    const enrolment = await api<{ token: string; coreFingerprint: string }>(
+      "POST",
+      `/api/servers/${spec.server}/enroll`,
+    );
+    const tokenFile = join(spec.root.path, "agent.token");
+    await writeFile(tokenFile, enrolment.token, { mode: 0o600 });
+    const dial = ["--core", `wss://127.0.0.1:${linkPort}`, "--token-file", tokenFile];
+    const agent = { ...spec, dial: [...dial, "--core-fingerprint", enrolment.coreFingerprint] };
+    agents.push({ ...agent, service: await startAgentProcess(agent) });
+  }
+  for (const stack of stacks.filter((s) => outbound.some((o) => o.server === s.server)))
+    await waitFor(
+      async () =>
+        (await api<{ deployedCommit: string | null }>("GET", `/api/stacks/${stack.name}`)).deployedCommit ===
+        firstCommit,
+      { what: `${stack.name} deployed once its outbound agent linked`, timeoutMs: 180_000, intervalMs: 500 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\ncore:\n${core.output().slice(-6000)}`);
+    });
 
   const harness = {
     stacks,
@@ -149,14 +191,7 @@ export async function startHarness(options: {
       if (res.status !== 202) throw new Error(`webhook: HTTP ${res.status} ${await res.text()}`);
     },
     /** The finished sync update of `commit` (every push coalesced into it has been handled). */
-    syncFinished: (commit: string) =>
-      waitFor(
-        async () =>
-          (await updates("&target=root")).find(
-            (u) => u.operation === "sync" && u.commit === commit && (u.status === "success" || u.status === "failed"),
-          ),
-        { what: `the sync of ${commit.slice(0, 7)}`, timeoutMs: 180_000, intervalMs: 300 },
-      ),
+    syncFinished: (commit: string) => syncOf(commit, (status) => status === "success" || status === "failed"),
     sync: async () =>
       (
         await api<

@@ -77,6 +77,27 @@ describe("validation errors", () => {
     expect(error?.message).toBe('server "hercules": unknown variable [[HERCULES_PASSKEY]] in passkey');
   });
 
+  it("an outbound server with an address", async () => {
+    const servers = SERVERS.replace(
+      'address = "https://100.102.0.11:8120"',
+      'connection = "outbound"\naddress = "https://100.102.0.11:8120"',
+    );
+    const { errors, fleet } = await loadFiles(repo({ "syncs/servers.toml": servers }));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        file: "syncs/servers.toml",
+        line: 12,
+        field: "server.config.address",
+        message: expect.stringContaining("an outbound server has no address (its agent dials core)"),
+      }),
+    ]);
+    expect(fleet.servers.map((s) => s.name)).toEqual(["hercules"]);
+    const outbound = SERVERS.replace('address = "https://100.102.0.11:8120"', 'connection = "outbound"');
+    const valid = await loadFiles(repo({ "syncs/servers.toml": outbound }));
+    expect(valid.errors).toEqual([]);
+    expect(valid.fleet.servers.find((s) => s.name === "apollo")?.config.connection).toBe("outbound");
+  });
+
   it("unknown `after` stack", async () => {
     const error = await only(
       repo({ "syncs/stacks.toml": stackToml("app", 'after = ["postgress"]') }),

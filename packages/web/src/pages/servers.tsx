@@ -171,7 +171,11 @@ export function ServerPage({ name }: { name: string }) {
           <dl className="facts">
             <dt>Address</dt>
             <dd>
-              <code>{server.address}</code>
+              {server.connection === "outbound" ? (
+                "none: its agent dials core (outbound)"
+              ) : (
+                <code>{server.address}</code>
+              )}
             </dd>
             <dt>Region</dt>
             <dd>{server.region || "–"}</dd>

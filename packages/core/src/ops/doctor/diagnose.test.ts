@@ -58,6 +58,32 @@ describe("the doctor's verdicts", () => {
     expect(statusOf(rows, "stack", "web")).toBe("warn");
   });
 
+  it("judges an outbound server by its link, not by an address or a pinned certificate", () => {
+    const linked = diagnose(facts({ servers: [server({ outbound: true, address: "", pinned: null })] }));
+    expect(linked.filter((r) => r.status !== "ok")).toEqual([]);
+    expect(linked.find((r) => r.check === "agent")?.detail).toBe("answers through its outbound link");
+    const unlinked = diagnose(
+      facts({
+        servers: [
+          server({
+            outbound: true,
+            address: "",
+            pinned: null,
+            error: "the agent of apollo is not linked",
+            info: undefined,
+          }),
+        ],
+      }),
+    );
+    expect(unlinked.filter((r) => r.target === "apollo")).toEqual([
+      expect.objectContaining({
+        check: "agent",
+        status: "fail",
+        fix: expect.stringContaining("tug server enroll apollo"),
+      }),
+    ]);
+  });
+
   it("judges disks, clocks, versions, pins and Compose by their limits", () => {
     const disk = (usedPercent: number) =>
       statusOf(

@@ -16,6 +16,8 @@ export interface DoctorRow {
 export interface ServerFacts {
   name: string;
   address: string;
+  /** Its agent dials core (no address, no certificate for core to pin). */
+  outbound?: boolean;
   /** The probe's error when the agent did not answer (nothing else is known then). */
   error?: string;
   version?: string;
@@ -70,6 +72,16 @@ const row = (check: string, target: string, status: Verdict, detail: string, fix
 
 function serverRows(server: ServerFacts, agentVersion: string): DoctorRow[] {
   const { name } = server;
+  if (server.error !== undefined && server.outbound)
+    return [
+      row(
+        "agent",
+        name,
+        "fail",
+        `not linked: ${server.error}`,
+        `on the host: systemctl status tugboat-agent; its log says why it cannot reach core's agent link or why core refused it (a revoked token: tug server enroll ${name})`,
+      ),
+    ];
   if (server.error !== undefined)
     // Nothing else about the host can be known: one row, not five.
     return [
@@ -81,7 +93,9 @@ function serverRows(server: ServerFacts, agentVersion: string): DoctorRow[] {
         "on the host: systemctl status tugboat-agent; from core: can it reach the address and port?",
       ),
     ];
-  const rows = [row("agent", name, "ok", `answers at ${server.address}`)];
+  const rows = [
+    row("agent", name, "ok", server.outbound ? "answers through its outbound link" : `answers at ${server.address}`),
+  ];
   rows.push(
     server.version === agentVersion
       ? row("version", name, "ok", server.version)
@@ -93,7 +107,11 @@ function serverRows(server: ServerFacts, agentVersion: string): DoctorRow[] {
           `tug agent upgrade --server ${name}`,
         ),
   );
-  if (server.pending)
+  if (server.outbound)
+    rows.push(
+      row("certificate", name, "ok", "outbound: the agent checks core's certificate; core knows it by its token"),
+    );
+  else if (server.pending)
     rows.push(
       row(
         "certificate",

@@ -24,9 +24,9 @@ export interface DoctorDeps {
 
 async function probe(
   deps: DoctorDeps,
-  server: { name: string; address: string },
+  server: { name: string; address: string; connection: "inbound" | "outbound" },
 ): Promise<Omit<ServerFacts, "pinned" | "pending">> {
-  const base = { name: server.name, address: server.address };
+  const base = { name: server.name, address: server.address, outbound: server.connection === "outbound" };
   const client = await deps.agents.client(server.name);
   if (!client) return { ...base, error: "no settings for it (is its sync applied?)" };
   const signal = AbortSignal.timeout(PROBE_MS);
