@@ -1,6 +1,8 @@
 // The fleet acceptance suite: three private dockerds with an agent each, one
 // core, and a 7-server, 32-stack repository. Core and agents run as real
-// processes (`tug core`, `tug agent`) so they can be killed mid-deploy.
+// processes (`tug core`, `tug agent`) so they can be killed mid-deploy. One
+// host (concord) runs its agent outbound in every scenario: it dials core's
+// agent link, and everything core does to it goes through that link.
 // Every scenario asserts on containers, update records and alerts. The last
 // adds 100 stacks sharing 5 images from a real registry and counts, in its
 // access log, the manifest requests of an image check round.
