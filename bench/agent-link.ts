@@ -2,7 +2,8 @@
 // private dockerd and one core: an inbound agent (core dials it over HTTPS)
 // and an outbound one (it dials core's agent link). Core polls both every 5 s.
 // Measured: a status request through each transport, and each agent's
-// resident memory after idling with 20 containers.
+// resident memory (the single-file build, with its unit's flags) after idling
+// with 20 containers while core collects their logs.
 // Goal (issue 18): an outbound agent idles under 60 MB.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -18,19 +19,20 @@ import { type BenchResult, median, writeResult } from "./result.js";
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 180);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "packages/cli/dist/bin.js");
+/** The single-file build, as hosts run it (tug agent install --build, the Ansible role, upgrades). */
+const BUILD = join(ROOT, "packages/agent/bundle/tugboat-agent.mjs");
 const PASSKEY = "bench-passkey";
 
 const idle = (prefix: string) =>
   `services:\n${Array.from({ length: 20 }, (_, i) => `  ${prefix}${i}:\n    image: local/busybox:1\n    init: true\n    command: ["sleep", "2147483647"]\n`).join("")}`;
 
-/** A `tug agent` process as its systemd unit runs it; resolves with its first line matching `ready`. */
+/** The agent's build as its systemd unit runs it; resolves with its output once it matches `ready`. */
 function agent(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, "agent", ...args], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BUILD, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -46,7 +48,7 @@ function agent(
 }
 
 export async function benchAgentLink(): Promise<BenchResult> {
-  if (!existsSync(CLI)) await run(["npm", "run", "build"], { cwd: ROOT });
+  if (!existsSync(BUILD)) await run(["npm", "run", "build"], { cwd: ROOT });
   const daemon = await startDockerd();
   const repo = await gitRepo();
   const work = await tempDir("tug-bench-link-");
@@ -81,9 +83,10 @@ export async function benchAgentLink(): Promise<BenchResult> {
           data_dir: join(work.path, "core"),
           sync_repo: repo.remote,
           agent_passkey: PASSKEY,
-          status_interval: 5,
+          status_interval: Number(process.env.BENCH_STATUS_INTERVAL ?? 15),
           image_check_interval: 0,
           backup_schedule: "off",
+          logs: process.env.BENCH_CORE_LOGS !== "0",
           agent_link_port: await freePort(),
           agent_link_host: "127.0.0.1",
         },

@@ -209,6 +209,10 @@ describe.skipIf(daemons.skipReason !== "")("an outbound agent behind NAT", () =>
     const ran = await tug(["exec", "web", "app", "--", "sh", "-c", "echo from $HOSTNAME; exit 3"]);
     expect(ran.stdout, ran.stderr).toContain("from edge-web");
     expect(ran.exitCode).toBe(3);
+    // Every request above had a channel of its own; each is gone once it ended (the log
+    // collector's long poll may be open).
+    const link = await api<{ linked: { channels: number } }>("GET", "/api/servers/meade/link");
+    expect(link.body.linked.channels).toBeLessThanOrEqual(1);
   });
 
   it("a link cut mid-deploy fails it as unreachable, then it is retried once the link is back", async () => {

@@ -18,6 +18,9 @@ export function buildProgram(): Command {
     .description("Tugboat: GitOps for fleets of Docker hosts")
     .version(version)
     .showHelpAfterError()
+    // An option belongs to the command it follows: `tug agent --core wss://…` (the agent's link) and
+    // `tug agent upgrade --core http://…` (core's API) are different options.
+    .enablePositionalOptions()
     .exitOverride();
 
   program
@@ -127,6 +130,8 @@ export function buildProgram(): Command {
     .option("--unit-dir <dir>", "where the systemd unit goes", "/etc/systemd/system")
     .option("--root <dir>", "the agent's state folder", "/var/lib/tugboat-agent")
     .option("--port <port>", "listen port", "8120")
+    .option("--core <url>", "outbound: the agent dials core's agent link (wss://core:9121) and listens on no port")
+    .option("--core-fingerprint <sha256>", "outbound: core's link certificate, as tug server enroll prints it")
     .action(async (options) => {
       const { agentInstallCommand } = await import("./commands/agent.js");
       outcome.exitCode = await agentInstallCommand(options);

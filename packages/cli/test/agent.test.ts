@@ -105,3 +105,43 @@ describe("tug agent install", () => {
     expect((await readFile(join(configDir, "agent.passkey"), "utf8")).trim()).toBe(passkey);
   });
 });
+
+describe("an outbound agent", () => {
+  it("install --core writes a config that dials core, without a passkey, and the agent reads it", async () => {
+    const configDir = join(dir.path, "etc-out");
+    const unitDir = join(dir.path, "systemd-out");
+    const fingerprint = `${"AB:".repeat(31)}AB`;
+    const result = await run([
+      ...NODE,
+      ...["agent", "install", "--write", "--config-dir", configDir, "--unit-dir", unitDir],
+      ...["--core", "wss://core.example:9121", "--core-fingerprint", fingerprint],
+    ]);
+    expect(result.stdout).toContain(`put the token in ${join(configDir, "agent.token")}`);
+    const config = await readFile(join(configDir, "agent.toml"), "utf8");
+    expect(config).toContain('core_url = "wss://core.example:9121"');
+    expect(config).toContain(`core_fingerprint = "${fingerprint}"`);
+    expect(config).not.toContain("port =");
+    await expect(stat(join(configDir, "agent.passkey"))).rejects.toThrow(/ENOENT/);
+    // Without the token it refuses to start, and says where the token comes from.
+    const refused = await run([...NODE, "agent", "--config", join(configDir, "agent.toml")], { allowFailure: true });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("tug server enroll");
+  });
+
+  it("never dials core over plain ws://", async () => {
+    const result = await run([...NODE, "agent", "--core", "ws://core:9121", "--token", "x"], {
+      env: { ...process.env, TUG_AGENT_PASSKEY: "" },
+      allowFailure: true,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("must start with wss://");
+  });
+
+  it("tug agent upgrade --core names core's API, not an agent link", async () => {
+    const result = await run([...NODE, "agent", "upgrade", "--core", "http://127.0.0.1:9", "--all"], {
+      env: { ...process.env, XDG_CONFIG_HOME: join(dir.path, "cli-config"), TUG_TOKEN: "", TUG_CORE_URL: "" },
+      allowFailure: true,
+    });
+    expect(result.stderr).toContain("no token for http://127.0.0.1:9");
+  });
+});

@@ -95,15 +95,23 @@ export async function loadAgentConfig(options: {
     throw new TugError("E_INVALID_REQUEST", `agent config: ${issue?.path.join(".")} ${issue?.message}`);
   }
   const config = parsed.data;
-  const readSetting = async (what: string, path: string) =>
+  const readSetting = async (what: string, path: string, hint = "") =>
     (
       await readFile(path, "utf8").catch((error: Error) => {
-        throw new TugError("E_INVALID_REQUEST", `cannot read ${what} ${path}: ${error.message}`);
+        throw new TugError("E_INVALID_REQUEST", `cannot read ${what} ${path}: ${error.message}${hint}`);
       })
     ).trim();
   if (config.core_url) {
     // Outbound: the link is authenticated both ways (core's certificate, the agent's token); no passkey.
-    const token = config.token || (config.token_file ? await readSetting("token file", config.token_file) : "");
+    const token =
+      config.token ||
+      (config.token_file
+        ? await readSetting(
+            "token file",
+            config.token_file,
+            "; put there the token `tug server enroll NAME` printed on core",
+          )
+        : "");
     if (!token)
       throw new TugError(
         "E_INVALID_REQUEST",

@@ -24,6 +24,8 @@ export interface InstallOptions {
   unitDir: string;
   root: string;
   port: number;
+  /** Outbound: the agent dials core's link (and the fingerprint of its certificate) instead of listening. */
+  outbound?: { coreUrl: string; fingerprint: string };
 }
 
 export interface InstallFiles {
@@ -32,6 +34,8 @@ export interface InstallFiles {
   configPath: string;
   config: string;
   passkeyPath: string;
+  /** Outbound: where the enrolment token goes (written by the operator, never by install). */
+  tokenPath?: string;
 }
 
 export function installFiles(options: InstallOptions): InstallFiles {
@@ -57,7 +61,18 @@ StateDirectory=${options.root.startsWith("/var/lib/") ? options.root.slice("/var
 [Install]
 WantedBy=multi-user.target
 `;
-  const config = `# tug agent configuration. Environment variables (TUG_AGENT_*) and flags override it.
+  const tokenPath = join(options.configDir, "agent.token");
+  const outbound = options.outbound;
+  const config = outbound
+    ? `# tug agent configuration. Environment variables (TUG_AGENT_*) and flags override it.
+# Outbound: the agent dials core's agent link and listens on no port.
+root = "${options.root}"
+core_url = "${outbound.coreUrl}"
+# The token \`tug server enroll NAME\` printed on core; keep the file mode 0600.
+token_file = "${tokenPath}"
+${outbound.fingerprint ? `core_fingerprint = "${outbound.fingerprint}"` : "# core_ca = \"/etc/tugboat/core-ca.pem\"   # without a fingerprint: the CA of core's certificate (default: the system's)"}
+`
+    : `# tug agent configuration. Environment variables (TUG_AGENT_*) and flags override it.
 port = ${options.port}
 host = "0.0.0.0"
 root = "${options.root}"
@@ -66,14 +81,16 @@ passkey_file = "${passkeyPath}"
 # Only these addresses may call the agent (empty: any). Example: ["10.2.0.70"]
 allowed_ips = []
 `;
-  return { unitPath: join(options.unitDir, "tugboat-agent.service"), unit, configPath, config, passkeyPath };
+  const unitPath = join(options.unitDir, "tugboat-agent.service");
+  return { unitPath, unit, configPath, config, passkeyPath, ...(outbound ? { tokenPath } : {}) };
 }
 
-/** Writes the unit, the config and (when missing) a new random passkey file. */
+/** Writes the unit, the config and (when missing, for an inbound agent) a new random passkey file. */
 export async function writeInstallFiles(files: InstallFiles): Promise<{ passkeyCreated: boolean }> {
   for (const path of [files.unitPath, files.configPath]) await mkdir(join(path, ".."), { recursive: true });
   await writeFile(files.unitPath, files.unit);
   await writeFile(files.configPath, files.config);
+  if (files.tokenPath) return { passkeyCreated: false };
   let passkeyCreated = false;
   if (!existsSync(files.passkeyPath)) {
     await writeFile(files.passkeyPath, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });

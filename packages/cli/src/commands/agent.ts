@@ -59,6 +59,9 @@ export interface InstallCommandOptions {
   unitDir: string;
   root: string;
   port: string;
+  /** Outbound: core's agent link, and its certificate's fingerprint. */
+  core?: string;
+  coreFingerprint?: string;
 }
 
 export async function agentInstallCommand(options: InstallCommandOptions): Promise<number> {
@@ -68,13 +71,31 @@ export async function agentInstallCommand(options: InstallCommandOptions): Promi
     unitDir: options.unitDir,
     root: options.root,
     port: Number(options.port),
+    ...(options.core ? { outbound: { coreUrl: options.core, fingerprint: options.coreFingerprint ?? "" } } : {}),
   });
+  if (options.core && !/^wss:\/\//.test(options.core))
+    throw new UsageError(`--core ${options.core} must start with wss:// (the link is always TLS)`);
   if (!options.write) {
     process.stdout.write(`# ${files.unitPath}\n${files.unit}\n# ${files.configPath}\n${files.config}`);
-    process.stdout.write(`# ${files.passkeyPath}: a random passkey, written by --write (mode 0600)\n`);
+    process.stdout.write(
+      files.tokenPath
+        ? `# ${files.tokenPath}: the token tug server enroll printed, written by you (mode 0600)\n`
+        : `# ${files.passkeyPath}: a random passkey, written by --write (mode 0600)\n`,
+    );
     return EXIT_OK;
   }
   const { passkeyCreated } = await writeInstallFiles(files);
+  if (files.tokenPath) {
+    process.stdout.write(
+      [
+        `wrote ${files.unitPath}`,
+        `wrote ${files.configPath}`,
+        `next: on core, tug server enroll NAME; put the token in ${files.tokenPath} (mode 0600), then: systemctl daemon-reload && systemctl enable --now tugboat-agent`,
+        "",
+      ].join("\n"),
+    );
+    return EXIT_OK;
+  }
   process.stdout.write(
     [
       `wrote ${files.unitPath}`,

@@ -19,7 +19,15 @@ export const LinkView = z.object({
   connection: z.enum(["inbound", "outbound"]),
   enrolled: z.object({ createdAt: z.string(), createdBy: z.string(), lastUsedAt: z.string().nullable() }).nullable(),
   /** The link open now. */
-  linked: z.object({ remote: z.string(), version: z.string(), since: z.string() }).nullable(),
+  linked: z
+    .object({
+      remote: z.string(),
+      version: z.string(),
+      since: z.string(),
+      /** Channels open in it: requests in flight and streams (log tails, shells). */
+      channels: z.number(),
+    })
+    .nullable(),
 });
 
 export const RevokedView = z.object({ server: z.string(), revoked: z.boolean() });

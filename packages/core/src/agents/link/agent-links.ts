@@ -57,9 +57,12 @@ export class AgentLinks {
     this.connectListeners.add(listener);
   }
 
-  linked(server: string): LinkInfo | undefined {
+  /** The server's link now, with the channels open in it (requests in flight, log streams). */
+  linked(server: string): (LinkInfo & { channels: number }) | undefined {
     const link = this.links.get(server);
-    return link ? { remote: link.remote, version: link.version, since: link.since } : undefined;
+    return link
+      ? { remote: link.remote, version: link.version, since: link.since, channels: link.mux.size }
+      : undefined;
   }
 
   /** Cuts a server's link (its token was revoked). */
