@@ -69,7 +69,7 @@ describe("LinkMux", () => {
     // The far end never read: about one window arrived there, the rest waits here.
     const arrived = (served[0] as Channel).readableLength;
     expect(arrived).toBeGreaterThan(0);
-    expect(arrived).toBeLessThanOrEqual(256 * 1024);
+    expect(arrived).toBeLessThanOrEqual(256 * 1024 + 16 * 1024);
     expect(stalled.writableLength).toBeGreaterThanOrEqual(2 * 1024 * 1024 - 256 * 1024);
     const moving = link.opener.open();
     moving.end(Buffer.from("still flowing"));
@@ -92,6 +92,24 @@ describe("LinkMux", () => {
     for (const [error] of (await Promise.all(errors)) as Array<[NodeJS.ErrnoException]>)
       expect(error.code).toBe("ECONNRESET");
     expect(() => link.opener.open()).toThrow(/closed/);
+  });
+
+  it("a peer that sends past its window is cut off instead of buffered", async () => {
+    const served: Channel[] = [];
+    const link = await pair((channel) => served.push(channel));
+    cleanup = link.close;
+    const channel = link.opener.open();
+    channel.on("error", () => undefined);
+    channel.write("x");
+    await delay(100);
+    const far = served[0] as Channel;
+    const cut = once(far, "error");
+    // A hostile sender ignores credit: DATA frames straight onto the socket.
+    const frame = (size: number) => Buffer.concat([Buffer.from([2, 0, 0, 0, channel.id]), Buffer.alloc(size)]);
+    for (let i = 0; i < 5; i += 1) link.client.send(frame(64 * 1024), { binary: true });
+    expect(((await cut) as [Error])[0].message).toMatch(/more than its window/);
+    // At most the window past what the reader's own buffer (its high-water mark, 16 KiB) took.
+    expect(far.readableLength).toBeLessThanOrEqual(256 * 1024 + 16 * 1024);
   });
 
   it("destroying a channel resets it on the other side", async () => {

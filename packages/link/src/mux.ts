@@ -40,6 +40,8 @@ export class Channel extends Duplex {
   private blocked: { chunk: Buffer; done: (error?: Error | null) => void } | undefined;
   /** Bytes handed to the consumer and not yet granted back to the sender. */
   private consumed = 0;
+  /** Bytes the sender may still send: a peer that sends more is cut off, not buffered. */
+  private allowance = WINDOW;
   private sentEnd = false;
   private gotEnd = false;
 
@@ -74,6 +76,7 @@ export class Channel extends Duplex {
     if (this.consumed === 0) return;
     const grant = Buffer.allocUnsafe(4);
     grant.writeUInt32BE(this.consumed, 0);
+    this.allowance += this.consumed;
     this.consumed = 0;
     this.mux.send(frame(CREDIT, this.id, grant));
   }
@@ -91,6 +94,11 @@ export class Channel extends Duplex {
   /** A frame for this channel arrived. */
   receive(type: number, payload: Buffer): void {
     if (type === DATA) {
+      this.allowance -= payload.length;
+      if (this.allowance < 0) {
+        this.destroy(linkError("the other side of the link sent more than its window"));
+        return;
+      }
       this.consumed += payload.length;
       this.push(payload);
     } else if (type === END) {
