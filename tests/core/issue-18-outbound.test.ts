@@ -153,6 +153,12 @@ describe.skipIf(daemons.skipReason !== "")("an outbound agent behind NAT", () =>
     expect(JSON.stringify(first?.result)).toContain("E_AGENT_UNREACHABLE");
     const [waited] = await deploys("slow");
     expect(JSON.stringify(waited?.result)).toContain("E_DEPENDENCY_FAILED");
+    const unreachable = async () =>
+      (await api<Array<{ targetName: string }>>("GET", "/api/alerts?status=open&type=ServerUnreachable")).body;
+    // Two status rounds that find it unlinked open the alert, as for a host that stops answering.
+    await core.pollStatus();
+    await core.pollStatus();
+    expect(await unreachable()).toEqual([expect.objectContaining({ targetName: "meade" })]);
 
     const enrolled = await tug(["server", "enroll", "meade"]);
     expect(enrolled.exitCode, enrolled.stderr).toBe(0);
@@ -187,6 +193,8 @@ describe.skipIf(daemons.skipReason !== "")("an outbound agent behind NAT", () =>
     });
     expect(await containers("web")).toHaveLength(1);
     expect(await containers("slow")).toHaveLength(1);
+    await core.pollStatus();
+    expect(await unreachable()).toEqual([]);
     const link = await api<{ connection: string; linked: { remote: string } | null }>("GET", "/api/servers/meade/link");
     expect(link.body).toMatchObject({ connection: "outbound", linked: { remote: edge.address } });
   });
