@@ -1,6 +1,7 @@
 // bench/agent-link.ts: the same agent reached both ways, side by side on one
 // private dockerd and one core: an inbound agent (core dials it over HTTPS)
-// and an outbound one (it dials core's agent link). Core polls both every 5 s.
+// and an outbound one (it dials core's agent link). Core polls both as it
+// does by default (status and stats every 15 s) and collects their logs.
 // Measured: a status request through each transport, and each agent's
 // resident memory (the single-file build, with its unit's flags) after idling
 // with 20 containers while core collects their logs.
@@ -149,7 +150,7 @@ export async function benchAgentLink(): Promise<BenchResult> {
           { metric: "the same through the agent's link", value: `${linkMs.toFixed(1)} ms` },
           { metric: "ratio link / HTTPS", value: `${(linkMs / httpsMs).toFixed(2)}×` },
           {
-            metric: `inbound agent RSS, 20 containers, polled every 5 s: start → after ${IDLE_SECONDS} s`,
+            metric: `inbound agent RSS, 20 containers, core polling status and stats and collecting logs: start → after ${IDLE_SECONDS} s`,
             value: `${start.in.toFixed(1)} → ${end.in.toFixed(1)} MB`,
           },
           {
