@@ -6,14 +6,17 @@
 //
 //   npm run build && node scripts/stage-core.mjs && docker build -t tugboat build/core-image
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = resolve(process.argv[2] ?? join(root, "build/core-image"));
 const app = join(out, "app");
-const WORKSPACES = ["git", "config", "protocol", "agent", "core", "cli", "web"];
+/** Every workspace but the test harness: read from package.json, so a new package is not left behind. */
+const WORKSPACES = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+  .workspaces.map((path) => path.replace(/^packages\//, ""))
+  .filter((name) => name !== "testkit");
 /** What each workspace needs at run time, besides package.json. */
 const SHIPPED = { config: ["dist", "schema"], agent: ["dist", "bundle"], cli: ["dist", "bin"], web: ["dist"] };
 /** Sources and build leftovers of native modules: the compiled .node file is what runs. */
