@@ -15,6 +15,7 @@ import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSwarm } from "./swarm.js";
 import { benchSync } from "./sync.js";
 import { benchUi } from "./ui.js";
+import { benchValidateCli } from "./validate-cli.js";
 import { benchYaml } from "./yaml.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   logs: benchLogs,
   swarm: benchSwarm,
   ui: benchUi,
+  "validate-cli": benchValidateCli,
   yaml: benchYaml,
 };
 
