@@ -11,6 +11,7 @@ import { benchLogs } from "./logs.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
+import { benchRedeploy } from "./redeploy.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSwarm } from "./swarm.js";
 import { benchSync } from "./sync.js";
@@ -26,6 +27,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   sync: benchSync,
   metrics: benchMetrics,
   reconcile: benchReconcile,
+  redeploy: benchRedeploy,
   images: benchImages,
   logs: benchLogs,
   swarm: benchSwarm,
