@@ -6,6 +6,7 @@
 // retried and succeeds once the link is back, with one container in the end.
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { AgentConfig, startAgent } from "@tugboat/agent";
 import type { RunningCore } from "@tugboat/core";
@@ -340,17 +341,41 @@ describe.skipIf(daemons.skipReason !== "")("who may link", () => {
     );
     const revoked = await api("DELETE", "/api/servers/meade/enroll", undefined, await login(core.url));
     expect(revoked).toEqual({ status: 200, body: { server: "meade", revoked: true } });
-    await waitFor(
-      () => lines.some((l) => /refused the link.*no token is enrolled for server "meade" \(revoked\?\)/.test(l)),
-      {
-        what: "the revoked agent to be refused when it dials again",
-        timeoutMs: 20_000,
-      },
-    );
+    // The link is cut at once; when the agent dials again, core refuses it and records that.
     expect(core.context.agentLink.links.linked("meade")).toBeUndefined();
-    expect(await refusals()).toContainEqual(
-      expect.objectContaining({ outcome: "denied", reason: 'no token is enrolled for server "meade" (revoked?)' }),
-    );
+    const refusal = {
+      outcome: "denied",
+      actor: "agent:meade",
+      reason: 'no token is enrolled for server "meade" (revoked?)',
+    };
+    await waitFor(async () => (await refusals()).some((r) => r.reason === refusal.reason), {
+      what: "the revoked agent to be refused when it dials again",
+      timeoutMs: 20_000,
+    });
+    expect(await refusals()).toContainEqual(refusal);
+    expect(core.context.agentLink.links.linked("meade")).toBeUndefined();
+  });
+
+  it("a core whose agent link cannot listen does not start half way", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = await tempDir("tug-link-taken-");
+    dirs.push(dataDir);
+    const apiPort = await freePort();
+    const settings = { port: apiPort, agent_link_port: port, agent_link_host: "127.0.0.1" };
+    try {
+      await expect(startTestCore({ dataDir: dataDir.path, syncRepo: repo.remote, settings })).rejects.toThrow(
+        /EADDRINUSE/,
+      );
+    } finally {
+      taken.close();
+    }
+    // Nothing of it is left running: its API port is closed, and a core starts on the same state and ports.
+    await expect(fetch(`http://127.0.0.1:${apiPort}/api/health`)).rejects.toThrow();
+    const again = await startTestCore({ dataDir: dataDir.path, syncRepo: repo.remote, settings });
+    expect(again.context.agentLink.listener?.port).toBe(port);
+    await again.close();
   });
 
   it("an agent refuses a core whose certificate is not the one pinned, and sends it nothing", async () => {

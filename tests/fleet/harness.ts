@@ -124,7 +124,6 @@ export async function startHarness(options: {
         TUG_ALERT_RETRY_SECONDS: "1",
         TUG_AGENT_LINK_PORT: String(linkPort),
         TUG_AGENT_LINK_HOST: "127.0.0.1",
-        TUG_AGENT_LINK_HEARTBEAT_SECONDS: "2",
       },
       ready: /listening on http:\/\/127\.0\.0\.1:\d+/,
     });

@@ -117,32 +117,32 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     records,
     log,
   });
-  if (outbound) {
-    const link = new CoreLink({
-      url: config.core_url,
-      token: config.token,
-      fingerprint: config.core_fingerprint,
-      ca: config.coreCaPem ?? "",
-      server,
-      version: AGENT_VERSION,
-      log,
-    });
+  // Outbound: nothing listens; every connection is a channel of the link the agent opens to core.
+  const link = outbound
+    ? new CoreLink({
+        url: config.core_url,
+        token: config.token,
+        fingerprint: config.core_fingerprint,
+        ca: config.coreCaPem ?? "",
+        server,
+        version: AGENT_VERSION,
+        log,
+      })
+    : undefined;
+  const close = async () => {
+    stats.stop();
+    await link?.close();
+    await logs.close();
+    detachShells();
+    server.closeAllConnections();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    engine.close();
+  };
+  if (link) {
     log(`tug agent ${AGENT_VERSION} dialling core at ${config.core_url} (outbound: no port is open)`);
     link.start();
     stats.start();
-    return {
-      url: "",
-      port: 0,
-      fingerprint: "",
-      async close() {
-        stats.stop();
-        await link.close();
-        await logs.close();
-        detachShells();
-        server.closeAllConnections();
-        engine.close();
-      },
-    };
+    return { url: "", port: 0, fingerprint: "", close };
   }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -156,17 +156,5 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
   log(`tug agent ${AGENT_VERSION} listening on ${scheme}://${config.host}:${port}`);
   if (tls) log(`certificate fingerprint (SHA-256): ${tls.fingerprint}`);
   else log("warning: plain HTTP (--insecure-http): the passkey travels unencrypted");
-  return {
-    url,
-    port,
-    fingerprint: tls?.fingerprint ?? "",
-    async close() {
-      stats.stop();
-      await logs.close();
-      detachShells();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      engine.close();
-    },
-  };
+  return { url, port, fingerprint: tls?.fingerprint ?? "", close };
 }

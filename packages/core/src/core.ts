@@ -366,31 +366,22 @@ export async function startCore(
   const housekeepingTimer = setInterval(housekeeping, 300_000);
   housekeepingTimer.unref();
   housekeeping();
-  // Every sync, the root one and those its repository declares, is checked on each tick.
-  const poll = () =>
+  /** Checks the syncs `which` picks (each coalesces with a check already running). */
+  const checkSyncs = (which: (status: string) => boolean, actor: string) =>
     background(
-      "sync poll",
+      `sync checks (${actor})`,
       syncs.list().then((all) => {
-        for (const sync of all)
-          background(`sync ${sync.name}: check`, engine.check(sync.name, { trigger: "poll", actor: "poll" }));
+        for (const sync of all.filter((s) => which(s.status)))
+          background(`sync ${sync.name}: check`, engine.check(sync.name, { trigger: "poll", actor }));
       }),
     );
+  // Every sync, the root one and those its repository declares, is checked on each tick.
+  const poll = () => checkSyncs(() => true, "poll");
   const pollTimer = setInterval(poll, config.poll_interval * 1000);
   pollTimer.unref();
   poll();
-  // An agent that links (again) is polled now, and what could not reach it is tried again.
-  context.agentLink.listener = await startAgentLink(config, {
-    tokens: agentTokens,
-    links,
-    audit,
-    log,
-    linked: (server) => {
-      background(`status after ${server} linked`, poller.pollOnce());
-      poll();
-    },
-  });
 
-  return {
+  const running = {
     url: `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`,
     port,
     context,
@@ -417,4 +408,23 @@ export async function startCore(
       await lock.release();
     },
   };
+  // An agent that links (again) is polled now, and the syncs that failed (a deploy that could
+  // not reach it among them) are tried again; the others have nothing to retry.
+  try {
+    context.agentLink.listener = await startAgentLink(config, {
+      tokens: agentTokens,
+      links,
+      audit,
+      log,
+      linked: (server) => {
+        background(`status after ${server} linked`, poller.pollOnce());
+        checkSyncs((status) => status === "failed", `agent ${server} linked`);
+      },
+    });
+  } catch (error) {
+    // Its port taken, its certificate unreadable: core does not run half started.
+    await running.close();
+    throw error;
+  }
+  return running;
 }

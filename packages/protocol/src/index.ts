@@ -110,6 +110,7 @@ export { SwarmDetailView, SwarmListItemView } from "./core/swarms.js";
 export { IdParams, UpdateDetailView, UpdatesQuery, UpdateView } from "./core/updates.js";
 export { SetVariableRequest, VariableParams, VariableView } from "./core/variables.js";
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
+export { normalizeFingerprint } from "./fingerprint.js";
 export { HealthResponse } from "./health.js";
 export {
   AGENT_LINK_PATH,

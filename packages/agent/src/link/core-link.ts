@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import { isIP } from "node:net";
 import { rootCertificates, type TLSSocket, connect as tlsConnect } from "node:tls";
 import { LinkMux } from "@tugboat/link";
-import { AGENT_LINK_PATH, LINK_HEARTBEAT_HEADER, LINK_VERSION_HEADER } from "@tugboat/protocol";
+import { AGENT_LINK_PATH, LINK_HEARTBEAT_HEADER, LINK_VERSION_HEADER, normalizeFingerprint } from "@tugboat/protocol";
 import type { WebSocket } from "ws";
 import { markLinked } from "../server/auth.js";
 import { reconnectDelay } from "./backoff.js";
@@ -32,16 +32,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
 /** A link that stayed up this long starts the backoff from the beginning when it drops. */
 const STABLE_MS = 30_000;
 
-/** Upper-case hex pairs joined by ":", as openssl and Node print fingerprints. */
-function normalize(fingerprint: string): string {
-  const hex = fingerprint
-    .replace(/^sha256:/i, "")
-    .replace(/[^0-9a-f]/gi, "")
-    .toUpperCase();
-  return hex.match(/.{2}/g)?.join(":") ?? "";
-}
-
-export function linkUrl(url: string): URL {
+function linkUrl(url: string): URL {
   const parsed = new URL(url);
   if (parsed.protocol !== "wss:")
     throw new Error(
@@ -108,7 +99,7 @@ export class CoreLink {
   private async open(): Promise<WebSocket> {
     const { token, fingerprint, ca, version } = this.options;
     const host = this.url.hostname.replace(/^\[|\]$/g, "");
-    const pinned = normalize(fingerprint);
+    const pinned = normalizeFingerprint(fingerprint);
     const tls = await new Promise<TLSSocket>((resolve, reject) => {
       const socket = tlsConnect({
         host,

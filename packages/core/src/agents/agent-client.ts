@@ -2,7 +2,7 @@
 // trust from its fingerprint, and no credential or body sent to an agent that
 // has not proved it holds the trusted certificate. Outbound: the same requests
 // through the link the agent opened (authenticated when it opened), one
-// HTTP/2 stream each; nothing above this file knows which. Every call has a
+// channel each; nothing above this file knows which. Every call has a
 // deadline: the connection, a whole short request, and the silence allowed
 // inside a long stream (the agent sends a keep-alive line every few seconds).
 import { type ClientRequest, request as httpRequest } from "node:http";
@@ -212,8 +212,8 @@ export class AgentClient {
    * does the upgrade request carry the passkey.
    */
   async webSocket(path: string): Promise<WebSocket> {
-    const { timeoutSeconds } = this.options;
     const options = this.options;
+    const { timeoutSeconds } = options;
     const where = this.where;
     const connection = options.link
       ? await options.link.open()

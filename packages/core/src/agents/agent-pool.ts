@@ -2,8 +2,8 @@
 // passkey, declared fingerprint) and the trust core keeps in the database.
 // Each sync's servers are replaced whole when it is applied or restored, so a
 // server removed from the repository gets nothing more from core.
+import { normalizeFingerprint } from "@tugboat/protocol";
 import { AgentClient } from "./agent-client.js";
-import { normalizeFingerprint } from "./agent-trust.js";
 import type { AgentLinks } from "./link/agent-links.js";
 import type { ServerStore } from "./server-store.js";
 
@@ -39,16 +39,9 @@ export class AgentPool {
     }
   }
 
-  /** The passkeys core sends, for masking. */
+  /** The passkeys core may send, for masking (an outbound server's too: masking more is never wrong). */
   passkeys(): string[] {
-    return [
-      ...new Set(
-        [...this.settings.values()]
-          .filter((s) => s.connection === "inbound")
-          .map((s) => s.passkey)
-          .filter(Boolean),
-      ),
-    ];
+    return [...new Set([...this.settings.values()].map((s) => s.passkey).filter(Boolean))];
   }
 
   /** Cuts off every request in flight and refuses new ones: core is stopping. */

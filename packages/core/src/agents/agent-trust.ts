@@ -1,7 +1,7 @@
 // How core trusts an inbound agent: the SHA-256 fingerprint of its self-signed
 // certificate, declared in TOML or accepted by an admin, checked on every
 // connection before any credential or body is sent.
-import { TugError } from "@tugboat/protocol";
+import { normalizeFingerprint, TugError } from "@tugboat/protocol";
 
 export interface TrustPolicy {
   /** The fingerprint core trusts for this server, or null before one is. */
@@ -12,15 +12,6 @@ export interface TrustPolicy {
   trust(fingerprint: string): Promise<void>;
   /** Records a fingerprint that is not trusted (first contact, or a change), for an admin to accept. */
   untrusted(fingerprint: string): Promise<void>;
-}
-
-/** Fingerprints as openssl and Node print them: upper-case hex pairs joined by ":". */
-export function normalizeFingerprint(text: string): string {
-  const hex = text
-    .replace(/^sha256:/i, "")
-    .replace(/[^0-9a-f]/gi, "")
-    .toUpperCase();
-  return hex.match(/.{2}/g)?.join(":") ?? "";
 }
 
 /** Checks the certificate the agent presented; resolves when it may receive credentials. */
