@@ -73,7 +73,9 @@ export class Channel extends Duplex {
   }
 
   override _read(): void {
-    if (this.consumed === 0) return;
+    // Once the other side ended, it sends nothing more: a grant would only reach a channel it has
+    // already forgotten.
+    if (this.consumed === 0 || this.gotEnd) return;
     const grant = Buffer.allocUnsafe(4);
     grant.writeUInt32BE(this.consumed, 0);
     this.allowance += this.consumed;
@@ -188,6 +190,6 @@ export class LinkMux {
       const opened = new Channel(this, id);
       this.channels.set(id, opened);
       this.options.onChannel(opened);
-    } else if (type !== RESET) this.send(frame(RESET, id));
+    } else if (type !== RESET && type !== CREDIT) this.send(frame(RESET, id));
   }
 }
