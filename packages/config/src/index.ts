@@ -1,3 +1,4 @@
+export { AnalysisCache, type AnalysisCacheStats } from "./analysis/analysis-cache.js";
 export type { LintName, LintSettings } from "./compose/lints.js";
 export { type Diagnostic, formatDiagnostic, type Location, type Severity } from "./diagnostics.js";
 export type { UptimeCheck } from "./fleet/checks.js";

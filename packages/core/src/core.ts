@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import { AnalysisCache } from "@tugboat/config";
 import { AgentPool } from "./agents/agent-pool.js";
 import { AgentLinks } from "./agents/link/agent-links.js";
 import { AgentTokens } from "./agents/link/agent-tokens.js";
@@ -208,6 +209,9 @@ export async function startCore(
       return { variables: held.variables, secrets: { ...held.secrets, ...secretsFor(config, sync) } };
     },
     digest: (text) => key.hmac("fingerprint", text),
+    ...(config.analysis_cache_mb > 0
+      ? { analysisCache: new AnalysisCache(config.analysis_cache_mb * 1024 * 1024) }
+      : {}),
     background,
     ...(config.sync_managed === undefined ? {} : { managedOverride: config.sync_managed }),
     onFleet: (sync, fleet) => {

@@ -2,16 +2,22 @@
 // stacks share it, and their references checked against the repository.
 
 import { isHostPath } from "@tugboat/protocol";
+import { replay } from "../analysis/analysis-cache.js";
+import type { FileAnalyses } from "../analysis/file-analyses.js";
 import { lintCompose } from "../compose/lints.js";
-import { type ComposeDocument, checkComposeSchema, parseCompose } from "../compose/parse-compose.js";
+import type { ComposeDocument } from "../compose/parse-compose.js";
 import { type ComposeReference, composeReferences, isRepoRelative, unsetVariables } from "../compose/references.js";
 import type { Diagnostics, Location } from "../diagnostics.js";
 import { joinRepoPath, type RepoSource, symlinkOnPath } from "../source/repo-source.js";
 import type { FileMount, FleetStack, StackInput } from "./model.js";
 import type { RepoSettings } from "./settings.js";
 
-/** Compose file path (and, for a file others extend, the service) → its parsed document (undefined when it does not parse). */
-export type ComposeCache = Map<string, Promise<ComposeDocument | undefined>>;
+/** One repository's compose files in one load: read through `analyses`, checked once per way they are used. */
+export interface ComposeCache {
+  analyses: FileAnalyses;
+  /** Compose file path (and, for a file others extend, the service) → its document (undefined when it does not parse). */
+  checked: Map<string, Promise<ComposeDocument | undefined>>;
+}
 
 /**
  * Reads a compose file once however many stacks use it. A stack's own file
@@ -20,31 +26,33 @@ export type ComposeCache = Map<string, Promise<ComposeDocument | undefined>>;
  */
 export function loadComposeFile(options: {
   file: string;
-  source: RepoSource;
   settings: RepoSettings;
   cache: ComposeCache;
   diagnostics: Diagnostics;
   /** Set for an `extends` target: the one service Compose reads from it. */
   service?: string;
 }): Promise<ComposeDocument | undefined> {
-  const { file, source, settings, cache, diagnostics, service } = options;
+  const { file, settings, cache, diagnostics, service } = options;
   const key = service === undefined ? file : `${file}\u0000${service}`;
-  let pending = cache.get(key);
+  let pending = cache.checked.get(key);
   if (!pending) {
     // Parsed once, whichever way the file is used; checked once per way.
-    let parsed = cache.get(`${file}\u0000`);
+    let parsed = cache.checked.get(`${file}\u0000`);
     if (!parsed) {
-      parsed = source.readText(file).then((text) => parseCompose(file, text, diagnostics));
-      cache.set(`${file}\u0000`, parsed);
+      parsed = cache.analyses.compose(file).then((analysed) => {
+        replay(analysed, diagnostics);
+        return analysed.value;
+      });
+      cache.checked.set(`${file}\u0000`, parsed);
     }
-    pending = parsed.then((compose) => {
+    pending = parsed.then(async (compose) => {
       // A missing extended service is reported where it is named.
       if (!compose || (service !== undefined && !hasService(compose, service))) return compose;
-      checkComposeSchema(compose, diagnostics, service);
+      replay(await cache.analyses.composeSchema(file, compose, service), diagnostics);
       if (service === undefined) lintCompose(compose, settings.lint, diagnostics);
       return compose;
     });
-    cache.set(key, pending);
+    cache.checked.set(key, pending);
   }
   return pending;
 }
@@ -187,7 +195,6 @@ export async function checkReference(options: {
     const target = reference.kind === "extends" ? reference.target : undefined;
     const compose = await loadComposeFile({
       file: path,
-      source,
       settings,
       cache: composeCache,
       diagnostics,

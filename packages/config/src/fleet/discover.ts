@@ -5,25 +5,14 @@
 // `resource_path` files and folders); TOML files holding resources that none
 // of them reads are reported. With no `[[resource_sync]]` at all, every TOML
 // file holding resources is read.
+import type { FileAnalyses } from "../analysis/file-analyses.js";
 import type { Diagnostics } from "../diagnostics.js";
-import { KINDS, UNSUPPORTED_KINDS } from "../resources/kinds.js";
 import { type RepoConfig, RepoConfig as RepoConfigSchema } from "../resources/repo.js";
 import { normalizeRepoPath, type RepoSource } from "../source/repo-source.js";
-import { parseToml } from "../toml/parse-toml.js";
 import type { SelfRepository } from "./self-repo.js";
 import { SETTINGS_FILE } from "./settings.js";
 
 export const DEFAULT_RESOURCE_PATH = "syncs";
-
-const RESOURCE_KINDS = new Set<string>([...KINDS.map((k) => k.kind), ...UNSUPPORTED_KINDS]);
-const TABLE_HEADER = /^\s*\[\[\s*([A-Za-z_]+)\s*\]\]/gm;
-
-/** The Komodo resource kinds a TOML file declares, read off its `[[kind]]` headers. */
-function kindsIn(text: string): Set<string> {
-  const kinds = new Set<string>();
-  for (const match of text.matchAll(TABLE_HEADER)) if (RESOURCE_KINDS.has(match[1] ?? "")) kinds.add(match[1] ?? "");
-  return kinds;
-}
 
 interface DeclaredSync {
   file: string;
@@ -39,8 +28,6 @@ function asString(value: unknown, fallback = ""): string {
 
 export interface Discovered {
   paths: string[];
-  /** The text of every TOML file read while looking: read once. */
-  texts: Map<string, string>;
 }
 
 /** A sync's resource paths; none written means `syncs`. */
@@ -55,27 +42,24 @@ export function covers(paths: readonly string[], file: string): boolean {
 
 export async function discoverResourcePaths(
   source: RepoSource,
+  analyses: FileAnalyses,
   selfRepo: SelfRepository,
   diagnostics: Diagnostics,
 ): Promise<Discovered> {
   const files = [...(await source.files("")).keys()]
     .filter((file) => file.endsWith(".toml") && file !== SETTINGS_FILE)
     .sort();
-  const texts = new Map<string, string>();
-  await Promise.all(
-    files.map(async (file) => {
-      texts.set(file, await source.readText(file));
-    }),
+  const analysed = new Map(
+    await Promise.all(files.map(async (file) => [file, (await analyses.resourceFile(file)).value] as const)),
   );
-  const holding = files.filter((file) => kindsIn(texts.get(file) ?? "").size > 0);
+  const holding = files.filter((file) => (analysed.get(file)?.kinds.size ?? 0) > 0);
   const syncs: DeclaredSync[] = [];
   const repos = new Map<string, RepoConfig>();
   for (const file of holding) {
-    const kinds = kindsIn(texts.get(file) ?? "");
-    if (!kinds.has("resource_sync") && !kinds.has("repo")) continue;
-    const parsed = parseToml(file, texts.get(file) ?? "");
-    if (!parsed.ok) continue; // reported when the file is read
-    const value = parsed.toml.value as Record<string, unknown>;
+    const { kinds, toml } = analysed.get(file) ?? {};
+    if (!kinds?.has("resource_sync") && !kinds?.has("repo")) continue;
+    if (!toml) continue; // reported when the file is read
+    const value = toml.value;
     for (const repo of Array.isArray(value.repo) ? value.repo : []) {
       const config = RepoConfigSchema.safeParse((repo as { config?: unknown }).config ?? {});
       const name = asString((repo as { name?: unknown }).name);
@@ -99,7 +83,7 @@ export async function discoverResourcePaths(
       });
     }
   }
-  if (syncs.length === 0) return { paths: holding.length > 0 ? holding : [DEFAULT_RESOURCE_PATH], texts };
+  if (syncs.length === 0) return { paths: holding.length > 0 ? holding : [DEFAULT_RESOURCE_PATH] };
 
   // A sync points here unless it names a repository known to be another one.
   const here = syncs.filter((sync) => selfRepo.couldBe(sync.repo ? sync.fields : repos.get(sync.linkedRepo)));
@@ -109,7 +93,7 @@ export async function discoverResourcePaths(
       if (!paths.includes(path) && (await source.entry(path))) paths.push(path);
     }
   }
-  if (paths.length === 0) return { paths: [DEFAULT_RESOURCE_PATH], texts };
+  if (paths.length === 0) return { paths: [DEFAULT_RESOURCE_PATH] };
   for (const file of holding) {
     if (covers(paths, file)) continue;
     diagnostics.warning(
@@ -118,5 +102,5 @@ export async function discoverResourcePaths(
       { file, line: 1, column: 1 },
     );
   }
-  return { paths: paths.sort(), texts };
+  return { paths: paths.sort() };
 }

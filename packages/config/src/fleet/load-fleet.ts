@@ -1,8 +1,10 @@
 // Reads, validates and resolves a fleet repository from a RepoSource. Every
 // problem is collected as a diagnostic; nothing is thrown for bad input.
+import type { Analysed, AnalysisCache } from "../analysis/analysis-cache.js";
+import { FileAnalyses } from "../analysis/file-analyses.js";
 import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { AlerterResource } from "../resources/alerter.js";
-import { type ReadResource, readResources } from "../resources/read-resources.js";
+import { type ReadResource, type ResourceFileAnalysis, readResources } from "../resources/read-resources.js";
 import { type RepoResource, repositoryUrl } from "../resources/repo.js";
 import type { ResourceSyncResource } from "../resources/resource-sync.js";
 import type { ServerResource } from "../resources/server.js";
@@ -54,6 +56,11 @@ export interface LoadFleetOptions {
    * checkouts). Not given: those stacks' files are not read, and a warning says so.
    */
   repositories?: OpenRepository;
+  /**
+   * Analyses of files kept from earlier loads (core keeps one for its
+   * lifetime): files whose blob was analysed before are not read again.
+   */
+  cache?: AnalysisCache;
 }
 
 export interface LoadFleetResult {
@@ -73,12 +80,15 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     { lintAll: options.lint === true },
   );
   const selfRepo = new SelfRepository(options.selfRepositories ?? [], options.selfBranch);
-  const discovered = options.resourcePaths ? undefined : await discoverResourcePaths(source, selfRepo, diagnostics);
+  const analyses = new FileAnalyses(source, options.cache);
+  const discovered = options.resourcePaths
+    ? undefined
+    : await discoverResourcePaths(source, analyses, selfRepo, diagnostics);
   const resourcePaths = options.resourcePaths
     ? options.resourcePaths.map((path) => normalizeRepoPath(path) ?? path)
     : (discovered?.paths ?? [DEFAULT_RESOURCE_PATH]);
 
-  const files: Array<{ path: string; text: string }> = [];
+  const files: Array<Promise<Analysed<ResourceFileAnalysis>>> = [];
   const seen = new Set<string>();
   for (const path of resourcePaths) {
     const entry = await source.entry(path);
@@ -92,17 +102,14 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     }
     const tomlFiles =
       entry.type === "blob" ? [path] : [...(await source.files(path)).keys()].filter((f) => f.endsWith(".toml"));
-    const texts = await Promise.all(
-      tomlFiles.sort().map((file) => discovered?.texts.get(file) ?? source.readText(file)),
-    );
-    tomlFiles.forEach((file, i) => {
-      if (seen.has(file)) return;
+    for (const file of tomlFiles.sort()) {
+      if (seen.has(file)) continue;
       seen.add(file);
-      files.push({ path: file, text: texts[i] ?? "" });
-    });
+      files.push(analyses.resourceFile(file));
+    }
   }
 
-  const resources = readResources(files, diagnostics);
+  const resources = readResources(await Promise.all(files), diagnostics);
   checkRemotes(resources, diagnostics);
   const byKind = groupByKind(resources, diagnostics);
   const repoConfigs = (byKind.get("repo") ?? []).map((r) => r.value as RepoResource);
@@ -157,7 +164,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     new Map([...knownServers, ...servers.map((s): [string, boolean] => [s.name, s.config.enabled])]),
     diagnostics,
   );
-  const others = new OtherRepositories(options.repositories);
+  const others = new OtherRepositories(options.repositories, options.cache);
   const stacks = await resolveStacks({
     resources: (byKind.get("stack") ?? []) as ReadResource<StackResource>[],
     servers,
@@ -171,6 +178,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
     diagnostics,
     knownServers,
     others,
+    analyses,
   }).finally(() => others.close());
   checkCrossReferences(stacks, (byKind.get("stack") ?? []) as ReadResource<StackResource>[], diagnostics);
 

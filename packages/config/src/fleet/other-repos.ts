@@ -6,9 +6,11 @@
 // an error in its files makes *that* commit invalid, so none of its stacks
 // deploys, and the rest of the fleet goes on.
 import { redactUrl } from "@tugboat/git";
-import type { ComposeDocument } from "../compose/parse-compose.js";
+import type { AnalysisCache } from "../analysis/analysis-cache.js";
+import { FileAnalyses } from "../analysis/file-analyses.js";
 import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { RepoSource } from "../source/repo-source.js";
+import type { ComposeCache } from "./compose-files.js";
 import type { ExternalSource, FleetStack } from "./model.js";
 
 export interface RepositoryRef {
@@ -35,13 +37,16 @@ export interface OtherRepository {
   source: RepoSource;
   /** Its own: an error here invalidates this repository's commit, not the fleet's. */
   diagnostics: Diagnostics;
-  composeCache: Map<string, Promise<ComposeDocument | undefined>>;
+  composeCache: ComposeCache;
 }
 
 export class OtherRepositories {
   private readonly opened = new Map<string, Promise<OtherRepository | { problem: string } | undefined>>();
 
-  constructor(private readonly open: OpenRepository | undefined) {}
+  constructor(
+    private readonly open: OpenRepository | undefined,
+    private readonly cache?: AnalysisCache,
+  ) {}
 
   /** The repository a stack names, opened once per load. */
   get(ref: RepositoryRef): Promise<OtherRepository | { problem: string } | undefined> {
@@ -49,10 +54,7 @@ export class OtherRepositories {
     let pending = this.opened.get(key);
     if (!pending) {
       pending = (this.open?.(ref) ?? Promise.resolve(undefined)).then(
-        (opened) =>
-          opened === undefined || "problem" in opened
-            ? opened
-            : { ref, source: labelled(opened, ref), diagnostics: new Diagnostics(), composeCache: new Map() },
+        (opened) => (opened === undefined || "problem" in opened ? opened : this.read(ref, labelled(opened, ref))),
         (error: Error) => ({ problem: error.message }),
       );
       this.opened.set(key, pending);
@@ -90,6 +92,11 @@ export class OtherRepositories {
         );
       }
     }
+  }
+
+  private read(ref: RepositoryRef, source: RepoSource): OtherRepository {
+    const composeCache = { analyses: new FileAnalyses(source, this.cache), checked: new Map() };
+    return { ref, source, diagnostics: new Diagnostics(), composeCache };
   }
 
   /** Releases every repository opened (their git processes). */

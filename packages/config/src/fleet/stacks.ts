@@ -2,6 +2,7 @@
 // directory, compose files and the repository files those depend on.
 
 import { envFilePathProblem, isHostPath } from "@tugboat/protocol";
+import type { FileAnalyses } from "../analysis/file-analyses.js";
 import type { ComposeDocument } from "../compose/parse-compose.js";
 import { composeReferences } from "../compose/references.js";
 import { COMPOSE_FILE_NAMES } from "../compose-files.js";
@@ -47,6 +48,8 @@ export interface ResolveStacksOptions {
   knownServers?: ReadonlyMap<string, boolean>;
   /** The other repositories stacks read their files from, as whoever loads the fleet opens them. */
   others: OtherRepositories;
+  /** This repository's files, read and analysed once. */
+  analyses: FileAnalyses;
 }
 
 export async function resolveStacks(options: ResolveStacksOptions): Promise<FleetStack[]> {
@@ -59,7 +62,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
   const repoByName = new Map(repos.map((repo) => [repo.name, repo]));
   const swarmByName = new Map(options.swarms.map((swarm) => [swarm.name, swarm]));
   const warnedLinkedRepos = new Set<string>();
-  const composeCache: ComposeCache = new Map();
+  const composeCache: ComposeCache = { analyses: options.analyses, checked: new Map() };
   const unset: UnsetVariables = new Map();
   // `[[NAME]]`s no [[variable]] here declares: in Komodo they live in core's database or a periphery's [secrets].
   const undeclared = new Map<string, { stacks: Set<string>; at: Location }>();
@@ -371,7 +374,7 @@ async function resolveFiles(options: {
     }
     stack.composeFiles.push(file);
     reads.inputs.set(file, { path: file, oid: entry.oid, via: "compose file" });
-    const compose = await loadComposeFile({ file, source, settings, cache: composeCache, diagnostics });
+    const compose = await loadComposeFile({ file, settings, cache: composeCache, diagnostics });
     if (!compose) continue;
     addChecks(stack, labelChecks(stack.name, compose, diagnostics));
     noteImages(stack, compose);

@@ -1,16 +1,12 @@
 // Reads `[[kind]]` tables from TOML files into typed resources, collecting
 // every problem with its file, line and column.
 import type { z } from "zod";
+import { type Analysed, replay } from "../analysis/analysis-cache.js";
 import type { Diagnostics, Location } from "../diagnostics.js";
 import { tooLarge } from "../file-size.js";
 import { didYouMean } from "../fleet/suggest.js";
 import { type ParsedToml, type PathSegment, parseToml } from "../toml/parse-toml.js";
 import { KIND_BY_NAME, KINDS, UNSUPPORTED_KINDS } from "./kinds.js";
-
-export interface ResourceFile {
-  path: string;
-  text: string;
-}
 
 export interface ReadResource<T = unknown> {
   kind: string;
@@ -36,65 +32,99 @@ interface Unsupported {
   count: number;
 }
 
-export function readResources(files: readonly ResourceFile[], diagnostics: Diagnostics): ReadResource[] {
-  const resources: ReadResource[] = [];
-  const unsupported = new Map<string, Unsupported>();
-  const noteUnsupported = (what: string, at: Location) => {
-    const seen = unsupported.get(what);
-    if (seen) seen.count += 1;
-    else unsupported.set(what, { what, at, count: 1 });
-  };
+/** What one TOML file declares: its resources, checked, and the kinds its `[[kind]]` headers name. */
+export interface ResourceFileAnalysis {
+  /** Read off the headers, so a file that does not parse still says what it holds. */
+  kinds: ReadonlySet<string>;
+  /** Its TOML, when it parses and is not too large. */
+  toml?: ParsedToml;
+  resources: ReadResource[];
+  /** Kinds and fields read and ignored: summarised across files, one warning each. */
+  unsupported: ReadonlyArray<{ what: string; at: Location }>;
+}
 
-  for (const file of files) {
-    if (tooLarge(file.path, file.text, diagnostics)) continue;
-    const parsed = parseToml(file.path, file.text);
-    if (!parsed.ok) {
-      diagnostics.error("E_TOML_SYNTAX", `TOML syntax error: ${parsed.error.message}`, parsed.error);
+const RESOURCE_KINDS = new Set<string>([...KINDS.map((k) => k.kind), ...UNSUPPORTED_KINDS]);
+const TABLE_HEADER = /^\s*\[\[\s*([A-Za-z_]+)\s*\]\]/gm;
+
+function kindsIn(text: string): Set<string> {
+  const kinds = new Set<string>();
+  for (const match of text.matchAll(TABLE_HEADER)) if (RESOURCE_KINDS.has(match[1] ?? "")) kinds.add(match[1] ?? "");
+  return kinds;
+}
+
+/** Reads one file's `[[kind]]` tables; its problems go to `diagnostics`. */
+export function analyseResourceFile(path: string, text: string, diagnostics: Diagnostics): ResourceFileAnalysis {
+  const kinds = kindsIn(text);
+  const resources: ReadResource[] = [];
+  const unsupported: Array<{ what: string; at: Location }> = [];
+  const noteUnsupported = (what: string, at: Location) => unsupported.push({ what, at });
+  if (tooLarge(path, text, diagnostics)) return { kinds, resources, unsupported };
+  const parsed = parseToml(path, text);
+  if (!parsed.ok) {
+    diagnostics.error("E_TOML_SYNTAX", `TOML syntax error: ${parsed.error.message}`, parsed.error);
+    return { kinds, resources, unsupported };
+  }
+  const { toml } = parsed;
+  for (const [kind, tables] of Object.entries(toml.value)) {
+    const at = toml.locate([kind]);
+    if ((UNSUPPORTED_KINDS as readonly string[]).includes(kind)) {
+      noteUnsupported(`[[${kind}]] resources`, at);
       continue;
     }
-    const { toml } = parsed;
-    for (const [kind, tables] of Object.entries(toml.value)) {
-      const at = toml.locate([kind]);
-      if ((UNSUPPORTED_KINDS as readonly string[]).includes(kind)) {
-        noteUnsupported(`[[${kind}]] resources`, at);
-        continue;
+    const spec = KIND_BY_NAME.get(kind);
+    if (!spec) {
+      const known = [...KINDS.map((k) => k.kind), ...UNSUPPORTED_KINDS];
+      diagnostics.warning("W_UNKNOWN_KIND", `unknown resource kind "${kind}"${didYouMean(kind, known)}; ignored`, at);
+      continue;
+    }
+    if (!Array.isArray(tables)) {
+      diagnostics.error("E_INVALID_TYPE", `"${kind}" must be an array of tables: write [[${kind}]]`, at, kind);
+      continue;
+    }
+    tables.forEach((table, index) => {
+      const path: PathSegment[] = [kind, index];
+      const tableAt = toml.locate(path);
+      if (typeof table !== "object" || table === null || Array.isArray(table)) {
+        diagnostics.error("E_INVALID_TYPE", `each [[${kind}]] entry must be a table`, tableAt, kind);
+        return;
       }
-      const spec = KIND_BY_NAME.get(kind);
-      if (!spec) {
-        const known = [...KINDS.map((k) => k.kind), ...UNSUPPORTED_KINDS];
-        diagnostics.warning("W_UNKNOWN_KIND", `unknown resource kind "${kind}"${didYouMean(kind, known)}; ignored`, at);
-        continue;
-      }
-      if (!Array.isArray(tables)) {
-        diagnostics.error("E_INVALID_TYPE", `"${kind}" must be an array of tables: write [[${kind}]]`, at, kind);
-        continue;
-      }
-      tables.forEach((table, index) => {
-        const path: PathSegment[] = [kind, index];
-        const tableAt = toml.locate(path);
-        if (typeof table !== "object" || table === null || Array.isArray(table)) {
-          diagnostics.error("E_INVALID_TYPE", `each [[${kind}]] entry must be a table`, tableAt, kind);
-          return;
+      const raw = applyAliases(kind, table as Record<string, unknown>);
+      checkKeys({ raw, kind, path, toml, diagnostics, noteUnsupported });
+      const result = (spec.schema as z.ZodType).safeParse(raw);
+      const name = typeof raw.name === "string" ? raw.name : `#${index + 1}`;
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          const field = [kind, ...issue.path.map(String)].join(".");
+          const issuePath = [...path, ...issue.path.filter((p): p is string | number => typeof p !== "symbol")];
+          diagnostics.error(
+            issue.code === "invalid_type" ? "E_INVALID_TYPE" : "E_INVALID_VALUE",
+            `${kind} "${name}": ${field.slice(kind.length + 1) || kind} ${lowerFirst(issue.message)}`,
+            toml.locate(issuePath),
+            field,
+          );
         }
-        const raw = applyAliases(kind, table as Record<string, unknown>);
-        checkKeys({ raw, kind, path, toml, diagnostics, noteUnsupported });
-        const result = (spec.schema as z.ZodType).safeParse(raw);
-        const name = typeof raw.name === "string" ? raw.name : `#${index + 1}`;
-        if (!result.success) {
-          for (const issue of result.error.issues) {
-            const field = [kind, ...issue.path.map(String)].join(".");
-            const issuePath = [...path, ...issue.path.filter((p): p is string | number => typeof p !== "symbol")];
-            diagnostics.error(
-              issue.code === "invalid_type" ? "E_INVALID_TYPE" : "E_INVALID_VALUE",
-              `${kind} "${name}": ${field.slice(kind.length + 1) || kind} ${lowerFirst(issue.message)}`,
-              toml.locate(issuePath),
-              field,
-            );
-          }
-          return;
-        }
-        resources.push({ kind, name, value: result.data, raw, at: tableAt, toml, path });
-      });
+        return;
+      }
+      resources.push({ kind, name, value: result.data, raw, at: tableAt, toml, path });
+    });
+  }
+  return { kinds, toml, resources, unsupported };
+}
+
+/** The resources of the files read, in order, with their problems reported and what is ignored summarised. */
+export function readResources(
+  files: ReadonlyArray<Analysed<ResourceFileAnalysis>>,
+  diagnostics: Diagnostics,
+): ReadResource[] {
+  const resources: ReadResource[] = [];
+  const unsupported = new Map<string, Unsupported>();
+  for (const file of files) {
+    replay(file, diagnostics);
+    resources.push(...file.value.resources);
+    for (const { what, at } of file.value.unsupported) {
+      const seen = unsupported.get(what);
+      if (seen) seen.count += 1;
+      else unsupported.set(what, { what, at, count: 1 });
     }
   }
   for (const item of unsupported.values()) {

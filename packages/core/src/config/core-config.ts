@@ -65,6 +65,8 @@ export const CoreConfig = z.object({
   sync_managed: Bool.optional(),
   poll_interval: z.coerce.number().min(5, "the poll interval is at least 5 seconds").default(60),
   status_interval: z.coerce.number().min(1).default(15),
+  /** Memory (an estimate, MB) for analyses of repository files kept across syncs; 0: none kept. */
+  analysis_cache_mb: z.coerce.number().min(0).default(128),
   agent_passkey: z.string().default(""),
   webhook_secret: z.string().default(""),
   init_admin_username: z.string().default(""),

@@ -3,6 +3,7 @@
 // plan (not managed). An invalid commit changes nothing and is recorded. A
 // check never rejects: every failure ends up in the sync's status.
 import {
+  type AnalysisCache,
   type Diagnostic,
   EMPTY_STATE,
   FingerprintPartsSchema,
@@ -49,6 +50,8 @@ export interface SyncEngineDeps {
   /** Digest of values in fingerprints: an HMAC with core's key. */
   digest: (text: string) => string;
   background: Background;
+  /** Analyses of repository files kept across syncs (TUG_ANALYSIS_CACHE_MB); none: every sync reads every file. */
+  analysisCache?: AnalysisCache;
   /** TUG_SYNC_MANAGED: false holds every plan for a manual run; undefined follows the repository. */
   managedOverride?: boolean;
   /** Told each sync's fleet as it is applied or restored (alert settings and alerters). */
@@ -246,6 +249,7 @@ export class SyncEngine {
         secrets: held.secrets,
         variables: held.variables,
         knownServers: await this.knownServers(),
+        ...(this.deps.analysisCache ? { cache: this.deps.analysisCache } : {}),
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
       if (history) this.deps.masker.add(`history:${sync.name}`, loaded.fleet.secretValues);
