@@ -34,6 +34,8 @@ export function interpolate(
 ): { text: string; secret: boolean; secrets: string[]; unknown: UnknownVariable[] } {
   const secrets: string[] = [];
   const unknown: UnknownVariable[] = [];
+  // Most values name no variable: no split, no replace.
+  if (!text.includes("[[")) return { text, secret: false, secrets, unknown };
   const lines = text.split("\n").map((line, lineOffset) =>
     line.replace(REFERENCE, (match, name: string, column: number) => {
       const variable = variables.get(name);

@@ -26,7 +26,7 @@ export function interpolateFields(options: {
       if (keyPath.length === 0 && options.skip?.includes(key)) continue;
       if (typeof item === "string") {
         const result = interpolate(item, variables);
-        const dotted = [...keyPath, field].join(".");
+        const dotted = () => [...keyPath, field].join(".");
         for (const unknown of result.unknown) {
           if (options.onUnknown) {
             options.onUnknown(unknown.name, locate(...keyPath, field));
@@ -34,13 +34,13 @@ export function interpolateFields(options: {
           }
           diagnostics.error(
             "E_UNKNOWN_VARIABLE",
-            `${resource}: unknown variable [[${unknown.name}]] in ${dotted}${didYouMean(unknown.name, variables.keys())}`,
+            `${resource}: unknown variable [[${unknown.name}]] in ${dotted()}${didYouMean(unknown.name, variables.keys())}`,
             locate(...keyPath, field),
-            `${kind}.config.${dotted}`,
+            `${kind}.config.${dotted()}`,
           );
         }
         secrets.push(...result.secrets);
-        holder[field] = result.text;
+        if (result.text !== item) holder[field] = result.text;
       } else if (typeof item === "object" && item !== null) {
         visit(item as Record<string | number, unknown>, [...keyPath, field]);
       }

@@ -33,14 +33,60 @@ export interface StackFingerprint {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** Stable JSON: object keys sorted at every depth. */
+/**
+ * Stable JSON: object keys sorted at every depth (by UTF-16 code units, as
+ * `sort()` does). Stored fingerprints are hashes of this text: it must not
+ * change from one version to the next.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  return written(value) as string;
+}
+
+/** As JSON.stringify: undefined for what JSON has no text for (an array shows it empty, an object "undefined"). */
+function written(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0) out += ",";
+      if (i in value) out += written(value[i]) ?? "";
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const { keys, prefixes } = layout(Object.keys(value));
+  let out = "{";
+  for (let i = 0; i < keys.length; i += 1)
+    out += `${prefixes[i]}${written((value as Record<string, unknown>)[keys[i] as string])}`;
+  return `${out}}`;
+}
+
+interface Layout {
+  keys: readonly string[];
+  /** `"key":`, with the comma before every one but the first. */
+  prefixes: readonly string[];
+}
+
+/**
+ * The sorted keys of an object and their JSON text, remembered by the keys'
+ * own order: a plan writes hundreds of objects of the same few shapes (a
+ * stack's config). Forgotten wholesale past a bound, so it never grows.
+ */
+const layouts = new Map<string, Layout>();
+
+function layout(own: string[]): Layout {
+  if (own.length < 8) return laidOut(own.sort());
+  const id = own.join("\u0000");
+  let known = layouts.get(id);
+  if (!known) {
+    if (layouts.size >= 1000) layouts.clear();
+    known = laidOut(own.sort());
+    layouts.set(id, known);
+  }
+  return known;
+}
+
+function laidOut(keys: string[]): Layout {
+  return { keys, prefixes: keys.map((key, i) => `${i > 0 ? "," : ""}${JSON.stringify(key)}:`) };
 }
 
 export function fingerprintStack(stack: FleetStack, digest: ValueDigest = OFFLINE_DIGEST): StackFingerprint {

@@ -84,7 +84,8 @@ export function planFleet(fleet: Fleet, current: FleetState = EMPTY_STATE, optio
   ]);
 
   const digest = options.digest ?? OFFLINE_DIGEST;
-  const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack, digest)]));
+  const fieldDigest = memoized(digest);
+  const fingerprints = new Map(fleet.stacks.map((stack) => [stack.name, fingerprintStack(stack, fieldDigest)]));
   const hashes = resourceHashes(fleet, new Map([...fingerprints].map(([n, f]) => [n, f.fingerprint])), digest);
 
   const resources: Plan["resources"] = [];
@@ -184,6 +185,22 @@ function repositoriesRead(fleet: Fleet, current: FleetState): Pick<FleetState, "
     if (commit !== undefined) read[key] = commit;
   }
   return Object.keys(read).length > 0 ? { repositories: read } : {};
+}
+
+/**
+ * The digest, computing each distinct text once per plan: most stacks share
+ * most of their fields' values (an empty pre_deploy, `.env`).
+ */
+function memoized(digest: ValueDigest): ValueDigest {
+  const known = new Map<string, string>();
+  return (text) => {
+    let value = known.get(text);
+    if (value === undefined) {
+      value = digest(text);
+      known.set(text, value);
+    }
+    return value;
+  };
 }
 
 function splitKey(key: string): [string, string] {

@@ -18,6 +18,7 @@ export class GitCommitSource implements RepoSource {
   private readonly entries = new Map<string, RepoEntry>();
   private readonly children = new Map<string, string[]>();
   private batch: BatchReader | undefined;
+  private symlinks = 0;
 
   private constructor(repository: string, commit: string) {
     this.repository = repository;
@@ -28,11 +29,22 @@ export class GitCommitSource implements RepoSource {
   static async open(options: GitCommitSourceOptions): Promise<GitCommitSource> {
     const inRepo = (args: string[]) =>
       git(["-C", options.repository, ...args], { maxBuffer: 1024 * 1024 * 1024, timeoutMs: 300_000 });
-    const commit = (
-      await inRepo(["rev-parse", "--verify", "--end-of-options", `${options.revision}^{commit}`])
-    ).stdout.trim();
+    // One process for both: the commit, and the tree it holds (`--` after it: a revision, never a path).
+    const [commit = "", root = ""] = (
+      await inRepo([
+        "log",
+        "-1",
+        "--no-walk",
+        "--no-show-signature",
+        "--format=%H %T",
+        "--end-of-options",
+        `${options.revision}^{commit}`,
+        "--",
+      ])
+    ).stdout
+      .trim()
+      .split(" ");
     const source = new GitCommitSource(options.repository, commit);
-    const root = (await inRepo(["rev-parse", "--verify", "--end-of-options", `${commit}^{tree}`])).stdout.trim();
     source.entries.set("", { type: "tree", oid: root });
     source.children.set("", []);
     const listing = (await inRepo(["ls-tree", "-r", "-t", "-z", "--full-tree", "--end-of-options", commit])).stdout;
@@ -42,6 +54,7 @@ export class GitCommitSource implements RepoSource {
       const [mode, type, oid] = record.slice(0, tab).split(" ");
       const path = record.slice(tab + 1);
       if (type !== "blob" && type !== "tree") continue; // submodules ("commit") hold no files here
+      if (mode === "120000") source.symlinks += 1;
       source.entries.set(path, mode === "120000" ? { type, oid: oid ?? "", symlink: true } : { type, oid: oid ?? "" });
       if (type === "tree") source.children.set(path, []);
       const slash = path.lastIndexOf("/");
@@ -70,6 +83,10 @@ export class GitCommitSource implements RepoSource {
     };
     if (normal !== undefined) visit(normal);
     return found;
+  }
+
+  hasSymlinks(): boolean {
+    return this.symlinks > 0;
   }
 
   async readText(path: string): Promise<string> {

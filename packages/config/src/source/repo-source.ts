@@ -17,6 +17,7 @@ export interface RepoEntry {
  * linked folder is not in the tree at all: the link above it is what to report.
  */
 export async function symlinkOnPath(source: RepoSource, path: string): Promise<string | undefined> {
+  if (source.hasSymlinks?.() === false) return undefined;
   const parts = path.split("/").filter(Boolean);
   for (let n = 1; n <= parts.length; n += 1) {
     const prefix = parts.slice(0, n).join("/");
@@ -39,12 +40,18 @@ export interface RepoSource {
   /** Every file below a folder, with its blob id, as repository-relative paths. */
   files(path: string): Promise<Map<string, string>>;
   readText(path: string): Promise<string>;
+  /** Whether any entry is a symlink, when the source knows without looking (a commit's listing). */
+  hasSymlinks?(): boolean;
   /** Releases what the source holds open (a git child process). */
   close(): Promise<void>;
 }
 
+/** What a path already normal has none of: `.` or `..` parts, empty parts, backslashes. */
+const NOT_NORMAL = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$|\\/;
+
 /** Normalises a repository-relative path; undefined when it escapes the repository. */
 export function normalizeRepoPath(path: string): string | undefined {
+  if (!NOT_NORMAL.test(path)) return path;
   const parts: string[] = [];
   for (const part of path.replaceAll("\\", "/").split("/")) {
     if (part === "" || part === ".") continue;
