@@ -7,12 +7,14 @@ import { benchAgent } from "./agent.js";
 import { benchAgentLink } from "./agent-link.js";
 import { benchBackup } from "./backup.js";
 import { benchImages } from "./images.js";
+import { benchIncremental } from "./incremental.js";
 import { benchLogs } from "./logs.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
 import { benchRedeploy } from "./redeploy.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
+import { benchSoak } from "./soak.js";
 import { benchSwarm } from "./swarm.js";
 import { benchSync } from "./sync.js";
 import { benchUi } from "./ui.js";
@@ -21,6 +23,7 @@ import { benchYaml } from "./yaml.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   plan: benchPlan,
+  incremental: benchIncremental,
   agent: benchAgent,
   "agent-link": benchAgentLink,
   backup: benchBackup,
@@ -34,6 +37,8 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   ui: benchUi,
   "validate-cli": benchValidateCli,
   yaml: benchYaml,
+  // Last: an hour (BENCH_SOAK_SECONDS).
+  soak: benchSoak,
 };
 
 // `npm run bench -- NAME…` runs some; `npm run bench -- --report` only rewrites the page from saved results.

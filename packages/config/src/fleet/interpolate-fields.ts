@@ -26,7 +26,6 @@ export function interpolateFields(options: {
       if (keyPath.length === 0 && options.skip?.includes(key)) continue;
       if (typeof item === "string") {
         const result = interpolate(item, variables);
-        const dotted = () => [...keyPath, field].join(".");
         for (const unknown of result.unknown) {
           if (options.onUnknown) {
             options.onUnknown(unknown.name, locate(...keyPath, field));
@@ -34,9 +33,9 @@ export function interpolateFields(options: {
           }
           diagnostics.error(
             "E_UNKNOWN_VARIABLE",
-            `${resource}: unknown variable [[${unknown.name}]] in ${dotted()}${didYouMean(unknown.name, variables.keys())}`,
+            `${resource}: unknown variable [[${unknown.name}]] in ${[...keyPath, field].join(".")}${didYouMean(unknown.name, variables.keys())}`,
             locate(...keyPath, field),
-            `${kind}.config.${dotted()}`,
+            `${kind}.config.${[...keyPath, field].join(".")}`,
           );
         }
         secrets.push(...result.secrets);
