@@ -53,6 +53,19 @@ export class Repositories {
     if (!remote.ok) throw new TugError("E_INVALID_REQUEST", `refusing repository: ${remote.problem}`);
     const run = (args: string[], timeoutMs?: number) =>
       this.runGit(args, { ...options, allowLocal: remote.kind === "local", ...(timeoutMs ? { timeoutMs } : {}) });
+    const worktree = this.worktreePath(options.stack);
+    const checkout = ["-C", worktree, "checkout", "--quiet", "--detach", "--force", options.commit, "--"];
+    // A redeploy: the stack's worktree of this mirror exists and the mirror most likely holds the
+    // commit. One git process; if the commit is not there, checkout fails changing nothing.
+    if (existsSync(worktree) && (await this.worktreeMirror(worktree)) === mirror) {
+      if (
+        await run(checkout).then(
+          () => true,
+          () => false,
+        )
+      )
+        return worktree;
+    }
     if (!existsSync(join(mirror, "HEAD"))) {
       await mkdir(join(this.root, "repos"), { recursive: true, mode: 0o700 });
       await run(["init", "--bare", "--quiet", "--", mirror]);
@@ -72,13 +85,12 @@ export class Repositories {
         throw new TugError("E_GIT_FAILED", `commit ${options.commit} is not in ${redactUrl(options.url)}`);
       }
     }
-    const worktree = this.worktreePath(options.stack);
     if (existsSync(worktree) && (await this.worktreeMirror(worktree)) !== mirror) {
       // The stack moved to another repository: start its checkout afresh.
       await rm(worktree, { recursive: true, force: true });
     }
     if (existsSync(worktree)) {
-      await run(["-C", worktree, "checkout", "--quiet", "--detach", "--force", options.commit, "--"]);
+      await run(checkout);
     } else {
       await mkdir(join(this.root, "stacks"), { recursive: true, mode: 0o700 });
       await run(["-C", mirror, "worktree", "prune"]);

@@ -9,7 +9,7 @@ import { type ComposeProject, composeArgv } from "../compose/command.js";
 import type { ComposeRunner } from "../compose/runner.js";
 import { declaredServices } from "../compose/services.js";
 import type { DockerEngine } from "../docker/engine.js";
-import { type ProjectContainer, projectContainers } from "../docker/project.js";
+import { type ProjectContainer, projectContainers, projectSummaries, SKIP_LABELS } from "../docker/project.js";
 import { ExecError, exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
 import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
@@ -55,8 +55,12 @@ export async function skippedServices(
   deps: Pick<DeployDeps, "engine" | "coreContainers">,
   project: string,
 ): Promise<Set<string>> {
-  const containers = await projectContainers(deps.engine, project);
-  return new Set(containers.filter((c) => c.skip || deps.coreContainers.has(c.id)).map((c) => c.service));
+  const containers = await projectSummaries(deps.engine, project);
+  return new Set(
+    containers
+      .filter((c) => SKIP_LABELS.some((label) => label in c.Labels) || deps.coreContainers.has(c.Id))
+      .map((c) => c.Labels["com.docker.compose.service"] ?? ""),
+  );
 }
 
 export async function configServices(
