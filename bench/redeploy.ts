@@ -20,17 +20,25 @@ const compose = (image: string) =>
   `services:\n${["web", "worker", "cache"].map((s) => `  ${s}:\n    image: ${image}\n    init: true\n    command: ["sleep", "2147483647"]\n    environment:\n      ROLE: ${s}\n`).join("")}`;
 
 /** Milliseconds between the agent's step events, by step (the last step runs until the result). */
-function stepTimes(ndjson: string): Map<string, number> {
-  const events = ndjson
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; step?: string; at?: string });
-  const steps = events.filter((e) => e.type === "step" && e.at);
+export function stepTimes(ndjson: string): Map<string, number> {
+  return stepDurations(
+    ndjson
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; step?: string; at?: string }),
+  );
+}
+
+export function stepDurations(
+  events: ReadonlyArray<{ type?: unknown; step?: unknown; at?: unknown }>,
+): Map<string, number> {
+  const steps = events.flatMap((e) =>
+    e.type === "step" && typeof e.at === "string" && typeof e.step === "string" ? [{ step: e.step, at: e.at }] : [],
+  );
   const times = new Map<string, number>();
-  steps.forEach((step, i) => {
+  steps.forEach(({ step, at }, i) => {
     const next = steps[i + 1]?.at;
-    if (next && step.step)
-      times.set(step.step, (times.get(step.step) ?? 0) + Date.parse(next) - Date.parse(step.at ?? ""));
+    if (next) times.set(step, (times.get(step) ?? 0) + Date.parse(next) - Date.parse(at));
   });
   return times;
 }
