@@ -65,9 +65,16 @@ const STREAM_IDLE_TIMEOUT_MS = 60_000;
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 const MAX_STREAM_BYTES = 256 * 1024 * 1024;
 
-// One connection per request and no TLS session reuse: every request shows its
-// certificate, so its fingerprint is checked every time.
+// Streams (deploys, logs) get a connection each, with no TLS session reuse.
 const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0 });
+// Short requests (status, stats, health, checks) ride a kept-alive connection per agent: a
+// status round of a host is a dozen requests, and a TLS handshake each cost core more than
+// the rest of the round (bench/reconcile.ts). The certificate a connection showed is checked
+// against the trusted fingerprint again on every request; the connection is closed before
+// the agent's own keep-alive timeout, which its replies announce.
+const keptAlive = new Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 4, maxCachedSessions: 0 });
+/** The certificate each connection showed (a connection cannot change it): read once, it is costly to read. */
+const peerFingerprints = new WeakMap<TLSSocket, string>();
 
 interface CallOptions {
   body?: unknown;
@@ -324,7 +331,7 @@ export class AgentClient {
             })
           : request(`${options.address.replace(/\/$/, "")}${path}`, {
               method,
-              agent: tlsAgent,
+              agent: call.onLine || call.bytes ? tlsAgent : keptAlive,
               rejectUnauthorized: false, // self-signed: trust comes from the fingerprint
               headers,
             });
@@ -365,8 +372,18 @@ export class AgentClient {
         req.end(payload);
       } else
         req.on("socket", (socket) => {
-          socket.once("secureConnect", () => {
-            const fingerprint = (socket as TLSSocket).getPeerCertificate().fingerprint256;
+          const tls = socket as TLSSocket;
+          const known = peerFingerprints.get(tls);
+          const onConnected = (check: (fingerprint: string) => void) =>
+            // A kept-alive connection has shown its certificate already: checked again, for this request.
+            known !== undefined
+              ? check(known)
+              : tls.once("secureConnect", () => {
+                  const fingerprint = tls.getPeerCertificate().fingerprint256;
+                  peerFingerprints.set(tls, fingerprint);
+                  check(fingerprint);
+                });
+          onConnected((fingerprint) => {
             checkTrust(options, fingerprint, call.beforeTrust ?? false).then(
               (trusted) => {
                 clearTimeout(connectTimer);

@@ -3,7 +3,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from "kysely";
+import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { DatabaseSource } from "../ops/backups/dump.js";
 import { migrate } from "./migrations.js";
@@ -39,10 +40,31 @@ export async function openDatabase(
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
   const source: DatabaseSource = { kind: "sqlite", handle: sqlite };
   await migrate(db as Kysely<unknown>, "sqlite", beforeMigrate(options, source));
   return { db, kind: "sqlite", describe: file, source };
+}
+
+/**
+ * The database with its prepared statements kept by their SQL: Kysely prepares
+ * every query anew, and preparing cost a status round more than running them
+ * (bench/reconcile.ts). Kysely runs one query at a time on its one SQLite
+ * connection, so a kept statement is never in use twice.
+ */
+function keepingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new LRUCache<string, SQLite.Statement>({ max: 1000 });
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function beforeMigrate(options: OpenDatabaseOptions, source: DatabaseSource) {

@@ -163,6 +163,11 @@ export class StackStore {
   }
 }
 
+// Made once: a zod schema is costly to build, and every row read parses these columns.
+const DeployedServices = z.array(DeployedService);
+const DriftReasons = z.array(DriftReason);
+const Heals = z.array(z.number());
+
 function toRow(row: Selectable<StacksTable>): StackRow {
   return {
     name: row.name,
@@ -178,9 +183,9 @@ function toRow(row: Selectable<StacksTable>): StackRow {
     state: row.state as StackState,
     stopped: row.stopped === 1,
     updatedAt: row.updated_at,
-    deployedServices: parsed(z.array(DeployedService), row.deployed_services),
-    drift: parsed(z.array(DriftReason), row.drift),
-    heals: parsed(z.array(z.number()), row.heals) ?? [],
+    deployedServices: parsed(DeployedServices, row.deployed_services),
+    drift: parsed(DriftReasons, row.drift),
+    heals: parsed(Heals, row.heals) ?? [],
     healHold: row.heal_hold,
     quarantine: parsed(Quarantine, row.quarantine),
   };

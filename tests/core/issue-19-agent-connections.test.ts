@@ -1,0 +1,78 @@
+// Issue 19: core's short requests to an agent (health, status, stats, checks)
+// ride one kept-alive connection instead of a TLS handshake each. A kept
+// connection is no way around trust: the certificate it showed is checked
+// against the trusted fingerprint again on every request.
+
+import type { AddressInfo } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import type { RunningAgent } from "@tugboat/agent";
+import { type TempDir, tempDir } from "@tugboat/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentClient } from "../../packages/core/src/agents/agent-client.js";
+import type { TrustPolicy } from "../../packages/core/src/agents/agent-trust.js";
+import { PASSKEY, startTestAgent } from "./fixture.js";
+
+describe("connections to an agent (issue 19)", () => {
+  let dir: TempDir;
+  let agent: RunningAgent;
+  /** A TCP relay in front of the agent that counts the connections core opens. */
+  let relay: Server;
+  let opened = 0;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    dir = await tempDir("tug-connections-");
+    // Health needs no Docker: the daemon is never asked.
+    agent = await startTestAgent({ dockerHost: "unix:///nonexistent/docker.sock", root: dir.path });
+    const target = Number(new URL(agent.url).port);
+    relay = createServer((socket) => {
+      opened += 1;
+      const upstream = connect(target, "127.0.0.1");
+      sockets.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => relay?.close(resolve));
+    await agent?.close();
+    await dir?.cleanup();
+  });
+
+  const client = (trust: TrustPolicy) =>
+    new AgentClient({
+      server: "h",
+      address: `https://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+      passkey: PASSKEY,
+      trust,
+      timeoutSeconds: 5,
+    });
+  const trusting = (fingerprint: string): TrustPolicy => ({
+    trusted: fingerprint,
+    declared: "",
+    trust: async () => {},
+    untrusted: async () => {},
+  });
+
+  it("sends a host's round of short requests over one connection", async () => {
+    const before = opened;
+    const agentClient = client(trusting(agent.fingerprint));
+    for (let i = 0; i < 12; i += 1) expect((await agentClient.health()).status).toBe("ok");
+    expect(opened - before).toBe(1);
+  });
+
+  it("checks a kept connection's certificate on every request: a changed trust refuses it", async () => {
+    const trust = trusting(agent.fingerprint);
+    const agentClient = client(trust);
+    await agentClient.health();
+    const before = opened;
+    trust.trusted = `${"AA:".repeat(31)}AA`;
+    await expect(agentClient.health()).rejects.toMatchObject({ code: "E_AGENT_CERT_CHANGED" });
+    // Refused on the connection already open, not on a new one.
+    expect(opened - before).toBe(0);
+  });
+});
