@@ -7,7 +7,9 @@
 // services run images k and 7k+3 of that list, as pulled from their registry;
 // without it, both run the local busybox image. BENCH_FAKE_LOG_LINES makes
 // each agent ship that many log lines (bench/log-lines.ts) through
-// /logs/batch, as fast as core asks for them.
+// /logs/batch, as fast as core asks for them. BENCH_FAKE_LONG_POLL=1 makes an
+// agent with no lines hold the request as long as core asks (waitMs), as a
+// real one does; otherwise it answers after 200 ms.
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
@@ -16,6 +18,7 @@ import { logLine } from "./log-lines.js";
 const COUNT = Number(process.argv[2] ?? 50);
 const VERSION = process.argv[3] ?? "0.0.0";
 const LOG_LINES = Number(process.env.BENCH_FAKE_LOG_LINES ?? 0);
+const LONG_POLL = process.env.BENCH_FAKE_LONG_POLL === "1";
 const IMAGES = JSON.parse(process.env.BENCH_FAKE_IMAGES ?? "[]") as Array<{ image: string; digest: string }>;
 
 /** The image a service of project `st<i>-<j>` runs: from BENCH_FAKE_IMAGES, or the local busybox. */
@@ -108,10 +111,16 @@ for (let i = 0; i < COUNT; i++) {
     if (path === "/health") return json({ status: "ok", version: VERSION, fingerprint: certificate.fingerprint });
     if (path === "/stats") return json(stats());
     if (path === "/logs/batch") {
-      const request = JSON.parse(await body(req)) as { after?: number; max?: number; cursors?: unknown };
+      const request = JSON.parse(await body(req)) as {
+        after?: number;
+        max?: number;
+        cursors?: unknown;
+        waitMs?: number;
+      };
       const batch = logBatch(i, shipping, request);
       // Nothing left: answer after a moment, as a long-poll would.
-      if (batch.lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (batch.lines.length === 0)
+        await new Promise((resolve) => setTimeout(resolve, LONG_POLL ? Math.min(request.waitMs ?? 200, 30_000) : 200));
       return json(batch);
     }
     if (path === "/checks") {
@@ -145,6 +154,8 @@ for (let i = 0; i < COUNT; i++) {
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { code: "E_NOT_FOUND", message: path } }));
   });
+  // As a real agent: core's idle connection outlives the 15 s between status rounds.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   urls.push(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
 }

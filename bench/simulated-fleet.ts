@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
-import { gitRepo, tempDir, waitFor } from "@tugboat/testkit";
+import { type GitRepo, gitRepo, tempDir, waitFor } from "@tugboat/testkit";
 import { CORE_VERSION } from "../packages/core/src/core.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PASSKEY = "bench";
 
-async function startFakeAgents(
+export async function startFakeAgents(
   count: number,
   env: Record<string, string>,
 ): Promise<{ urls: string[]; fingerprint: string; stop: () => void }> {
@@ -35,6 +35,29 @@ export async function cpuOf(work: () => Promise<unknown>): Promise<number> {
   await work();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000;
+}
+
+/** The fleet repository of simulated agents: server `s<i>` runs stacks `st<i>-<j>`, all from one compose file. */
+export async function writeFleet(
+  repo: GitRepo,
+  agents: { urls: string[]; fingerprint: string },
+  options: { stacksPerServer: number; compose: string; stackConfig?: string },
+): Promise<void> {
+  const servers = agents.urls.map(
+    (url, i) =>
+      `[[server]]\nname = "s${i}"\n[server.config]\naddress = "${url}"\nfingerprint = "${agents.fingerprint}"\nenabled = true\nsend_cpu_alerts = false\nsend_mem_alerts = false\nsend_disk_alerts = false\n`,
+  );
+  const stacks = agents.urls.flatMap((_, i) =>
+    Array.from(
+      { length: options.stacksPerServer },
+      (_, j) =>
+        `[[stack]]\nname = "st${i}-${j}"\n[stack.config]\nserver = "s${i}"\nproject_name = "st${i}-${j}"\nrun_directory = "stacks/app"\n${options.stackConfig ?? ""}`,
+    ),
+  );
+  await repo.write("syncs/servers.toml", servers.join("\n"));
+  await repo.write("syncs/stacks.toml", stacks.join("\n"));
+  await repo.write("stacks/app/compose.yaml", options.compose);
+  await repo.commitAndPush("fleet");
 }
 
 export interface SimulatedFleet {
@@ -62,21 +85,7 @@ export async function simulatedFleet(options: {
     await data.cleanup();
   };
   try {
-    const servers = agents.urls.map(
-      (url, i) =>
-        `[[server]]\nname = "s${i}"\n[server.config]\naddress = "${url}"\nfingerprint = "${agents.fingerprint}"\nenabled = true\nsend_cpu_alerts = false\nsend_mem_alerts = false\nsend_disk_alerts = false\n`,
-    );
-    const stacks = agents.urls.flatMap((_, i) =>
-      Array.from(
-        { length: options.stacksPerServer },
-        (_, j) =>
-          `[[stack]]\nname = "st${i}-${j}"\n[stack.config]\nserver = "s${i}"\nproject_name = "st${i}-${j}"\nrun_directory = "stacks/app"\n${options.stackConfig ?? ""}`,
-      ),
-    );
-    await repo.write("syncs/servers.toml", servers.join("\n"));
-    await repo.write("syncs/stacks.toml", stacks.join("\n"));
-    await repo.write("stacks/app/compose.yaml", options.compose);
-    await repo.commitAndPush("fleet");
+    await writeFleet(repo, agents, options);
     const core = await startCore(
       await loadCoreConfig({
         env: {},

@@ -3,10 +3,11 @@
 // connection is no way around trust: the certificate it showed is checked
 // against the trusted fingerprint again on every request.
 
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { RunningAgent } from "@tugboat/agent";
-import { type TempDir, tempDir } from "@tugboat/testkit";
+import { selfSignedCertificate, type TempDir, tempDir } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../packages/core/src/agents/agent-client.js";
 import type { TrustPolicy } from "../../packages/core/src/agents/agent-trust.js";
@@ -63,6 +64,46 @@ describe("connections to an agent (issue 19)", () => {
     const agentClient = client(trusting(agent.fingerprint));
     for (let i = 0; i < 12; i += 1) expect((await agentClient.health()).status).toBe("ok");
     expect(opened - before).toBe(1);
+  });
+
+  it("asks an agent older than the batch status route one stack at a time", async () => {
+    // An agent of the previous version: no POST /stacks/status, a status per stack.
+    const tls = await selfSignedCertificate(dir.path);
+    const asked: string[] = [];
+    const older = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      const stack = /^\/stacks\/([^/]+)\/status/.exec(req.url ?? "")?.[1];
+      res.writeHead(stack ? 200 : 404, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          stack
+            ? { stack, project: stack, commit: null, containers: [] }
+            : { error: { code: "E_NOT_FOUND", message: `no route ${req.method} ${req.url}` } },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => older.listen(0, "127.0.0.1", resolve));
+    try {
+      const statuses = await new AgentClient({
+        server: "old",
+        address: `https://127.0.0.1:${(older.address() as AddressInfo).port}`,
+        passkey: PASSKEY,
+        trust: trusting(tls.fingerprint),
+        timeoutSeconds: 5,
+      }).statuses([
+        { stack: "a", project: "a" },
+        { stack: "b", project: "b" },
+      ]);
+      expect([...statuses.keys()]).toEqual(["a", "b"]);
+      expect(asked).toEqual([
+        "POST /stacks/status",
+        "GET /stacks/a/status?project=a",
+        "GET /stacks/b/status?project=b",
+      ]);
+    } finally {
+      older.closeAllConnections();
+      await new Promise((resolve) => older.close(resolve));
+    }
   });
 
   it("checks a kept connection's certificate on every request: a changed trust refuses it", async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { StackStatus } from "@tugboat/protocol";
+import type { StackStatus, StatusesReply } from "@tugboat/protocol";
 import { daemonHost, docker, type GitRepo, gitRepo, sharedDaemons, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAgent, type TestAgent, WEB_COMPOSE } from "./harness.js";
@@ -105,6 +105,24 @@ describe.skipIf(daemons.skipReason !== "")("agent stack operations", () => {
     expect(idOf(after, "worker")).toBe(idOf(before, "worker"));
     expect(idOf(after, "web")).not.toBe(idOf(before, "web"));
     expect(after.commit).toBe(v2);
+  });
+
+  it("answers several stacks' status in one request, and says why one cannot be read", async () => {
+    const { status: code, body } = await agent.json<StatusesReply>("POST", "/stacks/status", {
+      stacks: [
+        { stack: `web-${id}`, project: `web-${id}` },
+        { stack: "../escape", project: "x" },
+      ],
+    });
+    expect(code).toBe(200);
+    const [web, outside] = body.statuses;
+    expect(web && "containers" in web ? web.containers.map((c) => c.service).sort() : web).toEqual([
+      "init",
+      "web",
+      "worker",
+    ]);
+    expect(web && "commit" in web ? web.commit : undefined).toBe(v2);
+    expect(outside).toMatchObject({ stack: "../escape", error: { code: "E_INVALID_NAME" } });
   });
 
   it("keeps two stacks of one repository at different commits apart", async () => {

@@ -166,6 +166,23 @@ export const StackStatus = z.object({
 });
 export type StackStatus = z.infer<typeof StackStatus>;
 
+/** `POST /stacks/status`: several stacks' status in one request (a host's status round). */
+export const StatusesRequest = z.object({
+  stacks: z.array(z.object({ stack: z.string(), project: z.string() })).max(10_000),
+});
+export type StatusesRequest = z.input<typeof StatusesRequest>;
+
+/** Each stack's status, or why it could not be read (the others are answered all the same). */
+export const StatusesReply = z.object({
+  statuses: z.array(
+    z.union([
+      StackStatus,
+      z.object({ stack: z.string(), project: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
+});
+export type StatusesReply = z.infer<typeof StatusesReply>;
+
 export const ServiceFailure = z.object({
   service: z.string(),
   reason: z.string(),

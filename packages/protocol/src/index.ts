@@ -14,6 +14,8 @@ export {
   ServiceFailure,
   StackAction,
   StackStatus,
+  StatusesReply,
+  StatusesRequest,
   StreamEvent,
   type StreamResult,
 } from "./agent.js";

@@ -14,6 +14,7 @@ import {
   NetworksApplyRequest,
   NodeLabelsRequest,
   StackAction,
+  StatusesRequest,
   TugError,
 } from "@tugboat/protocol";
 import { runChecks } from "../checks/run-checks.js";
@@ -64,6 +65,9 @@ function parse<T>(schema: Schema<T>, value: unknown): T {
   }
   return result.data;
 }
+
+/** How long core's idle connection is kept: past the 15 s between its status rounds, and a minute more. */
+const IDLE_CONNECTION_MS = 65_000;
 
 /** Core gives up on a stream that is silent for a minute; an empty line every 10 s says the agent is alive. */
 const KEEP_ALIVE_MS = 10_000;
@@ -167,6 +171,9 @@ export function buildServer(options: AppOptions): Server {
       const body = parse(ActionRequest, await request.body());
       await stream(res, await options.stacks.prepareAction(request.params.name ?? "", action, body));
     })
+    .on("POST", "/stacks/status", async (request) => ({
+      statuses: await options.stacks.statuses(parse(StatusesRequest, await request.body()).stacks),
+    }))
     .on("GET", "/stacks/:name/status", (request) =>
       options.stacks.status(request.params.name ?? "", request.query.get("project") ?? undefined),
     )
@@ -201,7 +208,14 @@ export function buildServer(options: AppOptions): Server {
     router.handle(req, res).catch(() => res.destroy());
   };
   // A caller must send its whole request promptly; one that trickles it is cut off (checked every second).
-  const limits = { requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 1000 };
+  // Core's connection for short requests stays open between its status rounds (15 s apart by
+  // default): a TLS handshake per round per host cost core more than the round's requests.
+  const limits = {
+    requestTimeout: 30_000,
+    headersTimeout: 10_000,
+    connectionsCheckingInterval: 1000,
+    keepAliveTimeout: IDLE_CONNECTION_MS,
+  };
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert, ...limits }, handler)
     : createHttpServer(limits, handler);

@@ -9,6 +9,7 @@ import {
   type ImageUpdateRequestParsed,
   type StackAction,
   type StackStatus,
+  type StatusesReply,
   type StreamResult,
   TugError,
 } from "@tugboat/protocol";
@@ -292,6 +293,25 @@ export class Stacks {
     } else {
       await run.command(action, compose([action, "--", ...services]), options);
     }
+  }
+
+  /** Several stacks' status (a host's status round), a few at a time; one that cannot be read says why. */
+  async statuses(stacks: ReadonlyArray<{ stack: string; project: string }>): Promise<StatusesReply["statuses"]> {
+    const answered: StatusesReply["statuses"] = [];
+    for (let i = 0; i < stacks.length; i += 8) {
+      const some = stacks.slice(i, i + 8).map(({ stack, project }) =>
+        this.status(stack, project).catch((error: unknown) => ({
+          stack,
+          project,
+          error: {
+            code: error instanceof TugError ? error.code : "E_INTERNAL",
+            message: error instanceof Error ? error.message : String(error),
+          },
+        })),
+      );
+      answered.push(...(await Promise.all(some)));
+    }
+    return answered;
   }
 
   async status(stack: string, projectOverride?: string): Promise<StackStatus> {

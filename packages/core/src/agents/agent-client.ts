@@ -31,6 +31,8 @@ import {
   NodeLabelsResult,
   type StackAction,
   StackStatus,
+  StatusesReply,
+  type StatusesRequest,
   StreamEvent,
   type StreamResult,
   SwarmState,
@@ -117,6 +119,29 @@ export class AgentClient {
 
   async stats(signal?: AbortSignal): Promise<HostStats> {
     return HostStats.parse(JSON.parse(await this.call("GET", "/stats", signal ? { signal } : {})));
+  }
+
+  /** Several stacks' status in one request; an agent older than that route is asked one stack at a time. */
+  async statuses(
+    stacks: Array<{ stack: string; project: string }>,
+    signal?: AbortSignal,
+  ): Promise<Map<string, StackStatus>> {
+    let reply: StatusesReply;
+    try {
+      const body = { stacks } satisfies StatusesRequest;
+      reply = StatusesReply.parse(
+        JSON.parse(await this.call("POST", "/stacks/status", { body, ...(signal ? { signal } : {}) })),
+      );
+    } catch (error) {
+      if (!(error instanceof TugError && error.code === "E_NOT_FOUND")) throw error;
+      const found = new Map<string, StackStatus>();
+      for (const { stack, project } of stacks) {
+        const status = await this.status(stack, project, signal).catch(() => undefined);
+        if (status) found.set(stack, status);
+      }
+      return found;
+    }
+    return new Map(reply.statuses.flatMap((status) => ("error" in status ? [] : [[status.stack, status] as const])));
   }
 
   async status(stack: string, project: string, signal?: AbortSignal): Promise<StackStatus> {

@@ -3,7 +3,7 @@
 // and feeds what it saw to the alert rules and the reconciler (drift, heals). Each server is polled on its own:
 // one that hangs (every request has a deadline) delays nobody else, and is
 // not polled twice at once.
-import type { HostStats } from "@tugboat/protocol";
+import type { HostStats, StackStatus } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerRow, ServerStore } from "../agents/server-store.js";
@@ -126,9 +126,17 @@ export class StatusPoller {
   }
 
   private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[]): Promise<void> {
+    if (stacks.length === 0) return;
+    // One request for the host's stacks. A status is judged against what ended before it was asked for.
+    const statusAt = Date.now();
+    const statuses = await client
+      .statuses(
+        stacks.map((stack) => ({ stack: stack.name, project: stack.project })),
+        this.abort.signal,
+      )
+      .catch(() => new Map<string, StackStatus>());
     for (const stack of stacks) {
-      const statusAt = Date.now();
-      const status = await client.status(stack.name, stack.project, this.abort.signal).catch(() => undefined);
+      const status = statuses.get(stack.name);
       const state = status ? stackState(status.containers, stack.stopped) : "unknown";
       if (state !== stack.state) await this.deps.stacks.setState(stack.name, state);
       // A stack never deployed has no containers yet; that is not an outage.

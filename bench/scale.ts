@@ -1,0 +1,230 @@
+// bench/scale.ts: core at scale, simulated (issue 19, target 5). 500 agents
+// simulated at the protocol level in a process of their own
+// (bench/fake-agents.ts, holding log long-polls as real agents do), 5,000
+// stacks of two services, and core as hosts run it: its own process, started
+// from the CLI with its defaults (status and stats every 15 s, logs
+// collected), once on SQLite and once on PostgreSQL. Core reports its own
+// CPU and memory every 15 s (bench/soak-probe.mjs, no forced collections).
+// Measured once every stack is deployed and running: core's CPU per 15 s
+// round, its RSS, the dashboard API's latency and the dashboard's first
+// render in Chromium, cold.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  gitRepo,
+  launchBrowser,
+  postgresUnavailableReason,
+  run,
+  startPostgres,
+  tempDir,
+  waitFor,
+} from "@tugboat/testkit";
+import { type BenchResult, median, writeResult } from "./result.js";
+import { startFakeAgents, writeFleet } from "./simulated-fleet.js";
+
+const SERVERS = Number(process.env.BENCH_SCALE_SERVERS ?? 500);
+const STACKS_PER_SERVER = Number(process.env.BENCH_SCALE_STACKS ?? 10);
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 12);
+const REQUESTS = Number(process.env.BENCH_RUNS ?? 200);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const TUG = join(ROOT, "packages/cli/bin/tug.js");
+const PROBE = fileURLToPath(new URL("./soak-probe.mjs", import.meta.url));
+const ADMIN = { username: "admin", password: "bench password" };
+const COMPOSE = "services:\n  app:\n    image: local/busybox:1\n  db:\n    image: local/busybox:1\n";
+const MB = 1024 * 1024;
+
+interface Sample {
+  at: number;
+  rss: number;
+  heapUsed: number;
+  cpu: { user: number; system: number };
+}
+
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
+
+async function samples(file: string): Promise<Sample[]> {
+  return (await readFile(file, "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Sample);
+}
+
+/** One core, on `databaseUrl` (empty: SQLite), over the simulated fleet; its figures. */
+async function measure(database: "SQLite" | "PostgreSQL", databaseUrl: string, repoUrl: string) {
+  const work = await tempDir("tug-bench-scale-");
+  const probeFile = join(work.path, "core.jsonl");
+  let child: ChildProcess | undefined;
+  const browser = await launchBrowser();
+  try {
+    // To profile core: BENCH_CORE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR".
+    const nodeArgs = (process.env.BENCH_CORE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    child = spawn(process.execPath, [...nodeArgs, "--import", PROBE, TUG, "core"], {
+      env: {
+        ...process.env,
+        TUG_HOST: "127.0.0.1",
+        TUG_PORT: "0",
+        TUG_DATA_DIR: join(work.path, "core"),
+        TUG_DATABASE_URL: databaseUrl,
+        TUG_SYNC_REPO: repoUrl,
+        TUG_AGENT_PASSKEY: "bench",
+        TUG_IMAGE_CHECK_INTERVAL: "0",
+        TUG_BACKUP_SCHEDULE: "off",
+        TUG_INIT_ADMIN_USERNAME: ADMIN.username,
+        TUG_INIT_ADMIN_PASSWORD: ADMIN.password,
+        TUG_PROBE_FILE: probeFile,
+        TUG_PROBE_SECONDS: "15",
+        TUG_PROBE_GC: "0",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const started = child;
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      started.stdout?.on("data", (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-10_000);
+        const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      });
+      started.once("exit", (code) => reject(new Error(`core exited with ${code}: ${output}`)));
+    });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const get = async (path: string) =>
+      (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
+    const total = SERVERS * STACKS_PER_SERVER;
+    const deployStarted = performance.now();
+    await waitFor(
+      async () =>
+        ((await get("/api/stacks")) as Array<{ state: string }>).filter((s) => s.state === "running").length === total,
+      { what: `${total} stacks deployed and running`, timeoutMs: 1_800_000, intervalMs: 5000 },
+    );
+    const deployedIn = performance.now() - deployStarted;
+    // Steady state: two rounds to settle, then ROUNDS rounds with nothing else asked of core.
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    const from = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, ROUNDS * 15_000 + 16_000));
+    const window = (await samples(probeFile)).filter((s) => s.at >= from);
+    const first = window[0];
+    const last = window.at(-1);
+    if (!first || !last || last === first) throw new Error("core reported too few samples");
+    // Then the dashboard API, asked while core goes on polling.
+    const apiTimes: number[] = [];
+    for (let i = 0; i < REQUESTS; i += 1) {
+      const t0 = performance.now();
+      await get("/api/dashboard");
+      apiTimes.push(performance.now() - t0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // And the dashboard in Chromium, cold each time (a new context: no cache), until every server's card shows.
+    const renderTimes: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      await context.addCookies([{ name: "tug_session", value: token, url }]);
+      const page = await context.newPage();
+      const t0 = performance.now();
+      await page.goto(url);
+      await page.waitForFunction((n) => document.querySelectorAll("article.card").length === n, SERVERS, {
+        timeout: 60_000,
+      });
+      renderTimes.push(performance.now() - t0);
+      await context.close();
+    }
+    const rss = Math.max(...(await samples(probeFile)).filter((s) => s.at >= from).map((s) => s.rss)) / MB;
+    const cpuMs = (s: Sample) => (s.cpu.user + s.cpu.system) / 1000;
+    const perRound = ((cpuMs(last) - cpuMs(first)) / (last.at - first.at)) * 15_000;
+    return {
+      database,
+      deployedIn,
+      perRound,
+      rss,
+      heap: last.heapUsed / MB,
+      apiP50: median(apiTimes),
+      apiP95: percentile(apiTimes, 0.95),
+      render: median(renderTimes),
+      renderMax: Math.max(...renderTimes),
+    };
+  } finally {
+    await browser.close();
+    child?.kill("SIGTERM");
+    await new Promise((resolve) => (child?.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
+    await work.cleanup();
+  }
+}
+
+export async function benchScale(): Promise<BenchResult> {
+  if (!existsSync(join(ROOT, "packages/cli/dist")) || !existsSync(join(ROOT, "packages/web/dist")))
+    await run(["npm", "run", "build"], { cwd: ROOT });
+  const agents = await startFakeAgents(SERVERS, { BENCH_FAKE_LONG_POLL: "1" });
+  const repo = await gitRepo();
+  try {
+    await writeFleet(repo, agents, { stacksPerServer: STACKS_PER_SERVER, compose: COMPOSE });
+    const results = [await measure("SQLite", "", repo.remote)];
+    const noPostgres = postgresUnavailableReason();
+    if (!noPostgres) {
+      const postgres = await startPostgres();
+      try {
+        results.push(await measure("PostgreSQL", postgres.url, repo.remote));
+      } finally {
+        await postgres.stop();
+      }
+    }
+    const rows: BenchResult["rows"] = [];
+    for (const r of results) {
+      rows.push(
+        {
+          metric: `${r.database}: every stack deployed and seen running, from core's start`,
+          value: `${(r.deployedIn / 1000).toFixed(0)} s`,
+        },
+        {
+          metric: `${r.database}: core CPU per 15 s status round (status + stats of every server, drift, logs collected; mean of ${ROUNDS})`,
+          value: `${r.perRound.toFixed(0)} ms`,
+          goal: "< 1000 ms",
+          ok: r.perRound < 1000,
+        },
+        {
+          metric: `${r.database}: core RSS, highest from the rounds to the end of the renders (heap in use after the rounds)`,
+          value: `${r.rss.toFixed(0)} MB (${r.heap.toFixed(0)} MB)`,
+          goal: "< 300 MB",
+          ok: r.rss < 300,
+        },
+        {
+          metric: `${r.database}: dashboard API (GET /api/dashboard) p50 / p95 of ${REQUESTS}, while core polls`,
+          value: `${r.apiP50.toFixed(1)} / ${r.apiP95.toFixed(1)} ms`,
+          goal: "p95 < 50 ms",
+          ok: r.apiP95 < 50,
+        },
+        {
+          metric: `${r.database}: dashboard first render in Chromium, cold, until ${SERVERS} server cards show (median of 5; slowest)`,
+          value: `${r.render.toFixed(0)} ms (${r.renderMax.toFixed(0)})`,
+          goal: "< 500 ms",
+          ok: r.render < 500,
+        },
+      );
+    }
+    if (results.length === 1)
+      rows.push({ metric: "PostgreSQL", value: `not measured: ${postgresUnavailableReason()}` });
+    return {
+      name: "scale",
+      title: `core at scale, simulated: ${SERVERS} servers / ${SERVERS * STACKS_PER_SERVER} stacks`,
+      command: "npm run bench -- scale",
+      rows,
+    };
+  } finally {
+    agents.stop();
+    await repo.cleanup();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await benchScale();
+  await writeResult(result);
+  console.log(JSON.stringify(result, null, 2));
+}
