@@ -1,6 +1,6 @@
 // bench/fake-agents.ts: N agents simulated at the protocol level, in a process
 // of their own (so core's CPU time is core's alone): each answers /health,
-// /stats, /stacks/:name/status, /stacks/:name/deploy (a result at once) and
+// /stats, /stacks/status and /stacks/:name/status, /stacks/:name/deploy (a result at once) and
 // /checks over HTTPS with one shared self-signed certificate. Prints one JSON
 // line `{ "url": [...], "fingerprint": "…" }` once listening.
 // BENCH_FAKE_IMAGES (JSON `[{ "image", "digest" }]`) makes stack k's two
@@ -126,6 +126,17 @@ for (let i = 0; i < COUNT; i++) {
     if (path === "/checks") {
       const request = JSON.parse(await body(req)) as { checks: Array<{ name: string }> };
       return json({ results: request.checks.map((c) => ({ name: c.name, ok: true, latencyMs: 2, detail: "200 OK" })) });
+    }
+    if (path === "/stacks/status" && req.method === "POST") {
+      const request = JSON.parse(await body(req)) as { stacks: Array<{ stack: string; project: string }> };
+      return json({
+        statuses: request.stacks.map(({ stack, project }) => ({
+          stack,
+          project,
+          commit: null,
+          containers: containers(project),
+        })),
+      });
     }
     const match = /^\/stacks\/([^/]+)\/(status|deploy)$/.exec(path);
     if (match?.[2] === "status") {

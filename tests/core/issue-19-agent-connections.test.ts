@@ -3,6 +3,7 @@
 // connection is no way around trust: the certificate it showed is checked
 // against the trusted fingerprint again on every request.
 
+import { getEventListeners } from "node:events";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -64,6 +65,28 @@ describe("connections to an agent (issue 19)", () => {
     const agentClient = client(trusting(agent.fingerprint));
     for (let i = 0; i < 12; i += 1) expect((await agentClient.health()).status).toBe("ok");
     expect(opened - before).toBe(1);
+  });
+
+  it("leaves nothing behind on core's lifelong signal once its requests end (bench/soak.ts found it growing)", async () => {
+    const lifelong = new AbortController();
+    const agentClient = new AgentClient({
+      server: "h",
+      address: `https://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+      passkey: PASSKEY,
+      trust: trusting(agent.fingerprint),
+      timeoutSeconds: 5,
+      signal: lifelong.signal,
+    });
+    for (let i = 0; i < 20; i += 1) await agentClient.health(lifelong.signal);
+    // AbortSignal.any kept one entry per request here for as long as the signal lived.
+    const dependants = Object.getOwnPropertySymbols(lifelong.signal).find(
+      (s) => String(s) === "Symbol(kDependantSignals)",
+    );
+    const kept = dependants
+      ? (lifelong.signal as unknown as Record<symbol, Set<unknown> | undefined>)[dependants]
+      : undefined;
+    expect(kept?.size ?? 0).toBe(0);
+    expect(getEventListeners(lifelong.signal, "abort")).toHaveLength(0);
   });
 
   it("asks an agent older than the batch status route one stack at a time", async () => {

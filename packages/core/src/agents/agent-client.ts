@@ -39,6 +39,7 @@ import {
   TugError,
 } from "@tugboat/protocol";
 import { WebSocket } from "ws";
+import { linkedSignal } from "../process/linked-signal.js";
 import { checkTrust, type TrustPolicy } from "./agent-trust.js";
 
 interface ClientCommon {
@@ -310,9 +311,8 @@ export class AgentClient {
     const options = this.options;
     const { server, timeoutSeconds } = options;
     const where = this.where;
-    const signals = [call.signal, this.options.signal].filter((s): s is AbortSignal => s !== undefined);
-    if (!call.onLine) signals.push(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
-    const signal = AbortSignal.any(signals);
+    // Not AbortSignal.any: both sources live as long as core does (linked-signal.ts).
+    const { signal, release } = linkedSignal([call.signal, this.options.signal]);
     return new Promise((resolve, reject) => {
       const payload = call.bytes ? call.bytes.data : call.body === undefined ? undefined : JSON.stringify(call.body);
       let settled = false;
@@ -320,6 +320,7 @@ export class AgentClient {
       const timers = new Set<NodeJS.Timeout>();
       const settle = () => {
         settled = true;
+        release();
         for (const timer of timers) clearTimeout(timer);
       };
       const fail = (error: TugError) => {
@@ -362,6 +363,7 @@ export class AgentClient {
             });
       } catch (error) {
         const address = options.link ? "" : options.address;
+        release();
         reject(this.error("E_AGENT_UNREACHABLE", `agent address ${address} of ${server} is not a valid URL`, error));
         return;
       }
@@ -379,6 +381,8 @@ export class AgentClient {
       if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
       req.on("close", () => signal.removeEventListener("abort", onAbort));
+      // A short request has a deadline of its own; a stream only an idle one (below).
+      if (!call.onLine) timers.add(setTimeout(onAbort, REQUEST_TIMEOUT_MS));
       const connectTimer = setTimeout(
         () =>
           fail(
