@@ -8,6 +8,8 @@ export interface BenchResult {
   title: string;
   command: string;
   rows: Array<{ metric: string; value: string; goal?: string; ok?: boolean }>;
+  /** The day it was measured (set when written). */
+  measured?: string;
 }
 
 export const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
@@ -20,5 +22,6 @@ export function median(values: readonly number[]): number {
 
 export async function writeResult(result: BenchResult): Promise<void> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(`${RESULTS_DIR}${result.name}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const measured = new Date().toISOString().slice(0, 10);
+  await writeFile(`${RESULTS_DIR}${result.name}.json`, `${JSON.stringify({ ...result, measured }, null, 2)}\n`);
 }

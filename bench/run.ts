@@ -64,11 +64,21 @@ const lines = [
   "measured side by side with its baseline in the same run, on this machine:",
   "",
   `- ${cpus().length} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`,
-  `- measured ${new Date().toISOString().slice(0, 10)}`,
+  `- page written ${new Date().toISOString().slice(0, 10)}; each section says when it was measured`,
   "",
 ];
+const targets = results.flatMap((r) => r.rows.filter((row) => row.goal !== undefined));
+lines.push(`Goals: ${targets.filter((row) => row.ok).length} of ${targets.length} met.`, "");
 for (const result of results) {
-  lines.push(`## ${result.title}`, "", `\`${result.command}\``, "", "| metric | value | goal |", "| --- | --- | --- |");
+  const when = result.measured ? `measured ${result.measured}` : "measured in an earlier session, not re-run";
+  lines.push(
+    `## ${result.title}`,
+    "",
+    `\`${result.command}\` (${when})`,
+    "",
+    "| metric | value | goal |",
+    "| --- | --- | --- |",
+  );
   for (const row of result.rows) {
     const goal = row.goal ? `${row.goal} ${row.ok ? "(met)" : "(**not met**)"}` : "";
     lines.push(`| ${row.metric} | ${row.value} | ${goal} |`);

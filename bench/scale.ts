@@ -10,7 +10,6 @@
 // render in Chromium, cold.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -22,6 +21,7 @@ import {
   tempDir,
   waitFor,
 } from "@tugboat/testkit";
+import { MB, PROBE, type Sample, samples } from "./probe-samples.js";
 import { type BenchResult, median, writeResult } from "./result.js";
 import { startFakeAgents, writeFleet } from "./simulated-fleet.js";
 
@@ -31,27 +31,11 @@ const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 12);
 const REQUESTS = Number(process.env.BENCH_RUNS ?? 200);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TUG = join(ROOT, "packages/cli/bin/tug.js");
-const PROBE = fileURLToPath(new URL("./soak-probe.mjs", import.meta.url));
 const ADMIN = { username: "admin", password: "bench password" };
 const COMPOSE = "services:\n  app:\n    image: local/busybox:1\n  db:\n    image: local/busybox:1\n";
-const MB = 1024 * 1024;
-
-interface Sample {
-  at: number;
-  rss: number;
-  heapUsed: number;
-  cpu: { user: number; system: number };
-}
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
-
-async function samples(file: string): Promise<Sample[]> {
-  return (await readFile(file, "utf8").catch(() => ""))
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Sample);
-}
 
 /** One core, on `databaseUrl` (empty: SQLite), over the simulated fleet; its figures. */
 async function measure(database: "SQLite" | "PostgreSQL", databaseUrl: string, repoUrl: string) {

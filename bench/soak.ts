@@ -7,11 +7,11 @@
 // Goal (issue 19, target 6): flat within 2 MB from start to end.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS } from "@tugboat/agent";
 import { ensureImage, gitRepo, run, startDockerd, tempDir, waitFor } from "@tugboat/testkit";
+import { MB, PROBE, type Sample, samples } from "./probe-samples.js";
 import { type BenchResult, writeResult } from "./result.js";
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 3600);
@@ -19,15 +19,7 @@ const WARMUP_SECONDS = Number(process.env.BENCH_SOAK_WARMUP_SECONDS ?? 120);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUILD = join(ROOT, "packages/agent/bundle/tugboat-agent.mjs");
 const TUG = join(ROOT, "packages/cli/bin/tug.js");
-const PROBE = fileURLToPath(new URL("./soak-probe.mjs", import.meta.url));
 const PASSKEY = "bench-passkey";
-const MB = 1024 * 1024;
-
-interface Sample {
-  at: number;
-  rss: number;
-  heapUsed: number;
-}
 
 const chatty = `services:\n${Array.from(
   { length: 20 },
@@ -50,15 +42,6 @@ function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
     child.once("exit", (code) => reject(new Error(`${args.at(-1)} exited with ${code}: ${output}`)));
   });
   return { child, matched };
-}
-
-async function samples(file: string, from: number): Promise<Sample[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Sample)
-    .filter((s) => s.at >= from);
 }
 
 /** Least-squares slope of `value` over time, in MB per hour. */

@@ -1,0 +1,26 @@
+// Reading what bench/soak-probe.mjs wrote: one JSON line per sample of a
+// process's memory and CPU, loaded into it with node --import.
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+/** The module to load with `--import` into a process to be sampled. */
+export const PROBE = fileURLToPath(new URL("./soak-probe.mjs", import.meta.url));
+export const MB = 1024 * 1024;
+
+export interface Sample {
+  /** ms since the epoch */
+  at: number;
+  rss: number;
+  heapUsed: number;
+  /** process.cpuUsage() since the process started, µs */
+  cpu: { user: number; system: number };
+}
+
+/** The samples in `file` so far, taken at or after `from` (ms). */
+export async function samples(file: string, from = 0): Promise<Sample[]> {
+  return (await readFile(file, "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Sample)
+    .filter((s) => s.at >= from);
+}
