@@ -12,6 +12,7 @@ import { benchLogs } from "./logs.js";
 import { benchMetrics } from "./metrics.js";
 import { benchPlan } from "./plan.js";
 import { benchReconcile } from "./reconcile.js";
+import { benchScale } from "./scale.js";
 import { benchRedeploy } from "./redeploy.js";
 import { type BenchResult, RESULTS_DIR, writeResult } from "./result.js";
 import { benchSoak } from "./soak.js";
@@ -30,6 +31,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   sync: benchSync,
   metrics: benchMetrics,
   reconcile: benchReconcile,
+  scale: benchScale,
   redeploy: benchRedeploy,
   images: benchImages,
   logs: benchLogs,

@@ -55,7 +55,13 @@ export async function writeFleet(
     ),
   );
   await repo.write("syncs/servers.toml", servers.join("\n"));
-  await repo.write("syncs/stacks.toml", stacks.join("\n"));
+  // A file per 50 servers' stacks, as large fleets keep them (one file would pass the 512 KiB limit).
+  const perFile = 50 * options.stacksPerServer;
+  for (let i = 0; i * perFile < stacks.length; i += 1)
+    await repo.write(
+      `syncs/stacks${i === 0 ? "" : `-${i}`}.toml`,
+      stacks.slice(i * perFile, (i + 1) * perFile).join("\n"),
+    );
   await repo.write("stacks/app/compose.yaml", options.compose);
   await repo.commitAndPush("fleet");
 }
