@@ -9,7 +9,15 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { AnalysisCache, EMPTY_STATE, type FleetState, GitCommitSource, loadFleet, planFleet } from "@tugboat/config";
+import {
+  AnalysisCache,
+  EMPTY_STATE,
+  type FleetState,
+  GitCommitSource,
+  HEAP_PER_TEXT_BYTE,
+  loadFleet,
+  planFleet,
+} from "@tugboat/config";
 import { generateFleet } from "./generate-fleet.js";
 import { type BenchResult, median, writeResult } from "./result.js";
 
@@ -106,7 +114,7 @@ export async function benchIncremental(): Promise<BenchResult> {
         { metric: "ratio incremental / full", value: `${(incMs / fullMs).toFixed(2)}×` },
         {
           metric: `cache: ${entries} analyses of ${(textBytes / 1024).toFixed(0)} KiB of files`,
-          value: `${(heldBytes / 1024 / 1024).toFixed(1)} MB of heap (${(heldBytes / textBytes).toFixed(1)} bytes per byte of text; the bound counts 12)`,
+          value: `${(heldBytes / 1024 / 1024).toFixed(1)} MB of heap (${(heldBytes / textBytes).toFixed(1)} bytes per byte of text; the bound counts ${HEAP_PER_TEXT_BYTE})`,
         },
       ],
     };
