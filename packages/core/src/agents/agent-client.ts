@@ -74,8 +74,10 @@ const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0 });
 // status round of a host is a dozen requests, and a TLS handshake each cost core more than
 // the rest of the round (bench/reconcile.ts). The certificate a connection showed is checked
 // against the trusted fingerprint again on every request; the connection is closed before
-// the agent's own keep-alive timeout, which its replies announce.
-const keptAlive = new Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 4, maxCachedSessions: 0 });
+// the agent's own keep-alive timeout, which its replies announce. No bound on connections at
+// once (a request never queues behind another's connection: its connect deadline runs from
+// the start), and at most 4 idle ones kept per agent.
+const keptAlive = new Agent({ keepAlive: true, maxFreeSockets: 4, maxCachedSessions: 0 });
 /** The certificate each connection showed (a connection cannot change it): read once, it is costly to read. */
 const peerFingerprints = new WeakMap<TLSSocket, string>();
 
