@@ -7,6 +7,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry, { AbortError } from "p-retry";
+import { linkedSignal } from "../process/linked-signal.js";
 import { type ImageReference, isLoopbackRegistry, registryBaseUrl } from "./reference.js";
 
 export const MANIFEST_TYPES = {
@@ -258,16 +259,22 @@ export class RegistryClient {
 
   private fetch(method: string, url: string, authorization: string | undefined, signal?: AbortSignal) {
     this.options.onRequest?.(method, url);
+    // The caller's signal lives as long as core: followed until the reply's head arrives, not given
+    // to AbortSignal.any, which would keep an entry on it per request (linked-signal.ts). The
+    // deadline still bounds the body.
+    const linked = linkedSignal([signal]);
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 15_000);
     return fetch(url, {
       method,
       headers: { accept: ACCEPT, ...(authorization ? { authorization } : {}) },
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: AbortSignal.any([linked.signal, timeout]),
       redirect: "follow",
-    }).catch((error: Error) => {
-      const cause = (error.cause as Error | undefined)?.message;
-      throw new RegistryError(`cannot reach ${new URL(url).host}: ${cause ?? error.message}`);
-    });
+    })
+      .catch((error: Error) => {
+        const cause = (error.cause as Error | undefined)?.message;
+        throw new RegistryError(`cannot reach ${new URL(url).host}: ${cause ?? error.message}`);
+      })
+      .finally(() => linked.release());
   }
 
   private checked(response: Response, ref: ImageReference, method: string): Response {
