@@ -1,17 +1,19 @@
 // Issue 19: core's short requests to an agent (health, status, stats, checks)
 // ride one kept-alive connection instead of a TLS handshake each. A kept
 // connection is no way around trust: the certificate it showed is checked
-// against the trusted fingerprint again on every request.
+// against the trusted fingerprint again on every request. And core opens a
+// bounded number of connections at once, each deadline running from its turn.
 
 import { getEventListeners } from "node:events";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { RunningAgent } from "@tugboat/agent";
-import { selfSignedCertificate, type TempDir, tempDir } from "@tugboat/testkit";
+import { selfSignedCertificate, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../packages/core/src/agents/agent-client.js";
 import type { TrustPolicy } from "../../packages/core/src/agents/agent-trust.js";
+import { OPENING_AT_ONCE, waitingTurns } from "../../packages/core/src/agents/opening-turns.js";
 import { PASSKEY, startTestAgent } from "./fixture.js";
 
 describe("connections to an agent (issue 19)", () => {
@@ -138,5 +140,51 @@ describe("connections to an agent (issue 19)", () => {
     await expect(agentClient.health()).rejects.toMatchObject({ code: "E_AGENT_CERT_CHANGED" });
     // Refused on the connection already open, not on a new one.
     expect(opened - before).toBe(0);
+  });
+});
+
+describe("connections opened at once (issue 19)", () => {
+  it("opens at most OPENING_AT_ONCE at a time, each with its full connect deadline from its turn", async () => {
+    // Agents that accept the TCP connection and never answer the TLS handshake: every turn lasts its deadline.
+    let open = 0;
+    let accepted = 0;
+    const held = new Set<Socket>();
+    const silent = createServer((socket) => {
+      accepted += 1;
+      open += 1;
+      held.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => {
+        open -= 1;
+        held.delete(socket);
+      });
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const calls = OPENING_AT_ONCE + 36;
+      const client = new AgentClient({
+        server: "mute",
+        address: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        passkey: PASSKEY,
+        trust: { trusted: "", declared: "", trust: async () => {}, untrusted: async () => {} },
+        timeoutSeconds: 1,
+      });
+      const outcomes = Promise.allSettled(Array.from({ length: calls }, () => client.health()));
+      // The 36 beyond the bound wait for a turn, with no connection and no deadline running.
+      await waitFor(async () => open === OPENING_AT_ONCE, { what: "the first turns' connections" });
+      expect(waitingTurns()).toBe(36);
+      expect(accepted).toBe(OPENING_AT_ONCE);
+      const results = await outcomes;
+      expect(accepted).toBe(calls);
+      // Every call got to its agent and met its own deadline there: none failed in core's queue.
+      for (const result of results) {
+        expect(result.status).toBe("rejected");
+        expect(((result as PromiseRejectedResult).reason as Error).message).toMatch(/did not answer within 1 s/);
+      }
+      expect(waitingTurns()).toBe(0);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -9,7 +9,7 @@ import { type ClientRequest, request as httpRequest } from "node:http";
 import { Agent, request } from "node:https";
 import { createInterface } from "node:readline";
 import type { Duplex } from "node:stream";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { createSecureContext, type TLSSocket, connect as tlsConnect } from "node:tls";
 import {
   type ActionRequest,
   AgentHealth,
@@ -41,6 +41,7 @@ import {
 import { WebSocket } from "ws";
 import { linkedSignal } from "../process/linked-signal.js";
 import { checkTrust, type TrustPolicy } from "./agent-trust.js";
+import { openingTurn } from "./opening-turns.js";
 
 interface ClientCommon {
   server: string;
@@ -68,16 +69,19 @@ const STREAM_IDLE_TIMEOUT_MS = 60_000;
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 const MAX_STREAM_BYTES = 256 * 1024 * 1024;
 
+// One TLS context for every connection to an agent (no client certificate, no CA: trust is the
+// fingerprint): made per connection, it was the costliest part of opening one.
+const secureContext = createSecureContext({});
 // Streams (deploys, logs) get a connection each, with no TLS session reuse.
-const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0 });
+const tlsAgent = new Agent({ keepAlive: false, maxCachedSessions: 0, secureContext });
 // Short requests (status, stats, health, checks) ride a kept-alive connection per agent: a
 // status round of a host is a dozen requests, and a TLS handshake each cost core more than
 // the rest of the round (bench/reconcile.ts). The certificate a connection showed is checked
 // against the trusted fingerprint again on every request; the connection is closed before
-// the agent's own keep-alive timeout, which its replies announce. No bound on connections at
-// once (a request never queues behind another's connection: its connect deadline runs from
-// the start), and at most 4 idle ones kept per agent.
-const keptAlive = new Agent({ keepAlive: true, maxFreeSockets: 4, maxCachedSessions: 0 });
+// the agent's own keep-alive timeout, which its replies announce. No bound on connections per
+// agent (a request never queues behind another's connection), at most 4 idle ones kept per
+// agent, and a bound on connections being opened at once across all agents (opening-turns.ts).
+const keptAlive = new Agent({ keepAlive: true, maxFreeSockets: 4, maxCachedSessions: 0, secureContext });
 /** The certificate each connection showed (a connection cannot change it): read once, it is costly to read. */
 const peerFingerprints = new WeakMap<TLSSocket, string>();
 
@@ -257,6 +261,7 @@ export class AgentClient {
           const tls = tlsConnect({
             host: url.hostname,
             port: Number(url.port || 443),
+            secureContext,
             rejectUnauthorized: false, // self-signed: trust comes from the fingerprint, checked below
             timeout: timeoutSeconds * 1000,
           });
@@ -311,10 +316,25 @@ export class AgentClient {
   /** One request; with `onLine`, the reply is read as NDJSON lines as they arrive. */
   private call(method: string, path: string, call: CallOptions = {}): Promise<string> {
     const options = this.options;
-    const { server, timeoutSeconds } = options;
-    const where = this.where;
     // Not AbortSignal.any: both sources live as long as core does (linked-signal.ts).
     const { signal, release } = linkedSignal([call.signal, this.options.signal]);
+    // A link's channel opens no connection of core's; an inbound agent's request waits for a turn.
+    const turn = options.link ? Promise.resolve(() => {}) : openingTurn(signal);
+    return turn.then((endTurn) => this.send(method, path, call, signal, release, endTurn));
+  }
+
+  /** `call` once it may open its connection: `endTurn` once it is open and trusted (or failed). */
+  private send(
+    method: string,
+    path: string,
+    call: CallOptions,
+    signal: AbortSignal,
+    release: () => void,
+    endTurn: () => void,
+  ): Promise<string> {
+    const options = this.options;
+    const { server, timeoutSeconds } = options;
+    const where = this.where;
     return new Promise((resolve, reject) => {
       const payload = call.bytes ? call.bytes.data : call.body === undefined ? undefined : JSON.stringify(call.body);
       let settled = false;
@@ -322,6 +342,7 @@ export class AgentClient {
       const timers = new Set<NodeJS.Timeout>();
       const settle = () => {
         settled = true;
+        endTurn();
         release();
         for (const timer of timers) clearTimeout(timer);
       };
@@ -365,6 +386,7 @@ export class AgentClient {
             });
       } catch (error) {
         const address = options.link ? "" : options.address;
+        endTurn();
         release();
         reject(this.error("E_AGENT_UNREACHABLE", `agent address ${address} of ${server} is not a valid URL`, error));
         return;
@@ -396,9 +418,13 @@ export class AgentClient {
         timeoutSeconds * 1000,
       );
       timers.add(connectTimer);
+      const connected = () => {
+        clearTimeout(connectTimer);
+        endTurn();
+      };
       // The link was authenticated both ways when the agent opened it: no passkey, no certificate to check.
       if (options.link) {
-        req.on("socket", () => clearTimeout(connectTimer));
+        req.on("socket", connected);
         if (this.options.coreContainer) req.setHeader("x-tugboat-core-container", this.options.coreContainer);
         req.end(payload);
       } else
@@ -417,7 +443,7 @@ export class AgentClient {
           onConnected((fingerprint) => {
             checkTrust(options, fingerprint, call.beforeTrust ?? false).then(
               (trusted) => {
-                clearTimeout(connectTimer);
+                connected();
                 if (settled) return;
                 // Credentials only to the trusted certificate; /health before trust goes without.
                 if (trusted) {
@@ -428,14 +454,14 @@ export class AgentClient {
                 req.end(payload);
               },
               (error: unknown) => {
-                clearTimeout(connectTimer);
+                connected();
                 fail(error instanceof TugError ? error : this.error("E_INTERNAL", String(error)));
               },
             );
           });
         });
       req.on("error", (error) => {
-        clearTimeout(connectTimer);
+        connected();
         // The link's own errors (not linked, stream refused) already say what happened.
         if (error instanceof TugError) return fail(error);
         fail(
