@@ -14,6 +14,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadCoreConfig } from "../src/config/core-config.js";
 import { startCore } from "../src/core.js";
 import { migrations } from "../src/db/migrations.js";
+
+/** The last migration: a restored or upgraded database ends there. */
+const LATEST = Object.keys(migrations("sqlite")).at(-1);
+
 import { readArchive } from "../src/ops/backups/archive.js";
 import { Backups } from "../src/ops/backups/backups.js";
 import { restoreBackup } from "../src/ops/backups/restore.js";
@@ -85,12 +89,13 @@ describe("backups", () => {
     expect(result).toMatchObject({
       database: "sqlite",
       migrationBefore: "007_image_checks",
-      migrationAfter: "009_agent_links",
+      migrationAfter: LATEST,
     });
     const restored = new SQLite(join(target, "tugboat.db"), { readonly: true });
     expect(restored.prepare("select username from users").pluck().all()).toEqual(["olga"]);
     expect(restored.prepare("select count(*) from audit").pluck().get()).toBe(0); // 008's table exists
     expect(restored.prepare("select count(*) from agent_tokens").pluck().get()).toBe(0); // 009's
+    expect(restored.prepare("select count(*) from sqlite_master where name = 'stacks_server'").pluck().get()).toBe(1); // 010's
     restored.close();
     expect(readFileSync(join(target, "core.key"), "utf8")).toBe(KEY);
   });
@@ -114,7 +119,7 @@ describe("backups", () => {
     expect(copy.prepare("select max(name) from kysely_migration").pluck().get()).toBe("007_image_checks");
     copy.close();
     const live = new SQLite(join(data, "tugboat.db"), { readonly: true });
-    expect(live.prepare("select max(name) from kysely_migration").pluck().get()).toBe("009_agent_links");
+    expect(live.prepare("select max(name) from kysely_migration").pluck().get()).toBe(LATEST);
     live.close();
   });
 

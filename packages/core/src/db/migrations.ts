@@ -304,6 +304,13 @@ const agentLinks: Migration = {
   },
 };
 
+/** A status round reads each server's stacks on their own: by server, not the whole table. */
+const stacksByServer: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex("stacks_server").on("stacks").column("server").execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -316,6 +323,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "007_image_checks": imageChecks,
     "008_identity": identity(dialect),
     "009_agent_links": agentLinks,
+    "010_stacks_by_server": stacksByServer,
   };
 }
 

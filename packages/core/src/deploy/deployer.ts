@@ -39,6 +39,7 @@ export class Deployer {
   private readonly stackQueues = new Map<string, Promise<unknown>>();
   private readonly pending = new Map<string, number>();
   private readonly ended = new Map<string, number>();
+  private ticks = 0;
   private readonly hostLimits = new Map<string, LimitFunction>();
   private readonly gate = new HostGate();
 
@@ -70,7 +71,8 @@ export class Deployer {
       .catch(() => undefined)
       .then(work)
       .finally(() => {
-        this.ended.set(stack, Date.now());
+        this.ticks += 1;
+        this.ended.set(stack, this.ticks);
         const left = (this.pending.get(stack) ?? 1) - 1;
         if (left > 0) this.pending.set(stack, left);
         else this.pending.delete(stack);
@@ -84,7 +86,16 @@ export class Deployer {
     return this.pending.has(stack);
   }
 
-  /** When the stack's last action ended (ms), if one ran since core started. */
+  /**
+   * How many actions have ended since core started. What is read after a
+   * reading of it saw every action that had ended by then (an action ends
+   * after its last write); endedAt() tells which ended later.
+   */
+  clock(): number {
+    return this.ticks;
+  }
+
+  /** The clock() at which the stack's last action ended, if one ended since core started. */
   endedAt(stack: string): number | undefined {
     return this.ended.get(stack);
   }

@@ -10,6 +10,16 @@ import { DeployedService } from "../reconcile/drift.js";
 
 export type StackState = "running" | "deploying" | "unhealthy" | "down" | "stopped" | "unknown";
 
+/** A stack as the dashboard counts it. */
+export interface StackSummary {
+  name: string;
+  server: string;
+  state: StackState;
+  drifted: boolean;
+  rolledBack: boolean;
+  held: boolean;
+}
+
 export interface StackRow {
   name: string;
   server: string;
@@ -156,6 +166,30 @@ export class StackStore {
   async get(name: string): Promise<StackRow | undefined> {
     const row = await this.db.selectFrom("stacks").selectAll().where("name", "=", name).executeTakeFirst();
     return row ? toRow(row) : undefined;
+  }
+
+  /** The stacks on one server (by its index: a status round reads each server's on their own). */
+  async listOn(server: string): Promise<StackRow[]> {
+    return (await this.db.selectFrom("stacks").selectAll().where("server", "=", server).orderBy("name").execute()).map(
+      toRow,
+    );
+  }
+
+  /** What the dashboard counts of every stack, without reading (or parsing) specs and baselines. */
+  async summaries(): Promise<StackSummary[]> {
+    const rows = await this.db
+      .selectFrom("stacks")
+      .select(["name", "server", "state", "drift", "quarantine", "heal_hold"])
+      .orderBy("name")
+      .execute();
+    return rows.map((row) => ({
+      name: row.name,
+      server: row.server,
+      state: row.state as StackState,
+      drifted: row.drift !== null,
+      rolledBack: row.quarantine !== null,
+      held: row.heal_hold !== null,
+    }));
   }
 
   async list(): Promise<StackRow[]> {

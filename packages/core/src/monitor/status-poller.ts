@@ -58,17 +58,13 @@ export class StatusPoller {
   /** One round: each server not being polled already is polled now; resolves when they all end. */
   async pollOnce(): Promise<void> {
     if (this.abort.signal.aborted) return;
-    const [servers, stacks] = await Promise.all([this.deps.servers.list(), this.deps.stacks.list()]);
+    const servers = await this.deps.servers.list();
     await Promise.all(
       servers.map((server) => {
         const running = this.inFlight.get(server.name);
         if (running !== undefined) return running;
         // One server's trouble (a database error, a malformed reply) never stops the others' polls.
-        const poll = this.pollServer(
-          server,
-          // Swarm stacks are watched through their swarm's manager (Swarms), whichever answers.
-          stacks.filter((s) => s.server === server.name && s.state !== "deploying" && !swarmOf(s)),
-        )
+        const poll = this.pollServer(server)
           .catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`))
           .finally(() => this.inFlight.delete(server.name));
         this.inFlight.set(server.name, poll);
@@ -77,10 +73,15 @@ export class StatusPoller {
     );
   }
 
-  private async pollServer(server: ServerRow, stacks: StackRow[]): Promise<void> {
+  private async pollServer(server: ServerRow): Promise<void> {
     const { servers, alerts, metrics } = this.deps;
     const client = await this.deps.agents.client(server.name);
     if (!client) return;
+    // The server's stacks, read before anything is asked of its agent: each status is judged
+    // against this row, unless an action on the stack ran since (Reconciler.observe).
+    // Swarm stacks are watched through their swarm's manager (Swarms), whichever answers.
+    const readAt = this.deps.reconciler.clock();
+    const stacks = (await this.deps.stacks.listOn(server.name)).filter((s) => s.state !== "deploying" && !swarmOf(s));
     const settings = alerts.serverSettings(server.name);
     let agentVersion: string | undefined;
     let error: string | undefined;
@@ -121,14 +122,13 @@ export class StatusPoller {
       for (const observation of observations) await alerts.observe(observation);
     }
     if (!reachable) return;
-    await this.pollStacks(client, server, stacks);
+    await this.pollStacks(client, server, stacks, readAt);
     if (server.enabled) await this.deps.checks.run(client, server.name, stacks, this.abort.signal);
   }
 
-  private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[]): Promise<void> {
+  private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[], readAt: number): Promise<void> {
     if (stacks.length === 0) return;
-    // One request for the host's stacks. A status is judged against what ended before it was asked for.
-    const statusAt = Date.now();
+    // One request for the host's stacks.
     const statuses = await client
       .statuses(
         stacks.map((stack) => ({ stack: stack.name, project: stack.project })),
@@ -151,7 +151,7 @@ export class StatusPoller {
       });
       this.restarts.set(stack.name, history);
       await this.deps.alerts.observe(observation);
-      await this.deps.reconciler.observe(stack.name, status, statusAt);
+      await this.deps.reconciler.observe(stack, status, readAt);
     }
   }
 }

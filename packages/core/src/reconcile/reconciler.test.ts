@@ -1,5 +1,5 @@
 // The reconciler's guard against a status an action overtook: a deploy or a
-// heal that ended after the status was asked for must not be judged against
+// heal that ended after the stack's row was read must not be judged against
 // containers from before it (that would "heal" back to the old version).
 import type { ContainerStatus } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
@@ -39,12 +39,11 @@ const row: StackRow = {
   quarantine: null,
 };
 
-function reconciler(endedAt: number | undefined, stack: StackRow = row) {
+function reconciler(endedAt: number | undefined) {
   const heals: string[] = [];
   const observed: string[] = [];
   const baselines: unknown[] = [];
   const stacks = {
-    get: async () => stack,
     setDrift: async () => {},
     setHeals: async () => {},
     setDeployedServices: async (_name: string, services: unknown) => {
@@ -71,9 +70,9 @@ function reconciler(endedAt: number | undefined, stack: StackRow = row) {
 const missing = { stack: "web", project: "web", commit: null, containers: [] as ContainerStatus[] };
 
 describe("reconciler", () => {
-  it("heals a stack whose status came after its last action", async () => {
+  it("heals a stack whose row was read after its last action ended", async () => {
     const { reconciler: r, heals, observed } = reconciler(1000);
-    await r.observe("web", missing, 2000);
+    await r.observe(row, missing, 2000);
     expect(observed).toEqual(["StackDrifted"]);
     expect(heals).toEqual(["self-heal: drifted: app: its container is missing"]);
   });
@@ -82,27 +81,34 @@ describe("reconciler", () => {
     const upgraded = { ...row, deployedServices: null };
     const running = containerStatus({ imageDigest: "sha256:1", configHash: "h1" });
     const status = { ...missing, commit: row.deployedCommit, containers: [running] };
-    const { reconciler: r, heals, baselines } = reconciler(undefined, upgraded);
-    await r.observe("web", status, 2000);
+    const { reconciler: r, heals, baselines } = reconciler(undefined);
+    await r.observe(upgraded, status, 2000);
     expect(baselines).toEqual([[{ service: "app", configHash: "h1", imageDigest: "sha256:1", oneShot: false }]]);
     expect(heals).toEqual([]);
     // Another commit on the agent (not what core deployed): nothing adopted.
-    const other = reconciler(undefined, upgraded);
-    await other.reconciler.observe("web", { ...status, commit: "d".repeat(40) }, 2000);
+    const other = reconciler(undefined);
+    await other.reconciler.observe(upgraded, { ...status, commit: "d".repeat(40) }, 2000);
     expect(other.baselines).toEqual([]);
   });
 
   it("leaves a stopped container to StackStateChange's alert, but still heals it", async () => {
     const exited = containerStatus({ state: "exited", exitCode: 137, imageDigest: "d", configHash: "h" });
     const { reconciler: r, heals, observed } = reconciler(undefined);
-    await r.observe("web", { ...missing, containers: [exited] }, 2000);
+    await r.observe(row, { ...missing, containers: [exited] }, 2000);
     expect(observed).toEqual([]);
     expect(heals).toEqual(["self-heal: drifted: app: exited with code 137"]);
   });
 
-  it("judges nothing from a status an action ended after", async () => {
+  it("judges a stack whose row was read right after its last action ended", async () => {
+    // The clock of actions has no ties: a row read at the reading an action ended with saw its writes.
+    const { reconciler: r, heals } = reconciler(2000);
+    await r.observe(row, missing, 2000);
+    expect(heals).toEqual(["self-heal: drifted: app: its container is missing"]);
+  });
+
+  it("judges nothing when an action ended after the stack's row was read", async () => {
     const { reconciler: r, heals, observed } = reconciler(3000);
-    await r.observe("web", missing, 2000);
+    await r.observe(row, missing, 2000);
     expect(observed).toEqual([]);
     expect(heals).toEqual([]);
   });

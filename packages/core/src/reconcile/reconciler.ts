@@ -6,7 +6,7 @@ import type { StackStatus } from "@tugboat/protocol";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { Deployer } from "../deploy/deployer.js";
 import { reconcileSpec } from "../deploy/stack-spec.js";
-import type { StackStore } from "../deploy/stack-store.js";
+import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import { deployedServices, detectDrift } from "./drift.js";
 import { decideHeal, recentHeals } from "./heal.js";
 
@@ -21,18 +21,23 @@ export interface ReconcilerDeps {
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
+  /** A reading to pass to observe() for rows read after it (Deployer.clock). */
+  clock(): number {
+    return this.deps.deployer.clock();
+  }
+
   /**
    * One deployed stack's status from this round (its server is enabled),
-   * asked for at `statusAt` (ms). A status that an action on the stack may
-   * have overtaken (one ran or ended since) is not judged: it would compare
-   * the containers before a deploy with the version after it.
+   * judged against the stack's row as read after `readAt` (a Deployer.clock()
+   * reading taken before the read began). Not judged when an action on the
+   * stack ran or ended since: that would compare the containers before a
+   * deploy with the version after it, or the containers after it with the
+   * version before.
    */
-  async observe(name: string, status: StackStatus, statusAt: number): Promise<void> {
+  async observe(stack: StackRow, status: StackStatus, readAt: number): Promise<void> {
     const { stacks, alerts, deployer } = this.deps;
-    if (deployer.busy(name) || (deployer.endedAt(name) ?? 0) >= statusAt) return;
-    // Read now, not when the round began: what was deployed is what the status is judged against.
-    const stack = await stacks.get(name);
-    if (!stack || stack.state === "deploying" || stack.deployedFingerprint === null) return;
+    if (deployer.busy(stack.name) || (deployer.endedAt(stack.name) ?? 0) > readAt) return;
+    if (stack.state === "deploying" || stack.deployedFingerprint === null) return;
     if (stack.deployedServices === null && stack.state === "running" && status.commit === stack.deployedCommit) {
       // Deployed by a core that recorded no baseline (an upgrade): what runs as deployed becomes it.
       await stacks.setDeployedServices(stack.name, deployedServices(status.containers));

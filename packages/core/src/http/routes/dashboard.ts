@@ -22,7 +22,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
       const who = signedIn(request);
       const [allServers, allStacks, allAlerts, allUpdates] = await Promise.all([
         ctx.servers.list(),
-        ctx.stacks.list(),
+        ctx.stacks.summaries(),
         ctx.observability.alerts.list({ status: "open", limit: 50 }),
         ctx.log.store.list({ limit: 10 }),
       ]);
@@ -76,9 +76,9 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
           reachable: servers.filter((s) => s.reachable).length,
           stacks: stacks.length,
           byState: totals,
-          drifted: stacks.filter((s) => s.drift !== null).length,
-          rolledBack: stacks.filter((s) => s.quarantine !== null).length,
-          held: stacks.filter((s) => s.healHold !== null).length,
+          drifted: stacks.filter((s) => s.drifted).length,
+          rolledBack: stacks.filter((s) => s.rolledBack).length,
+          held: stacks.filter((s) => s.held).length,
         },
         alerts,
         updates,
