@@ -94,4 +94,31 @@ describe.each(backends)("metrics on $name", ({ skip, open }) => {
     expect(hours[0]?.start).toBe(now - 365 * DAY);
     expect(hours.filter((b) => b.start <= now - DAY)).toHaveLength(365);
   });
+
+  it.skipIf(skip !== undefined)(
+    "answers each server's latest sample as the table holds it, kept up to date",
+    async () => {
+      const db = await open();
+      const store = new MetricStore(db);
+      const now = 1_800_000_000;
+      await store.insertSamples("ares", [
+        { at: now - 30, values: { cpu: 1.1, "mem.used": 10, "c:web/web-1.cpu": 5 } },
+        { at: now - 15, values: { cpu: 2.2, "mem.used": 20, "c:web/web-1.cpu": 6 } },
+      ]);
+      // Read from the table the first time, host series only, as stored (Float32).
+      expect(await store.latest(["ares", "nobody"])).toEqual(
+        new Map([["ares", { cpu: Math.fround(2.2), "mem.used": 20 }]]),
+      );
+      // A newer sample is what the next call answers; an older one that arrives late is not.
+      await store.insertSamples("ares", [{ at: now, values: { cpu: 3.3, "mem.used": 30, swap: Number.NaN } }]);
+      await store.insertSamples("ares", [{ at: now - 5, values: { cpu: 9.9, "mem.used": 90 } }]);
+      const expected = new Map([["ares", { cpu: Math.fround(3.3), "mem.used": 30 }]]);
+      expect(await store.latest(["ares"])).toEqual(expected);
+      // The same as a store that reads everything from the table.
+      expect(await new MetricStore(db).latest(["ares"])).toEqual(expected);
+      // Retention that deletes a server's samples deletes its latest too.
+      await store.deleteSamplesBefore(now + 1);
+      expect(await store.latest(["ares"])).toEqual(new Map());
+    },
+  );
 });

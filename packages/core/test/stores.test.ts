@@ -66,6 +66,33 @@ describe.each(backends)("state layer on $name", ({ skip, open }) => {
     expect(await stacks.list()).toEqual([]);
   });
 
+  it.skipIf(skip !== undefined)(
+    "reads one server's stacks, and every stack's counted state without its spec",
+    async () => {
+      const stacks = new StackStore(await open());
+      for (const [name, server] of [
+        ["b", "apollo"],
+        ["a", "apollo"],
+        ["c", "hermes"],
+      ] as const)
+        await stacks.upsertDesired({ name, server, sync: "root", project: name, spec: { big: "x" }, fingerprint: "f" });
+      await stacks.setDrift("a", [{ kind: "missing", service: "app", message: "app: its container is missing" }]);
+      await stacks.setHeals("b", [1], "flapping");
+      await stacks.setQuarantine("c", { fingerprint: "f", commit: "c0", reason: "app: unhealthy", at: "now" });
+      await stacks.setState("c", "running");
+      expect((await stacks.listOn("apollo")).map((s) => [s.name, s.spec])).toEqual([
+        ["a", { big: "x" }],
+        ["b", { big: "x" }],
+      ]);
+      expect(await stacks.listOn("nobody")).toEqual([]);
+      expect(await stacks.summaries()).toEqual([
+        { name: "a", server: "apollo", state: "unknown", drifted: true, rolledBack: false, held: false },
+        { name: "b", server: "apollo", state: "unknown", drifted: false, rolledBack: false, held: true },
+        { name: "c", server: "hermes", state: "running", drifted: false, rolledBack: true, held: false },
+      ]);
+    },
+  );
+
   it.skipIf(skip !== undefined)("pins server fingerprints and records reachability", async () => {
     const servers = new ServerStore(await open());
     await servers.upsert({

@@ -21,6 +21,12 @@ const all: KeyFilter = () => true;
 export class MetricStore {
   private readonly layoutIds = new Map<string, number>();
   private readonly layoutKeys = new Map<number, string[]>();
+  /**
+   * The newest raw sample (host series) of each server latest() was asked
+   * about, kept up to date by inserts: the dashboard asks for every server's
+   * on each load, a query each (500 at 500 servers).
+   */
+  private readonly newest = new Map<string, { at: number; values: Record<string, number> }>();
 
   constructor(private readonly db: Db) {}
 
@@ -43,6 +49,13 @@ export class MetricStore {
       .values(rows)
       .onConflict((c) => c.columns(["server", "at"]).doNothing())
       .execute();
+    for (const { server, sample } of entries) {
+      if (!this.newest.has(server)) continue; // read from the table when first asked for
+      const values: Record<string, number> = {};
+      for (const [key, value] of Object.entries(sample.values))
+        if (!key.startsWith("c:") && !Number.isNaN(value)) values[key] = Math.fround(value); // as stored
+      this.remember(server, sample.at, values);
+    }
   }
 
   async samples(server: string, from: number, to: number, keep: KeyFilter = all): Promise<Sample[]> {
@@ -196,9 +209,14 @@ export class MetricStore {
     const out = new Map<string, Record<string, number>>();
     await Promise.all(
       servers.map(async (server) => {
+        const known = this.newest.get(server);
+        if (known) {
+          out.set(server, known.values);
+          return;
+        }
         const row = await this.db
           .selectFrom("metric_raw")
-          .select(["layout", "data"])
+          .select(["at", "layout", "data"])
           .where("server", "=", server)
           .orderBy("at", "desc")
           .limit(1)
@@ -211,10 +229,17 @@ export class MetricStore {
           const value = data[i];
           if (!key.startsWith("c:") && value !== undefined && !Number.isNaN(value)) values[key] = value;
         });
-        out.set(server, values);
+        this.remember(server, row.at, values);
+        out.set(server, this.newest.get(server)?.values ?? values);
       }),
     );
     return out;
+  }
+
+  /** Keeps a server's newest sample as latest() reads it, unless a newer one is kept already. */
+  private remember(server: string, at: number, values: Record<string, number>): void {
+    const known = this.newest.get(server);
+    if (!known || known.at <= at) this.newest.set(server, { at, values });
   }
 
   /** Servers with raw samples, and their first and last sample times. */
@@ -241,6 +266,7 @@ export class MetricStore {
   /** Deletes raw samples before `before`; returns how many. */
   async deleteSamplesBefore(before: number): Promise<number> {
     const result = await this.db.deleteFrom("metric_raw").where("at", "<", before).executeTakeFirst();
+    for (const [server, known] of this.newest) if (known.at < before) this.newest.delete(server);
     return Number(result.numDeletedRows);
   }
 
