@@ -3,6 +3,7 @@
 // and feeds what it saw to the alert rules and the reconciler (drift, heals). Each server is polled on its own:
 // one that hangs (every request has a deadline) delays nobody else, and is
 // not polled twice at once.
+import { createHash } from "node:crypto";
 import type { HostStats, StackStatus } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
@@ -31,9 +32,16 @@ export interface StatusPollerDeps {
   log: (line: string) => void;
 }
 
+/** Where in each round a server is polled: a stable spot in the first 90 % of the interval. */
+export function offsetOf(server: string, intervalMs: number): number {
+  return Math.floor((createHash("sha256").update(server).digest().readUInt32BE(0) / 2 ** 32) * intervalMs * 0.9);
+}
+
 export class StatusPoller {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** This round's polls waiting for their server's offset. */
+  private readonly spreadTimers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
   private readonly restarts = new Map<string, RestartHistory>();
   /** The last stats of each server (for /metrics). */
@@ -41,36 +49,61 @@ export class StatusPoller {
 
   constructor(private readonly deps: StatusPollerDeps) {}
 
+  /**
+   * Polls every server once per interval, each at its own offset into the
+   * interval (from its name: the same every round). All at once, a round of
+   * 500 servers kept core's event loop busy for a second, and every API
+   * request that arrived then waited for it.
+   */
   start(): void {
-    this.timer = setInterval(() => {
-      this.pollOnce().catch((error: Error) => this.deps.log(`status poll failed: ${error.message}`));
-    }, this.deps.intervalMs);
+    const spread = () => {
+      this.deps.servers.list().then(
+        (servers) => {
+          for (const server of servers) {
+            const timer = setTimeout(
+              () => {
+                this.spreadTimers.delete(timer);
+                this.pollIdle(server).catch(() => undefined);
+              },
+              offsetOf(server.name, this.deps.intervalMs),
+            );
+            timer.unref();
+            this.spreadTimers.add(timer);
+          }
+        },
+        (error: Error) => this.deps.log(`status poll failed: ${error.message}`),
+      );
+    };
+    this.timer = setInterval(spread, this.deps.intervalMs);
     this.timer.unref();
   }
 
-  /** Stops the timer and cuts off the polls in flight. */
+  /** Stops the timers and cuts off the polls in flight. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    for (const timer of this.spreadTimers) clearTimeout(timer);
     this.abort.abort();
     await Promise.allSettled(this.inFlight.values());
   }
 
-  /** One round: each server not being polled already is polled now; resolves when they all end. */
+  /** One round now: each server not being polled already is polled; resolves when they all end. */
   async pollOnce(): Promise<void> {
     if (this.abort.signal.aborted) return;
     const servers = await this.deps.servers.list();
-    await Promise.all(
-      servers.map((server) => {
-        const running = this.inFlight.get(server.name);
-        if (running !== undefined) return running;
-        // One server's trouble (a database error, a malformed reply) never stops the others' polls.
-        const poll = this.pollServer(server)
-          .catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`))
-          .finally(() => this.inFlight.delete(server.name));
-        this.inFlight.set(server.name, poll);
-        return poll;
-      }),
-    );
+    await Promise.all(servers.map((server) => this.pollIdle(server)));
+  }
+
+  /** Polls the server unless a poll of it is running (then waits for that one). */
+  private pollIdle(server: ServerRow): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve();
+    const running = this.inFlight.get(server.name);
+    if (running !== undefined) return running;
+    // One server's trouble (a database error, a malformed reply) never stops the others' polls.
+    const poll = this.pollServer(server)
+      .catch((error: Error) => this.deps.log(`status poll of ${server.name} failed: ${error.message}`))
+      .finally(() => this.inFlight.delete(server.name));
+    this.inFlight.set(server.name, poll);
+    return poll;
   }
 
   private async pollServer(server: ServerRow): Promise<void> {
