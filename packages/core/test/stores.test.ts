@@ -1,4 +1,5 @@
 // One contract suite for the state layer, run against SQLite and PostgreSQL.
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
@@ -10,7 +11,16 @@ import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
 import { backends } from "./backends.js";
 
-describe.each(backends)("state layer on $name", ({ skip, open }) => {
+describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
+  it.skipIf(name !== "sqlite")("keeps SQLite in WAL mode, synced at checkpoints (not at every commit)", async () => {
+    const db = await open();
+    expect((await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db)).rows).toEqual([
+      { journal_mode: "wal" },
+    ]);
+    // 1 is NORMAL (2 is FULL, SQLite's default).
+    expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows).toEqual([{ synchronous: 1 }]);
+  });
+
   it.skipIf(skip !== undefined)("keeps stacks' desired and deployed versions, state and stopped flag", async () => {
     const stacks = new StackStore(await open());
     await stacks.upsertDesired({
