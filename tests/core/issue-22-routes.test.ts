@@ -218,6 +218,32 @@ describe("every route has an access rule", () => {
     expect(audit.every((row) => row.source === "127.0.0.1")).toBe(true);
   });
 
+  it("counts on the dashboard the stacks each user may read: all for the admin, none for a user with no grants", async () => {
+    const stacks = core.context.stacks;
+    for (const [name, server] of [
+      ["dash-a", "dash-1"],
+      ["dash-b", "dash-1"],
+      ["dash-c", "dash-2"],
+    ] as const)
+      await stacks.upsertDesired({ name, server, sync: "root", project: name, spec: {}, fingerprint: "f" });
+    await stacks.setState("dash-a", "running");
+    await stacks.setDrift("dash-b", [{ kind: "missing", service: "app", message: "app: its container is missing" }]);
+    try {
+      const dashboard = async (token: string) =>
+        (await (await call("GET", "/api/dashboard", token)).json()) as {
+          totals: { stacks: number; byState: Record<string, number>; drifted: number };
+        };
+      const all = await dashboard(await login(core.url));
+      expect(all.totals).toMatchObject({ stacks: 3, byState: { running: 1, unknown: 2 }, drifted: 1 });
+      const none = await dashboard(
+        await login(core.url, { username: "nobody", password: "a password with no grants" }),
+      );
+      expect(none.totals).toMatchObject({ stacks: 0, byState: {}, drifted: 0 });
+    } finally {
+      for (const name of ["dash-a", "dash-b", "dash-c"]) await stacks.remove(name);
+    }
+  });
+
   it("answers 403 to a user with no permission on every resource and role route", async () => {
     const token = await login(core.url, { username: "nobody", password: "a password with no grants" });
     // An update about a stack: its record is readable only by who may read the stack.

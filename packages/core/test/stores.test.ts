@@ -100,6 +100,10 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
         { name: "b", server: "apollo", state: "unknown", drifted: false, rolledBack: false, held: true },
         { name: "c", server: "hermes", state: "running", drifted: false, rolledBack: true, held: false },
       ]);
+      expect(await stacks.counts()).toEqual([
+        { server: "apollo", state: "unknown", stacks: 2, drifted: 1, rolledBack: 0, held: 1 },
+        { server: "hermes", state: "running", stacks: 1, drifted: 0, rolledBack: 1, held: 0 },
+      ]);
     },
   );
 

@@ -20,6 +20,16 @@ export interface StackSummary {
   held: boolean;
 }
 
+/** How many of a server's stacks are in a state, and how many of those drifted, rolled back, are held. */
+export interface StackCount {
+  server: string;
+  state: StackState;
+  stacks: number;
+  drifted: number;
+  rolledBack: number;
+  held: number;
+}
+
 export interface StackRow {
   name: string;
   server: string;
@@ -189,6 +199,33 @@ export class StackStore {
       drifted: row.drift !== null,
       rolledBack: row.quarantine !== null,
       held: row.heal_hold !== null,
+    }));
+  }
+
+  /** The same counted by the database, per server and state: a row per pair, not per stack. */
+  async counts(): Promise<StackCount[]> {
+    const rows = await this.db
+      .selectFrom("stacks")
+      .select((eb) => [
+        "server",
+        "state",
+        eb.fn.countAll().as("stacks"),
+        eb.fn.count("drift").as("drifted"),
+        eb.fn.count("quarantine").as("rolledBack"),
+        eb.fn.count("heal_hold").as("held"),
+      ])
+      .groupBy(["server", "state"])
+      .orderBy("server")
+      .orderBy("state")
+      .execute();
+    // PostgreSQL counts in bigint, which its driver hands over as text.
+    return rows.map((row) => ({
+      server: row.server,
+      state: row.state as StackState,
+      stacks: Number(row.stacks),
+      drifted: Number(row.drifted),
+      rolledBack: Number(row.rolledBack),
+      held: Number(row.held),
     }));
   }
 

@@ -3,10 +3,31 @@
 import { DashboardView } from "@tugboat/protocol";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { roleAllows } from "../../auth/permissions.js";
+import type { Principal } from "../../auth/sessions.js";
+import type { StackCount } from "../../deploy/stack-store.js";
 import { signedIn } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
 
 const percent = (used: number, total: number) => (total > 0 ? Math.round((used / total) * 1000) / 10 : null);
+
+/**
+ * The stacks the user may read, counted per server and state: by the
+ * database for a role that reads every stack, else from each stack the user
+ * may read (permissions are per stack).
+ */
+async function stackCounts(ctx: CoreContext, who: Principal): Promise<StackCount[]> {
+  if (roleAllows(who.role, "Read")) return ctx.stacks.counts();
+  const readable = await ctx.access.filter(who, "stack", await ctx.stacks.summaries(), (s) => s.name);
+  return readable.map((s) => ({
+    server: s.server,
+    state: s.state,
+    stacks: 1,
+    drifted: s.drifted ? 1 : 0,
+    rolledBack: s.rolledBack ? 1 : 0,
+    held: s.held ? 1 : 0,
+  }));
+}
 
 export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -20,15 +41,14 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
     },
     async (request) => {
       const who = signedIn(request);
-      const [allServers, allStacks, allAlerts, allUpdates] = await Promise.all([
+      const [allServers, counts, allAlerts, allUpdates] = await Promise.all([
         ctx.servers.list(),
-        ctx.stacks.summaries(),
+        stackCounts(ctx, who),
         ctx.observability.alerts.list({ status: "open", limit: 50 }),
         ctx.log.store.list({ limit: 10 }),
       ]);
       // Only what the user may read: servers and stacks, and alerts and updates about them.
       const servers = await ctx.access.filter(who, "server", allServers, (s) => s.name);
-      const stacks = await ctx.access.filter(who, "stack", allStacks, (s) => s.name);
       const alerts = await ctx.access.filterTargets(who, allAlerts, (a) => ({
         kind: a.targetKind,
         name: a.targetName,
@@ -39,11 +59,16 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
       }));
       const byServer = new Map<string, Record<string, number>>();
       const totals: Record<string, number> = {};
-      for (const stack of stacks) {
-        const counts = byServer.get(stack.server) ?? {};
-        counts[stack.state] = (counts[stack.state] ?? 0) + 1;
-        byServer.set(stack.server, counts);
-        totals[stack.state] = (totals[stack.state] ?? 0) + 1;
+      const fleet = { stacks: 0, drifted: 0, rolledBack: 0, held: 0 };
+      for (const count of counts) {
+        const forServer = byServer.get(count.server) ?? {};
+        forServer[count.state] = (forServer[count.state] ?? 0) + count.stacks;
+        byServer.set(count.server, forServer);
+        totals[count.state] = (totals[count.state] ?? 0) + count.stacks;
+        fleet.stacks += count.stacks;
+        fleet.drifted += count.drifted;
+        fleet.rolledBack += count.rolledBack;
+        fleet.held += count.held;
       }
       const latest = await ctx.observability.metrics.latest(servers.map((s) => s.name));
       return {
@@ -74,11 +99,11 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: CoreContext): P
         totals: {
           servers: servers.length,
           reachable: servers.filter((s) => s.reachable).length,
-          stacks: stacks.length,
+          stacks: fleet.stacks,
           byState: totals,
-          drifted: stacks.filter((s) => s.drifted).length,
-          rolledBack: stacks.filter((s) => s.rolledBack).length,
-          held: stacks.filter((s) => s.held).length,
+          drifted: fleet.drifted,
+          rolledBack: fleet.rolledBack,
+          held: fleet.held,
         },
         alerts,
         updates,
