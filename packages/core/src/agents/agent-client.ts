@@ -40,6 +40,7 @@ import {
 } from "@tugboat/protocol";
 import { WebSocket } from "ws";
 import { linkedSignal } from "../process/linked-signal.js";
+import { type LoopDeadline, loopDeadline } from "../process/loop-deadline.js";
 import { checkTrust, type TrustPolicy } from "./agent-trust.js";
 import { openingTurn } from "./opening-turns.js";
 
@@ -340,10 +341,12 @@ export class AgentClient {
       let settled = false;
       // Every timer of this call, cleared when it settles: none may keep a stopping core alive.
       const timers = new Set<NodeJS.Timeout>();
+      let connectDeadline: LoopDeadline | undefined;
       const settle = () => {
         settled = true;
         endTurn();
         release();
+        connectDeadline?.clear();
         for (const timer of timers) clearTimeout(timer);
       };
       const fail = (error: TugError) => {
@@ -407,19 +410,17 @@ export class AgentClient {
       req.on("close", () => signal.removeEventListener("abort", onAbort));
       // A short request has a deadline of its own; a stream only an idle one (below).
       if (!call.onLine) timers.add(setTimeout(onAbort, REQUEST_TIMEOUT_MS));
-      const connectTimer = setTimeout(
-        () =>
-          fail(
-            this.error(
-              "E_AGENT_UNREACHABLE",
-              `${where} did not answer within ${timeoutSeconds} s; is tug agent running on ${server}?`,
-            ),
+      // Not counting time core itself was busy (loop-deadline.ts).
+      connectDeadline = loopDeadline(timeoutSeconds * 1000, () =>
+        fail(
+          this.error(
+            "E_AGENT_UNREACHABLE",
+            `${where} did not answer within ${timeoutSeconds} s; is tug agent running on ${server}?`,
           ),
-        timeoutSeconds * 1000,
+        ),
       );
-      timers.add(connectTimer);
       const connected = () => {
-        clearTimeout(connectTimer);
+        connectDeadline?.clear();
         endTurn();
       };
       // The link was authenticated both ways when the agent opened it: no passkey, no certificate to check.
