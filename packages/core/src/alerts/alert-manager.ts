@@ -16,6 +16,8 @@ export class AlertManager {
   private settings = new Map<string, ServerConfig>();
   private readonly fleets = new Map<string, Pick<Fleet, "servers" | "alerters">>();
   private chain = Promise.resolve();
+  /** Observations in line to be handled. */
+  private waiting = 0;
 
   constructor(
     private readonly deps: { store: AlertStore; delivery: AlertDelivery; defaultZone?: string; now?: () => Date },
@@ -48,7 +50,22 @@ export class AlertManager {
 
   /** Observations are handled one at a time, in the order they arrive. */
   observe(observation: Observation): Promise<void> {
-    const next = this.chain.then(() => this.handle(observation));
+    // Most observations say all is well about a condition with nothing open and none waiting
+    // in line: that only forgets its count of bad samples, done now (a status round at 500
+    // servers makes some 18,000 of them).
+    if (this.waiting === 0 && observation.severity === null && !observation.ifOpen) {
+      const condition = observation.condition;
+      if (!this.openAlerts.has(condition) && !this.states.get(condition)?.open) {
+        this.states.delete(condition);
+        return Promise.resolve();
+      }
+    }
+    this.waiting += 1;
+    const next = this.chain
+      .then(() => this.handle(observation))
+      .finally(() => {
+        this.waiting -= 1;
+      });
     this.chain = next.catch(() => undefined);
     return next;
   }
