@@ -1,6 +1,6 @@
 // bench/fake-agents.ts: N agents simulated at the protocol level, in a process
 // of their own (so core's CPU time is core's alone): each answers /health,
-// /stats, /stacks/status and /stacks/:name/status, /stacks/:name/deploy (a result at once) and
+// /stats, /poll, /stacks/status and /stacks/:name/status, /stacks/:name/deploy (a result at once) and
 // /checks over HTTPS with one shared self-signed certificate. Prints one JSON
 // line `{ "url": [...], "fingerprint": "…" }` once listening.
 // BENCH_FAKE_IMAGES (JSON `[{ "image", "digest" }]`) makes stack k's two
@@ -9,7 +9,8 @@
 // each agent ship that many log lines (bench/log-lines.ts) through
 // /logs/batch, as fast as core asks for them. BENCH_FAKE_LONG_POLL=1 makes an
 // agent with no lines hold the request as long as core asks (waitMs), as a
-// real one does; otherwise it answers after 200 ms.
+// real one does; otherwise it answers after 200 ms. BENCH_FAKE_NO_POLL=1 leaves out
+// /poll, as agents before it (core then asks /health, /stats, /stacks/status).
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
@@ -19,6 +20,7 @@ const COUNT = Number(process.argv[2] ?? 50);
 const VERSION = process.argv[3] ?? "0.0.0";
 const LOG_LINES = Number(process.env.BENCH_FAKE_LOG_LINES ?? 0);
 const LONG_POLL = process.env.BENCH_FAKE_LONG_POLL === "1";
+const NO_POLL = process.env.BENCH_FAKE_NO_POLL === "1";
 const IMAGES = JSON.parse(process.env.BENCH_FAKE_IMAGES ?? "[]") as Array<{ image: string; digest: string }>;
 
 /** The image a service of project `st<i>-<j>` runs: from BENCH_FAKE_IMAGES, or the local busybox. */
@@ -127,15 +129,22 @@ for (let i = 0; i < COUNT; i++) {
       const request = JSON.parse(await body(req)) as { checks: Array<{ name: string }> };
       return json({ results: request.checks.map((c) => ({ name: c.name, ok: true, latencyMs: 2, detail: "200 OK" })) });
     }
+    const statuses = (stacks: Array<{ stack: string; project: string }>) =>
+      stacks.map(({ stack, project }) => ({ stack, project, commit: null, containers: containers(project) }));
     if (path === "/stacks/status" && req.method === "POST") {
       const request = JSON.parse(await body(req)) as { stacks: Array<{ stack: string; project: string }> };
+      return json({ statuses: statuses(request.stacks) });
+    }
+    // As agents before it had no such route: BENCH_FAKE_NO_POLL=1.
+    if (path === "/poll" && req.method === "POST" && !NO_POLL) {
+      const request = JSON.parse(await body(req)) as {
+        stats: boolean;
+        stacks: Array<{ stack: string; project: string }>;
+      };
       return json({
-        statuses: request.stacks.map(({ stack, project }) => ({
-          stack,
-          project,
-          commit: null,
-          containers: containers(project),
-        })),
+        health: { status: "ok", version: VERSION, fingerprint: certificate.fingerprint },
+        stats: request.stats ? stats() : null,
+        statuses: statuses(request.stacks),
       });
     }
     const match = /^\/stacks\/([^/]+)\/(status|deploy)$/.exec(path);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../packages/core/src/agents/agent-client.js";
 import type { TrustPolicy } from "../../packages/core/src/agents/agent-trust.js";
 import { OPENING_AT_ONCE, waitingTurns } from "../../packages/core/src/agents/opening-turns.js";
+import { askAgent, type OlderAgents } from "../../packages/core/src/monitor/ask-agent.js";
 import { PASSKEY, startTestAgent } from "./fixture.js";
 
 describe("connections to an agent (issue 19)", () => {
@@ -128,6 +129,75 @@ describe("connections to an agent (issue 19)", () => {
     } finally {
       older.closeAllConnections();
       await new Promise((resolve) => older.close(resolve));
+    }
+  });
+
+  it("asks a status round in one request, and an agent older than it as before until it runs another version", async () => {
+    const tls = await selfSignedCertificate(dir.path);
+    const asked: string[] = [];
+    let version = "0.0.9";
+    let hasPoll = false;
+    const stats = {
+      at: new Date().toISOString(),
+      cpuPercent: 1,
+      load: [0, 0, 0],
+      memory: { totalBytes: 100, usedBytes: 50 },
+      swap: { totalBytes: 0, usedBytes: 0 },
+      disks: [],
+      network: { rxBytesPerSecond: 0, txBytesPerSecond: 0 },
+      containers: [],
+    };
+    const status = { stack: "a", project: "a", commit: null, containers: [] };
+    const health = () => ({ status: "ok", version, fingerprint: tls.fingerprint });
+    const fake = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      const reply =
+        req.url === "/poll" && hasPoll
+          ? { health: health(), stats, statuses: [status] }
+          : req.url === "/health"
+            ? health()
+            : req.url === "/stats"
+              ? stats
+              : req.url === "/stacks/status"
+                ? { statuses: [status] }
+                : undefined;
+      res.writeHead(reply ? 200 : 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(reply ?? { error: { code: "E_NOT_FOUND", message: `no route ${req.url}` } }));
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    try {
+      const agentClient = new AgentClient({
+        server: "old",
+        address: `https://127.0.0.1:${(fake.address() as AddressInfo).port}`,
+        passkey: PASSKEY,
+        trust: trusting(tls.fingerprint),
+        timeoutSeconds: 5,
+      });
+      const older: OlderAgents = new Map();
+      const round = async () => {
+        asked.length = 0;
+        const answers = await askAgent(agentClient, {
+          server: "old",
+          stacks: [{ name: "a", project: "a" }],
+          stats: true,
+          signal: new AbortController().signal,
+          older,
+        });
+        expect(answers).toMatchObject({ agentVersion: version, stats: { cpuPercent: 1 } });
+        expect([...answers.statuses.keys()]).toEqual(["a"]);
+        return [...asked];
+      };
+      // An agent without POST /poll: asked as before, and not asked /poll again on the next round.
+      expect(await round()).toEqual(["POST /poll", "GET /health", "GET /stats", "POST /stacks/status"]);
+      expect(await round()).toEqual(["GET /health", "GET /stats", "POST /stacks/status"]);
+      // Upgraded: its new version is seen, and the round after asks it in one request.
+      version = "0.1.0";
+      hasPoll = true;
+      expect(await round()).toEqual(["GET /health", "GET /stats", "POST /stacks/status"]);
+      expect(await round()).toEqual(["POST /poll"]);
+    } finally {
+      fake.closeAllConnections();
+      await new Promise((resolve) => fake.close(resolve));
     }
   });
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { StackStatus, StatusesReply } from "@tugboat/protocol";
+import type { PollReply, StackStatus, StatusesReply } from "@tugboat/protocol";
 import { daemonHost, docker, type GitRepo, gitRepo, sharedDaemons, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAgent, type TestAgent, WEB_COMPOSE } from "./harness.js";
@@ -123,6 +123,25 @@ describe.skipIf(daemons.skipReason !== "")("agent stack operations", () => {
     ]);
     expect(web && "commit" in web ? web.commit : undefined).toBe(v2);
     expect(outside).toMatchObject({ stack: "../escape", error: { code: "E_INVALID_NAME" } });
+  });
+
+  it("answers a status round in one request: health, the host's stats, the stacks' status", async () => {
+    const stacks = [{ stack: `web-${id}`, project: `web-${id}` }];
+    const { status: code, body } = await agent.json<PollReply>("POST", "/poll", { stats: true, stacks });
+    expect(code).toBe(200);
+    expect(body.health).toMatchObject({ status: "ok", version: expect.any(String) });
+    expect(body.stats?.memory.totalBytes).toBeGreaterThan(0);
+    const [web] = body.statuses;
+    expect(web && "containers" in web ? web.containers.map((c) => c.service).sort() : web).toEqual([
+      "init",
+      "web",
+      "worker",
+    ]);
+    // Stats only when asked for; and, unlike /health, only with the passkey.
+    const without = await agent.json<PollReply>("POST", "/poll", { stats: false, stacks });
+    expect(without.body.stats).toBeNull();
+    const anonymous = await agent.call("POST", "/poll", { stats: false, stacks }, { passkey: null });
+    expect(anonymous.status).toBe(401);
   });
 
   it("keeps two stacks of one repository at different commits apart", async () => {

@@ -252,3 +252,22 @@ export const HostStats = z.object({
   ),
 });
 export type HostStats = z.infer<typeof HostStats>;
+
+/**
+ * `POST /poll`: what a status round asks of a host, in one request: the
+ * agent's health, its latest stats (when asked for), and its stacks' status.
+ * Needs the passkey, unlike `GET /health`.
+ */
+export const PollRequest = z.object({
+  stats: z.boolean(),
+  stacks: StatusesRequest.shape.stacks,
+});
+export type PollRequest = z.input<typeof PollRequest>;
+
+/** `stats` is null when not asked for or when the host could not be read. */
+export const PollReply = z.object({
+  health: AgentHealth,
+  stats: HostStats.nullable(),
+  statuses: StatusesReply.shape.statuses,
+});
+export type PollReply = z.infer<typeof PollReply>;

@@ -11,6 +11,8 @@ export {
   HostStats,
   ImageUpdateRequest,
   type ImageUpdateRequestParsed,
+  PollReply,
+  PollRequest,
   ServiceFailure,
   StackAction,
   StackStatus,

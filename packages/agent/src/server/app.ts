@@ -13,6 +13,8 @@ import {
   AgentLogsQuery as LogsQuery,
   NetworksApplyRequest,
   NodeLabelsRequest,
+  type PollReply,
+  PollRequest,
   StackAction,
   StatusesRequest,
   TugError,
@@ -100,6 +102,12 @@ async function stream(res: ServerResponse, action: PreparedAction): Promise<void
   }
 }
 
+const health = (options: AppOptions): AgentHealth => ({
+  status: "ok",
+  version: options.version,
+  fingerprint: options.tls?.fingerprint ?? "",
+});
+
 export function buildServer(options: AppOptions): Server {
   /** The reply goes out first; then the agent exits for its supervisor to start what is now on disk. */
   const upgraded = async (response: ServerResponse, done: Promise<{ from: string; to: string }>) => {
@@ -120,15 +128,7 @@ export function buildServer(options: AppOptions): Server {
       const core = request.headers["x-tugboat-core-container"];
       if (typeof core === "string" && /^[0-9a-f]{64}$/.test(core)) options.coreContainers.add(core);
     })
-    .on(
-      "GET",
-      "/health",
-      async (): Promise<AgentHealth> => ({
-        status: "ok",
-        version: options.version,
-        fingerprint: options.tls?.fingerprint ?? "",
-      }),
-    )
+    .on("GET", "/health", async (): Promise<AgentHealth> => health(options))
     .on("POST", "/upgrade", (request, response) => upgraded(response, receiveBuild(request.raw, options.upgrade)))
     .on("POST", "/upgrade/rollback", (_request, response) => upgraded(response, rollBack(options.upgrade)))
     .on("GET", "/info", () =>
@@ -170,6 +170,15 @@ export function buildServer(options: AppOptions): Server {
       const action = parse(StackAction, request.params.action);
       const body = parse(ActionRequest, await request.body());
       await stream(res, await options.stacks.prepareAction(request.params.name ?? "", action, body));
+    })
+    // A status round's questions in one request; stats that cannot be read leave the rest answered.
+    .on("POST", "/poll", async (request): Promise<PollReply> => {
+      const body = parse(PollRequest, await request.body());
+      const [stats, statuses] = await Promise.all([
+        body.stats ? (options.stats.latest() ?? options.stats.collect().catch(() => null)) : null,
+        options.stacks.statuses(body.stacks),
+      ]);
+      return { health: health(options), stats, statuses };
     })
     .on("POST", "/stacks/status", async (request) => ({
       statuses: await options.stacks.statuses(parse(StatusesRequest, await request.body()).stacks),

@@ -29,6 +29,8 @@ import {
   NetworksApplyResult,
   type NodeLabelsRequest,
   NodeLabelsResult,
+  PollReply,
+  type PollRequest,
   type StackAction,
   StackStatus,
   StatusesReply,
@@ -123,6 +125,11 @@ export class AgentClient {
   /** Puts the agent's previous build back (and restarts it). */
   async rollBack(): Promise<{ from: string; to: string }> {
     return JSON.parse(await this.call("POST", "/upgrade/rollback", { body: {} }));
+  }
+
+  /** A status round's questions in one request: health, stats, statuses (E_NOT_FOUND from an agent older than it). */
+  async poll(body: PollRequest, signal?: AbortSignal): Promise<PollReply> {
+    return PollReply.parse(JSON.parse(await this.call("POST", "/poll", { body, ...(signal ? { signal } : {}) })));
   }
 
   async stats(signal?: AbortSignal): Promise<HostStats> {

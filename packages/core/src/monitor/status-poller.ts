@@ -1,11 +1,11 @@
 // Every 15 s (by default): asks each agent for its health, host stats and each
-// stack's containers; stores reachability, stack state and a metrics sample,
-// and feeds what it saw to the alert rules and the reconciler (drift, heals). Each server is polled on its own:
-// one that hangs (every request has a deadline) delays nobody else, and is
-// not polled twice at once.
+// stack's containers (one request, ask-agent.ts); stores reachability, stack
+// state and a metrics sample, and feeds what it saw to the alert rules and the
+// reconciler (drift, heals). Each server is polled on its own, at its own spot
+// in the interval: one that hangs (every request has a deadline) delays
+// nobody else, and is not polled twice at once.
 import { createHash } from "node:crypto";
 import type { HostStats, StackStatus } from "@tugboat/protocol";
-import type { AgentClient } from "../agents/agent-client.js";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerRow, ServerStore } from "../agents/server-store.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
@@ -16,6 +16,7 @@ import type { MetricStore } from "../metrics/metric-store.js";
 import { seriesOf } from "../metrics/series.js";
 import type { Reconciler } from "../reconcile/reconciler.js";
 import { swarmOf } from "../swarm/swarm-stacks.js";
+import { askAgent, type OlderAgents } from "./ask-agent.js";
 import { stackState } from "./stack-state.js";
 
 export interface StatusPollerDeps {
@@ -44,6 +45,7 @@ export class StatusPoller {
   private readonly spreadTimers = new Set<NodeJS.Timeout>();
   private readonly abort = new AbortController();
   private readonly restarts = new Map<string, RestartHistory>();
+  private readonly olderAgents: OlderAgents = new Map();
   /** The last stats of each server (for /metrics). */
   readonly latestStats = new Map<string, HostStats>();
 
@@ -116,29 +118,29 @@ export class StatusPoller {
     const readAt = this.deps.reconciler.clock();
     const stacks = (await this.deps.stacks.listOn(server.name)).filter((s) => s.state !== "deploying" && !swarmOf(s));
     const settings = alerts.serverSettings(server.name);
-    let agentVersion: string | undefined;
-    let error: string | undefined;
-    try {
-      agentVersion = (await client.health(this.abort.signal)).version;
-      await servers.recordContact(server.name, { reachable: true, agentVersion });
-    } catch (cause) {
-      error = (cause as Error).message;
+    const answers = await askAgent(client, {
+      server: server.name,
+      stacks,
+      stats: settings.stats_monitoring,
+      signal: this.abort.signal,
+      older: this.olderAgents,
+    });
+    const { error, agentVersion, stats } = answers;
+    const reachable = error === undefined;
+    if (reachable)
+      await servers.recordContact(server.name, { reachable: true, ...(agentVersion ? { agentVersion } : {}) });
+    else {
       await servers.recordContact(server.name, { reachable: false, error });
       for (const stack of stacks) await this.deps.stacks.setState(stack.name, "unknown");
     }
-    const reachable = error === undefined;
-    let stats: HostStats | undefined;
-    if (reachable && settings.stats_monitoring) {
-      stats = await client.stats(this.abort.signal).catch(() => undefined);
-      if (stats) {
-        this.latestStats.set(server.name, stats);
-        await metrics.insertSamples(server.name, [
-          { at: Math.floor(Date.parse(stats.at) / 1000), values: seriesOf(stats) },
-        ]);
-      }
+    if (stats) {
+      this.latestStats.set(server.name, stats);
+      await metrics.insertSamples(server.name, [
+        { at: Math.floor(Date.parse(stats.at) / 1000), values: seriesOf(stats) },
+      ]);
     }
     if (server.enabled) {
-      // Read again: the health call above is where a changed certificate gets recorded.
+      // Read again: asking the agent is where a changed certificate gets recorded.
       const current = await servers.get(server.name);
       const pendingFingerprint = current?.pendingFingerprint ?? null;
       const observations = serverObservations({
@@ -155,19 +157,16 @@ export class StatusPoller {
       for (const observation of observations) await alerts.observe(observation);
     }
     if (!reachable) return;
-    await this.pollStacks(client, server, stacks, readAt);
+    await this.judgeStacks(server, stacks, answers.statuses, readAt);
     if (server.enabled) await this.deps.checks.run(client, server.name, stacks, this.abort.signal);
   }
 
-  private async pollStacks(client: AgentClient, server: ServerRow, stacks: StackRow[], readAt: number): Promise<void> {
-    if (stacks.length === 0) return;
-    // One request for the host's stacks.
-    const statuses = await client
-      .statuses(
-        stacks.map((stack) => ({ stack: stack.name, project: stack.project })),
-        this.abort.signal,
-      )
-      .catch(() => new Map<string, StackStatus>());
+  private async judgeStacks(
+    server: ServerRow,
+    stacks: StackRow[],
+    statuses: Map<string, StackStatus>,
+    readAt: number,
+  ): Promise<void> {
     for (const stack of stacks) {
       const status = statuses.get(stack.name);
       const state = status ? stackState(status.containers, stack.stopped) : "unknown";
