@@ -107,6 +107,29 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
     },
   );
 
+  it.skipIf(skip !== undefined)(
+    "parses a stack's spec once while it is unchanged, and never hands out a stale one",
+    async () => {
+      const db = await open();
+      const stacks = new StackStore(db);
+      const desired = { name: "web", server: "apollo", sync: "root", project: "web", fingerprint: "f" };
+      await stacks.upsertDesired({ ...desired, spec: { tags: ["a"] } });
+      const first = await stacks.get("web");
+      const again = (await stacks.listOn("apollo"))[0];
+      expect(again?.spec).toBe(first?.spec);
+      // Shared between reads, so nobody may change it.
+      expect(Object.isFrozen(first?.spec)).toBe(true);
+      const tags = (first?.spec as { tags?: string[] } | undefined)?.tags;
+      expect(tags).toEqual(["a"]);
+      expect(Object.isFrozen(tags)).toBe(true);
+      // Changed right after (within the same millisecond, or by another store): read anew.
+      await stacks.upsertDesired({ ...desired, spec: { tags: ["b"] } });
+      expect((await stacks.get("web"))?.spec).toEqual({ tags: ["b"] });
+      await new StackStore(db).upsertDesired({ ...desired, spec: { tags: ["c"] } });
+      expect((await stacks.list())[0]?.spec).toEqual({ tags: ["c"] });
+    },
+  );
+
   it.skipIf(skip !== undefined)("pins server fingerprints and records reachability", async () => {
     const servers = new ServerStore(await open());
     await servers.upsert({

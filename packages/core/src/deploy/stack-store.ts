@@ -59,6 +59,13 @@ export interface StackRow {
 const now = () => new Date().toISOString();
 
 export class StackStore {
+  /**
+   * Each stack's spec and deployed services as last parsed, by their text: a
+   * status round reads every stack's row each time, and parsing them again was
+   * most of what it allocated. What is handed out is frozen (shared by reads).
+   */
+  private readonly parsedColumns = new Map<string, { spec: Parsed; services: Parsed }>();
+
   constructor(private readonly db: Db) {}
 
   /** Creates or refreshes a stack's desired spec, keeping what was deployed. */
@@ -171,18 +178,18 @@ export class StackStore {
 
   async remove(name: string) {
     await this.db.deleteFrom("stacks").where("name", "=", name).execute();
+    this.parsedColumns.delete(name);
   }
 
   async get(name: string): Promise<StackRow | undefined> {
     const row = await this.db.selectFrom("stacks").selectAll().where("name", "=", name).executeTakeFirst();
-    return row ? toRow(row) : undefined;
+    return row ? this.toRow(row) : undefined;
   }
 
   /** The stacks on one server (by its index: a status round reads each server's on their own). */
   async listOn(server: string): Promise<StackRow[]> {
-    return (await this.db.selectFrom("stacks").selectAll().where("server", "=", server).orderBy("name").execute()).map(
-      toRow,
-    );
+    const rows = await this.db.selectFrom("stacks").selectAll().where("server", "=", server).orderBy("name").execute();
+    return rows.map((row) => this.toRow(row));
   }
 
   /** What the dashboard counts of every stack, without reading (or parsing) specs and baselines. */
@@ -230,37 +237,65 @@ export class StackStore {
   }
 
   async list(): Promise<StackRow[]> {
-    return (await this.db.selectFrom("stacks").selectAll().orderBy("name").execute()).map(toRow);
+    return (await this.db.selectFrom("stacks").selectAll().orderBy("name").execute()).map((row) => this.toRow(row));
   }
+
+  private toRow(row: Selectable<StacksTable>): StackRow {
+    let kept = this.parsedColumns.get(row.name);
+    if (!kept) {
+      kept = { spec: { text: null, value: null }, services: { text: null, value: null } };
+      this.parsedColumns.set(row.name, kept);
+    }
+    return {
+      name: row.name,
+      server: row.server,
+      sync: row.sync,
+      project: row.project,
+      spec: reparsed(kept.spec, row.spec, (text) => JSON.parse(text) as unknown),
+      desiredFingerprint: row.desired_fingerprint,
+      deployedFingerprint: row.deployed_fingerprint,
+      deployedParts: row.deployed_parts ? (JSON.parse(row.deployed_parts) as unknown) : null,
+      deployedCommit: row.deployed_commit,
+      deployedAt: row.deployed_at,
+      state: row.state as StackState,
+      stopped: row.stopped === 1,
+      updatedAt: row.updated_at,
+      deployedServices: reparsed(kept.services, row.deployed_services, (text) => parsed(DeployedServices, text)),
+      drift: parsed(DriftReasons, row.drift),
+      heals: parsed(Heals, row.heals) ?? [],
+      healHold: row.heal_hold,
+      quarantine: parsed(Quarantine, row.quarantine),
+    };
+  }
+}
+
+/** A JSON column as last parsed from its text. */
+interface Parsed {
+  text: string | null;
+  value: unknown;
+}
+
+/** The column's value: the kept one when its text is the same, else parsed now (and frozen) and kept. */
+function reparsed<T>(kept: Parsed, text: string | null, parse: (text: string) => T): T | null {
+  if (text === null) return null;
+  if (kept.text !== text) {
+    kept.value = deepFreeze(parse(text));
+    kept.text = text;
+  }
+  return kept.value as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
 }
 
 // Made once: a zod schema is costly to build, and every row read parses these columns.
 const DeployedServices = z.array(DeployedService);
 const DriftReasons = z.array(DriftReason);
 const Heals = z.array(z.number());
-
-function toRow(row: Selectable<StacksTable>): StackRow {
-  return {
-    name: row.name,
-    server: row.server,
-    sync: row.sync,
-    project: row.project,
-    spec: JSON.parse(row.spec) as unknown,
-    desiredFingerprint: row.desired_fingerprint,
-    deployedFingerprint: row.deployed_fingerprint,
-    deployedParts: row.deployed_parts ? (JSON.parse(row.deployed_parts) as unknown) : null,
-    deployedCommit: row.deployed_commit,
-    deployedAt: row.deployed_at,
-    state: row.state as StackState,
-    stopped: row.stopped === 1,
-    updatedAt: row.updated_at,
-    deployedServices: parsed(DeployedServices, row.deployed_services),
-    drift: parsed(DriftReasons, row.drift),
-    heals: parsed(Heals, row.heals) ?? [],
-    healHold: row.heal_hold,
-    quarantine: parsed(Quarantine, row.quarantine),
-  };
-}
 
 /** A JSON column; what does not parse (written by another version) counts as unset. */
 function parsed<T>(schema: z.ZodType<T>, text: string | null): T | null {
