@@ -1,4 +1,4 @@
-export { AnalysisCache, type AnalysisCacheStats, HEAP_PER_TEXT_BYTE } from "./analysis/analysis-cache.js";
+export { AnalysisCache, type AnalysisCacheStats, deepFreeze, HEAP_PER_TEXT_BYTE } from "./analysis/analysis-cache.js";
 export type { LintName, LintSettings } from "./compose/lints.js";
 export { type Diagnostic, formatDiagnostic, type Location, type Severity } from "./diagnostics.js";
 export type { UptimeCheck } from "./fleet/checks.js";

@@ -95,7 +95,8 @@ export function replay(analysed: Analysed<unknown>, into: Diagnostics): void {
   for (const [lint, count] of analysed.suppressed) into.suppressed.set(lint, (into.suppressed.get(lint) ?? 0) + count);
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a value and all it holds (objects, arrays, maps, sets): for what is shared between readers. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
   Object.freeze(value);
   if (value instanceof Map) {

@@ -1,6 +1,7 @@
 // Stacks as core last saw them: desired spec and fingerprint from the sync,
 // what was deployed (and what its services ran), the state and drift from the
 // agent, self-heals, a quarantined fingerprint, and whether it was stopped on purpose.
+import { deepFreeze } from "@tugboat/config";
 import { DriftReason, Quarantine } from "@tugboat/protocol";
 import type { Selectable } from "kysely";
 import { z } from "zod";
@@ -283,13 +284,6 @@ function reparsed<T>(kept: Parsed, text: string | null, parse: (text: string) =>
     kept.text = text;
   }
   return kept.value as T;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
 }
 
 // Made once: a zod schema is costly to build, and every row read parses these columns.
