@@ -8,6 +8,8 @@ import { performance } from "node:perf_hooks";
 
 /** A timer that fires later than this was held up by core, not by the peer. */
 const STALLED_MS = 250;
+/** However busy core is, a deadline of `ms` expires by `ms` times this: it stays a deadline. */
+const AT_MOST_TIMES = 10;
 
 export interface LoopDeadline {
   clear(): void;
@@ -16,16 +18,19 @@ export interface LoopDeadline {
 /**
  * Calls `expire` after `ms`, unless cleared first. When the timer comes late
  * by more than STALLED_MS, the wait is extended by as long as it was late: the
- * peer gets back the time core was not listening, and its answer is read first.
+ * peer gets back the time core was not listening, and its answer is read first;
+ * never past AT_MOST_TIMES × `ms` in all.
  */
 export function loopDeadline(ms: number, expire: () => void): LoopDeadline {
+  const last = performance.now() + ms * AT_MOST_TIMES;
   let due = performance.now() + ms;
   let timer: NodeJS.Timeout;
   const check = () => {
-    const late = performance.now() - due;
-    if (late > STALLED_MS) {
-      due = performance.now() + late;
-      timer = setTimeout(check, late);
+    const now = performance.now();
+    const late = now - due;
+    if (late > STALLED_MS && now < last) {
+      due = Math.min(now + late, last);
+      timer = setTimeout(check, due - now);
       return;
     }
     expire();
