@@ -23,4 +23,42 @@ describe("canonicalJson", () => {
     );
     expect(canonicalJson(sample)).toContain('"again":{"f0":0,"f1":-7,"f10":-10');
   });
+
+  it("writes any value as sorted-key JSON would, quotes, escapes and surrogate halves included", () => {
+    // The first writer's rules, written plainly: keys sorted, JSON's own text for the rest.
+    const reference = (value: unknown): string | undefined => {
+      if (typeof value !== "object" || value === null) return JSON.stringify(value);
+      if (Array.isArray(value))
+        return `[${Array.from(value.keys(), (i) => (i in value ? (reference(value[i]) ?? "") : "")).join(",")}]`;
+      const object = value as Record<string, unknown>;
+      return `{${Object.keys(object)
+        .sort()
+        .map((key) => `${JSON.stringify(key)}:${reference(object[key])}`)
+        .join(",")}}`;
+    };
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const chars = ["a", "Z", "1", "_", " ", '"', "\\", "\n", "\u0000", "\u001f", "é", "😀", "\ud800", "\udfff", "/"];
+    const text = () => Array.from({ length: random(6) }, () => chars[random(chars.length)]).join("");
+    const value = (depth: number): unknown => {
+      const kind = random(depth > 2 ? 5 : 8);
+      if (kind === 0) return text();
+      if (kind === 1) return random(100) - 50;
+      if (kind === 2) return random(2) === 0;
+      if (kind === 3) return null;
+      if (kind === 4) return undefined;
+      if (kind === 5) return Array.from({ length: random(4) }, () => value(depth + 1));
+      // Sorted keys, unsorted keys, and wide objects (remembered layouts).
+      const keys = Array.from({ length: kind === 7 ? 8 + random(6) : random(5) }, text);
+      if (random(2) === 0) keys.sort();
+      return Object.fromEntries(keys.map((key) => [key, value(depth + 1)]));
+    };
+    for (let i = 0; i < 2000; i += 1) {
+      const sample = value(0);
+      expect(canonicalJson(sample)).toBe(reference(sample));
+    }
+  });
 });

@@ -3,15 +3,14 @@
 // environment, the invocation's fields, which may hold secrets) appear in the
 // parts only as digests: core keys them with its own secret (an HMAC), so
 // someone who reads the parts cannot guess a value back.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { FleetStack } from "../fleet/model.js";
 
 /** Turns a value into its digest; core passes an HMAC keyed with its own key. */
 export type ValueDigest = (text: string) => string;
 
 /** For offline `tug plan` (the state file is the user's own): salted, not keyed. */
-export const OFFLINE_DIGEST: ValueDigest = (text) =>
-  createHash("sha256").update(`tugboat-offline\u0000${text}`).digest("hex");
+export const OFFLINE_DIGEST: ValueDigest = (text) => hash("sha256", `tugboat-offline\u0000${text}`, "hex");
 
 export interface FingerprintParts {
   server: string;
@@ -31,7 +30,7 @@ export interface StackFingerprint {
   parts: FingerprintParts;
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const sha256 = (text: string) => hash("sha256", text, "hex");
 
 /**
  * Stable JSON: object keys sorted at every depth (by UTF-16 code units, as
@@ -44,6 +43,7 @@ export function canonicalJson(value: unknown): string {
 
 /** As JSON.stringify: undefined for what JSON has no text for (an array shows it empty, an object "undefined"). */
 function written(value: unknown): string | undefined {
+  if (typeof value === "string") return quoted(value);
   if (typeof value !== "object" || value === null) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = "[";
@@ -53,17 +53,36 @@ function written(value: unknown): string | undefined {
     }
     return `${out}]`;
   }
-  const { keys, prefixes } = layout(Object.keys(value));
+  const own = Object.keys(value);
+  const { keys, prefixes } = isSorted(own) ? { keys: own } : layout(own);
   let out = "{";
-  for (let i = 0; i < keys.length; i += 1)
-    out += `${prefixes[i]}${written((value as Record<string, unknown>)[keys[i] as string])}`;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    const prefix = prefixes?.[i] ?? `${i > 0 ? "," : ""}${quoted(key)}:`;
+    out += `${prefix}${written((value as Record<string, unknown>)[key])}`;
+  }
   return `${out}}`;
+}
+
+/** Text JSON writes between quotes as it is: no quote, backslash, control character or lone surrogate half. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what JSON escapes
+const VERBATIM = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** JSON.stringify of a string, without its cost for the text of nearly every key and value. */
+function quoted(text: string): string {
+  return VERBATIM.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/** Already in `sort()` order, as the objects a fingerprint is made of are: written as they are, not remembered. */
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i += 1) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 interface Layout {
   keys: readonly string[];
-  /** `"key":`, with the comma before every one but the first. */
-  prefixes: readonly string[];
+  /** `"key":`, with the comma before every one but the first (remembered layouts only). */
+  prefixes?: readonly string[];
 }
 
 /**
@@ -74,7 +93,7 @@ interface Layout {
 const layouts = new Map<string, Layout>();
 
 function layout(own: string[]): Layout {
-  if (own.length < 8) return laidOut(own.sort());
+  if (own.length < 8) return { keys: own.sort() };
   const id = own.join("\u0000");
   let known = layouts.get(id);
   if (!known) {
@@ -86,7 +105,7 @@ function layout(own: string[]): Layout {
 }
 
 function laidOut(keys: string[]): Layout {
-  return { keys, prefixes: keys.map((key, i) => `${i > 0 ? "," : ""}${JSON.stringify(key)}:`) };
+  return { keys, prefixes: keys.map((key, i) => `${i > 0 ? "," : ""}${quoted(key)}:`) };
 }
 
 export function fingerprintStack(stack: FleetStack, digest: ValueDigest = OFFLINE_DIGEST): StackFingerprint {
