@@ -35,7 +35,7 @@ function counting(source: RepoSource, reads: string[]): RepoSource {
 }
 
 async function load(repo: GitRepo, commit: string, cache?: AnalysisCache, reads: string[] = []) {
-  const source = await GitCommitSource.open({ repository: repo.dir, revision: commit });
+  const source = await GitCommitSource.open({ repository: repo.dir, revision: commit, ...(cache ? { cache } : {}) });
   try {
     return await loadFleet(counting(source, reads), { ...OPTIONS, ...(cache ? { cache } : {}) });
   } finally {
@@ -239,6 +239,44 @@ describe("the analysis cache (issue 19)", () => {
       const tomlReads: string[] = [];
       await load(fresh, third, cache, tomlReads);
       expect(tomlReads).toEqual([toml]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it("reads again only the trees on the paths a push changed, and lists the commit as without it", async () => {
+    const files = new Map(Object.entries(linkedShape()));
+    const fresh = await gitRepo();
+    try {
+      await writeAll(fresh, files, new Map());
+      const first = await fresh.commit("start");
+      const cache = new AnalysisCache();
+      const listing = async (commit: string, withCache?: AnalysisCache) => {
+        const source = await GitCommitSource.open({
+          repository: fresh.dir,
+          revision: commit,
+          ...(withCache ? { cache: withCache } : {}),
+        });
+        try {
+          return { files: await source.files(""), stacks: await source.list("stacks"), commit: source.commit };
+        } finally {
+          await source.close();
+        }
+      };
+      const firstListing = await listing(first, cache);
+      expect(firstListing).toEqual(await listing(first));
+      const treesRead = cache.stats().misses;
+      expect(treesRead).toBeGreaterThan(4);
+
+      const changed = "stacks/monitoring/beszel-agent/compose.yaml";
+      await fresh.write(changed, `${files.get(changed)}\n# changed\n`);
+      const second = await fresh.commit("one compose file");
+      const secondListing = await listing(second, cache);
+      // The root, stacks, stacks/monitoring and stacks/monitoring/beszel-agent: nothing else.
+      expect(cache.stats().misses - treesRead).toBe(4);
+      expect(secondListing).toEqual(await listing(second));
+      expect(secondListing.files.get(changed)).not.toBe(firstListing.files.get(changed));
+      expect(secondListing.commit).toBe(second);
     } finally {
       await fresh.cleanup();
     }

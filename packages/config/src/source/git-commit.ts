@@ -1,7 +1,10 @@
-// A commit of a Git repository (bare or not) as a RepoSource, read with
-// plumbing: one `ls-tree` for the whole tree, one `cat-file --batch` for contents.
-import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import { git, spawnGit } from "@tugboat/git";
+// A commit of a Git repository (bare or not) as a RepoSource, read with one
+// `git cat-file --batch`: the commit, its trees, then the files asked for.
+// With an AnalysisCache, trees read before (by object id: a tree never
+// changes) are not read again, so opening the commit after a push reads the
+// few trees on the changed paths.
+import type { AnalysisCache } from "../analysis/analysis-cache.js";
+import { GitBatch } from "./git-batch.js";
 import { normalizeRepoPath, type RepoEntry, type RepoSource } from "./repo-source.js";
 
 export interface GitCommitSourceOptions {
@@ -9,58 +12,80 @@ export interface GitCommitSourceOptions {
   repository: string;
   /** A commit SHA, branch or any revision `git rev-parse` understands. */
   revision: string;
+  /** Where trees read before are kept. */
+  cache?: AnalysisCache;
+}
+
+interface TreeEntry {
+  mode: string;
+  name: string;
+  oid: string;
 }
 
 export class GitCommitSource implements RepoSource {
   readonly label: string;
-  readonly commit: string;
-  private readonly repository: string;
   private readonly entries = new Map<string, RepoEntry>();
   private readonly children = new Map<string, string[]>();
-  private batch: BatchReader | undefined;
   private symlinks = 0;
 
-  private constructor(repository: string, commit: string) {
-    this.repository = repository;
-    this.commit = commit;
+  private constructor(
+    readonly commit: string,
+    private readonly batch: GitBatch,
+    private readonly cache: AnalysisCache | undefined,
+  ) {
     this.label = `commit ${commit.slice(0, 7)}`;
   }
 
   static async open(options: GitCommitSourceOptions): Promise<GitCommitSource> {
-    const inRepo = (args: string[]) =>
-      git(["-C", options.repository, ...args], { maxBuffer: 1024 * 1024 * 1024, timeoutMs: 300_000 });
-    // One process for both: the commit, and the tree it holds (`--` after it: a revision, never a path).
-    const [commit = "", root = ""] = (
-      await inRepo([
-        "log",
-        "-1",
-        "--no-walk",
-        "--no-show-signature",
-        "--format=%H %T",
-        "--end-of-options",
-        `${options.revision}^{commit}`,
-        "--",
-      ])
-    ).stdout
-      .trim()
-      .split(" ");
-    const source = new GitCommitSource(options.repository, commit);
-    source.entries.set("", { type: "tree", oid: root });
-    source.children.set("", []);
-    const listing = (await inRepo(["ls-tree", "-r", "-t", "-z", "--full-tree", "--end-of-options", commit])).stdout;
-    for (const record of listing.split("\0")) {
-      if (!record) continue;
-      const tab = record.indexOf("\t");
-      const [mode, type, oid] = record.slice(0, tab).split(" ");
-      const path = record.slice(tab + 1);
-      if (type !== "blob" && type !== "tree") continue; // submodules ("commit") hold no files here
-      if (mode === "120000") source.symlinks += 1;
-      source.entries.set(path, mode === "120000" ? { type, oid: oid ?? "", symlink: true } : { type, oid: oid ?? "" });
-      if (type === "tree") source.children.set(path, []);
-      const slash = path.lastIndexOf("/");
-      source.children.get(slash < 0 ? "" : path.slice(0, slash))?.push(path.slice(slash + 1));
+    const batch = new GitBatch(options.repository);
+    try {
+      const commit = await batch.read(`${options.revision}^{commit}`).catch((error: Error) => {
+        throw new Error(`revision ${JSON.stringify(options.revision)} is not a commit here (${error.message})`);
+      });
+      const root = /^tree ([0-9a-f]+)\n/.exec(commit.data.toString("latin1", 0, 80))?.[1];
+      if (commit.type !== "commit" || root === undefined)
+        throw new Error(`revision ${JSON.stringify(options.revision)} is not a commit here`);
+      const source = new GitCommitSource(commit.oid, batch, options.cache);
+      source.entries.set("", { type: "tree", oid: root });
+      await source.walk("", root, commit.oid.length / 2);
+      return source;
+    } catch (error) {
+      await batch.close();
+      throw error;
     }
-    return source;
+  }
+
+  /** Lists a tree and, at once, every tree below it (their reads share the pipe, in order). */
+  private async walk(folder: string, oid: string, hashBytes: number): Promise<void> {
+    const names: string[] = [];
+    this.children.set(folder, names);
+    const below: Array<Promise<void>> = [];
+    for (const { mode, name, oid: id } of await this.tree(oid, hashBytes)) {
+      const path = folder === "" ? name : `${folder}/${name}`;
+      if (mode === "40000") {
+        this.entries.set(path, { type: "tree", oid: id });
+        below.push(this.walk(path, id, hashBytes));
+      } else if (mode === "160000") {
+        continue; // a submodule holds no files here
+      } else if (mode === "120000") {
+        this.symlinks += 1;
+        this.entries.set(path, { type: "blob", oid: id, symlink: true });
+      } else {
+        this.entries.set(path, { type: "blob", oid: id });
+      }
+      names.push(name);
+    }
+    await Promise.all(below);
+  }
+
+  private async tree(oid: string, hashBytes: number): Promise<readonly TreeEntry[]> {
+    const read = async () => {
+      const object = await this.batch.read(oid);
+      if (object.type !== "tree") throw new Error(`git object ${oid} is a ${object.type}, not a tree`);
+      return { value: parseTree(object.data, hashBytes), textBytes: object.data.length };
+    };
+    if (!this.cache) return (await read()).value;
+    return (await this.cache.get({ kind: "tree", path: "", oid }, read)).value;
   }
 
   async entry(path: string): Promise<RepoEntry | undefined> {
@@ -92,67 +117,28 @@ export class GitCommitSource implements RepoSource {
   async readText(path: string): Promise<string> {
     const entry = await this.entry(path);
     if (entry?.type !== "blob") throw new Error(`${path} is not a file in ${this.label}`);
-    this.batch ??= new BatchReader(this.repository);
-    return (await this.batch.read(entry.oid)).toString("utf8");
+    return (await this.batch.read(entry.oid)).data.toString("utf8");
   }
 
   async close(): Promise<void> {
-    await this.batch?.close();
-    this.batch = undefined;
+    await this.batch.close();
   }
 }
 
-/** One long-lived `git cat-file --batch`, answering reads in order. */
-class BatchReader {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: Array<{ resolve: (data: Buffer) => void; reject: (error: Error) => void }> = [];
-  private buffer = Buffer.alloc(0);
-
-  constructor(repository: string) {
-    this.child = spawnGit(["-C", repository, "cat-file", "--batch"]);
-    this.child.stdout.on("data", (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.drain();
+/** A tree object's entries, in its order: `MODE NAME\0` then the object id's bytes, for each. */
+function parseTree(data: Buffer, hashBytes: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error("a git tree object is malformed");
+    entries.push({
+      mode: data.toString("latin1", at, space),
+      name: data.toString("utf8", space + 1, nul),
+      oid: data.toString("hex", nul + 1, nul + 1 + hashBytes),
     });
-    this.child.on("error", (error) => this.failAll(error));
-    this.child.on("exit", () => this.failAll(new Error("git cat-file exited")));
+    at = nul + 1 + hashBytes;
   }
-
-  read(oid: string): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.child.stdin.write(`${oid}\n`);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin.end();
-    if (this.child.exitCode === null) await new Promise((resolve) => this.child.once("exit", resolve));
-  }
-
-  private drain() {
-    for (;;) {
-      const newline = this.buffer.indexOf(10);
-      if (newline < 0) return;
-      const header = this.buffer.subarray(0, newline).toString("utf8");
-      const waiter = this.waiting[0];
-      if (!waiter) return;
-      if (header.endsWith(" missing")) {
-        this.buffer = this.buffer.subarray(newline + 1);
-        this.waiting.shift();
-        waiter.reject(new Error(`git object ${header.split(" ")[0]} is missing`));
-        continue;
-      }
-      const size = Number(header.split(" ")[2]);
-      if (this.buffer.length < newline + 1 + size + 1) return;
-      const data = this.buffer.subarray(newline + 1, newline + 1 + size);
-      this.buffer = this.buffer.subarray(newline + 1 + size + 1);
-      this.waiting.shift();
-      waiter.resolve(Buffer.from(data));
-    }
-  }
-
-  private failAll(error: Error) {
-    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
-  }
+  return entries;
 }

@@ -238,7 +238,8 @@ export class SyncEngine {
   private async load(sync: SyncRow, commit: string, pinned: Readonly<Record<string, string>> = {}, history = false) {
     const mirror = await this.deps.mirrors.fetch(sync.repoUrl, sync.branch, commit);
     const held = await this.deps.held(sync.name);
-    const source = await GitCommitSource.open({ repository: mirror, revision: commit });
+    const cache = this.deps.analysisCache;
+    const source = await GitCommitSource.open({ repository: mirror, revision: commit, ...(cache ? { cache } : {}) });
     try {
       const loaded = await loadFleet(source, {
         repositories: this.others.opener(pinned),
@@ -249,7 +250,7 @@ export class SyncEngine {
         secrets: held.secrets,
         variables: held.variables,
         knownServers: await this.knownServers(),
-        ...(this.deps.analysisCache ? { cache: this.deps.analysisCache } : {}),
+        ...(cache ? { cache } : {}),
       });
       // Every secret value this sync's repository uses is masked from now on, wherever it appears.
       if (history) this.deps.masker.add(`history:${sync.name}`, loaded.fleet.secretValues);
