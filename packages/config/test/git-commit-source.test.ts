@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { type GitRepo, gitRepo } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GitCommitSource } from "../src/index.js";
+import { GitBatch } from "../src/source/git-batch.js";
 
 const gitChildren = () => {
   const out = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
@@ -63,5 +64,17 @@ describe("GitCommitSource", () => {
       /is not a commit here/,
     );
     expect(gitChildren()).toBe(before);
+  });
+
+  it("gives up on a git that stops answering, at its deadline, and ends it", async () => {
+    const batch = new GitBatch(repo.dir, 300);
+    const first = await batch.read(commit);
+    expect(first.type).toBe("commit");
+    const child = (batch as unknown as { child: { pid: number; exitCode: number | null } }).child;
+    process.kill(child.pid, "SIGSTOP");
+    await expect(batch.read(`${commit}^{tree}`)).rejects.toThrow(/did not answer within 0.3 s/);
+    process.kill(child.pid, "SIGCONT");
+    await batch.close();
+    await expect(batch.read(commit)).rejects.toThrow(/did not answer/);
   });
 });

@@ -20,8 +20,13 @@ export class GitBatch {
   private buffer: Buffer = Buffer.alloc(0);
   private failed: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When git last answered (or was first asked, after a quiet spell). */
+  private lastAnswer = 0;
 
-  constructor(repository: string) {
+  constructor(
+    repository: string,
+    private readonly timeoutMs = READ_TIMEOUT_MS,
+  ) {
     this.child = spawnGit(["-C", repository, "cat-file", "--batch"]);
     this.child.stdout.on("data", (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
@@ -42,9 +47,10 @@ export class GitBatch {
     if (/[\n\r\0]/.test(name)) return Promise.reject(new Error(`${JSON.stringify(name)} is not an object name`));
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
+      if (this.waiting.length === 0) this.lastAnswer = performance.now();
       this.waiting.push({ name, resolve, reject });
       this.child.stdin.write(`${name}\n`);
-      this.timer ??= setTimeout(() => this.expire(), READ_TIMEOUT_MS);
+      this.timer ??= setTimeout(() => this.check(), this.timeoutMs).unref();
     });
   }
 
@@ -78,15 +84,21 @@ export class GitBatch {
     }
   }
 
-  /** One answer came: the deadline now runs for the next one. */
+  /** One answer came: the deadline now runs for the next one (a timer per read costs more than the read). */
   private settled() {
     this.waiting.shift();
-    clearTimeout(this.timer);
-    this.timer = this.waiting.length > 0 ? setTimeout(() => this.expire(), READ_TIMEOUT_MS) : undefined;
+    this.lastAnswer = performance.now();
   }
 
-  private expire() {
-    this.failAll(new Error(`git cat-file did not answer within ${READ_TIMEOUT_MS / 1000} s`));
+  private check() {
+    this.timer = undefined;
+    if (this.waiting.length === 0) return;
+    const quiet = performance.now() - this.lastAnswer;
+    if (quiet < this.timeoutMs) {
+      this.timer = setTimeout(() => this.check(), this.timeoutMs - quiet).unref();
+      return;
+    }
+    this.failAll(new Error(`git cat-file did not answer within ${this.timeoutMs / 1000} s`));
     this.child.kill();
   }
 
