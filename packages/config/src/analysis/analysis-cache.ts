@@ -111,3 +111,17 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A copy of kept data (parsed TOML: plain objects, arrays, scalars) to change
+ * without changing what the cache keeps; structuredClone's work, without its
+ * cost. Anything else (a date) is not changed in place by anyone: shared.
+ */
+export function thawedCopy<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(thawedCopy) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = thawedCopy((value as Record<string, unknown>)[key]);
+  return copy as T;
+}

@@ -21,10 +21,12 @@ export function interpolateFields(options: {
   const secrets: string[] = [];
   const { variables, diagnostics, locate, resource, kind } = options;
   const visit = (holder: Record<string | number, unknown>, keyPath: Array<string | number>) => {
-    for (const [key, item] of Object.entries(holder)) {
+    for (const key of Object.keys(holder)) {
+      const item = holder[key];
       const field = Array.isArray(holder) ? Number(key) : key;
       if (keyPath.length === 0 && options.skip?.includes(key)) continue;
       if (typeof item === "string") {
+        if (!item.includes("[[")) continue; // most name no variable
         const result = interpolate(item, variables);
         for (const unknown of result.unknown) {
           if (options.onUnknown) {

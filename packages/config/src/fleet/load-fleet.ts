@@ -1,6 +1,6 @@
 // Reads, validates and resolves a fleet repository from a RepoSource. Every
 // problem is collected as a diagnostic; nothing is thrown for bad input.
-import type { Analysed, AnalysisCache } from "../analysis/analysis-cache.js";
+import { type Analysed, type AnalysisCache, thawedCopy } from "../analysis/analysis-cache.js";
 import { FileAnalyses } from "../analysis/file-analyses.js";
 import { type Diagnostic, Diagnostics } from "../diagnostics.js";
 import type { AlerterResource } from "../resources/alerter.js";
@@ -140,7 +140,7 @@ export async function loadFleet(source: RepoSource, options: LoadFleetOptions = 
   // `[[NAME]]` in string config fields: a server's passkey, an alerter's URL, token or SMTP password.
   const withVariables = <T extends { name: string; config: object }>(r: ReadResource<unknown>, kind: string) => {
     const value = r.value as T;
-    const config = structuredClone(value.config) as T["config"];
+    const config = thawedCopy(value.config) as T["config"];
     interpolateFields({
       config,
       variables,

@@ -2,6 +2,7 @@
 // directory, compose files and the repository files those depend on.
 
 import { envFilePathProblem, isHostPath } from "@tugboat/protocol";
+import { thawedCopy } from "../analysis/analysis-cache.js";
 import type { FileAnalyses } from "../analysis/file-analyses.js";
 import type { ComposeDocument } from "../compose/parse-compose.js";
 import { composeReferences } from "../compose/references.js";
@@ -72,7 +73,7 @@ export async function resolveStacks(options: ResolveStacksOptions): Promise<Flee
   const stacks = await Promise.all(
     resources.map(async (resource) => {
       const { value, toml, path } = resource;
-      const config = structuredClone(value.config);
+      const config = thawedCopy(value.config);
       const locate = (...field: Array<string | number>) => toml.locate([...path, "config", ...field]);
 
       const unresolved = new Set<string>();

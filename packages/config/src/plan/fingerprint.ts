@@ -83,25 +83,51 @@ interface Layout {
   keys: readonly string[];
   /** `"key":`, with the comma before every one but the first (remembered layouts only). */
   prefixes?: readonly string[];
+  /** The keys in the order the object had them (remembered layouts only). */
+  own?: readonly string[];
 }
 
 /**
  * The sorted keys of an object and their JSON text, remembered by the keys'
- * own order: a plan writes hundreds of objects of the same few shapes (a
+ * own order, found by the first key and compared key by key (no text made to
+ * look one up): a plan writes thousands of objects of the same few shapes (a
  * stack's config). Forgotten wholesale past a bound, so it never grows.
  */
-const layouts = new Map<string, Layout>();
+const layouts = new Map<string, Layout[]>();
+let remembered = 0;
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function layout(own: string[]): Layout {
-  if (own.length < 8) return { keys: own.sort() };
-  const id = own.join("\u0000");
-  let known = layouts.get(id);
-  if (!known) {
-    if (layouts.size >= 1000) layouts.clear();
-    known = laidOut(own.sort());
-    layouts.set(id, known);
+  if (own.length < 8) return { keys: sortedInPlace(own) };
+  const first = own[0] as string;
+  const known = layouts.get(first)?.find((l) => sameKeys(l.own as readonly string[], own));
+  if (known) return known;
+  if (remembered >= 1000) {
+    layouts.clear();
+    remembered = 0;
   }
-  return known;
+  const made: Layout = { ...laidOut([...own].sort(byCodeUnits)), own };
+  layouts.set(first, [...(layouts.get(first) ?? []), made]);
+  remembered += 1;
+  return made;
+}
+
+/** `sort()`'s order for a few distinct keys, without the copy `sort()` makes of every array it sorts. */
+function sortedInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j -= 1) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function laidOut(keys: string[]): Layout {
