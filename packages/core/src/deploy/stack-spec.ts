@@ -3,8 +3,33 @@
 // checks, its image-update settings and images, its log alerts. Parsed in
 // one place; a part an older core did not store (or wrote in another shape)
 // takes its default.
-import { type LogAlertConfig, RECONCILE_DEFAULTS, type StackReconcile, type UptimeCheck } from "@tugboat/config";
+import {
+  deepFreeze,
+  type LogAlertConfig,
+  RECONCILE_DEFAULTS,
+  type StackReconcile,
+  type UptimeCheck,
+} from "@tugboat/config";
 import { z } from "zod";
+
+/**
+ * A reading of the spec, made once per spec object: the stack store hands out
+ * one frozen spec per stored text (stack-store.ts), and a status round reads
+ * every stack's settings. What is returned is frozen, as it is shared.
+ */
+function onceEach<T>(read: (spec: object) => T): (spec: unknown) => T {
+  const made = new WeakMap<object, T>();
+  return (spec) => {
+    const object = typeof spec === "object" && spec !== null ? spec : {};
+    if (!Object.isFrozen(object)) return deepFreeze(read(object));
+    let value = made.get(object);
+    if (value === undefined) {
+      value = deepFreeze(read(object));
+      made.set(object, value);
+    }
+    return value;
+  };
+}
 
 const DEFAULT_RECONCILE: StackReconcile = { ...RECONCILE_DEFAULTS, deploy_gate: "health" };
 
@@ -43,10 +68,9 @@ export interface ReconcileSpec {
   checks: UptimeCheck[];
 }
 
-export function reconcileSpec(spec: unknown): ReconcileSpec {
-  const parsed = StoredSpec.safeParse(typeof spec === "object" && spec !== null ? spec : {});
-  return parsed.data ?? { reconcile: DEFAULT_RECONCILE, ignoreServices: [], checks: [] };
-}
+export const reconcileSpec: (spec: unknown) => Readonly<ReconcileSpec> = onceEach(
+  (spec) => StoredSpec.safeParse(spec).data ?? { reconcile: DEFAULT_RECONCILE, ignoreServices: [], checks: [] },
+);
 
 const StoredImages = z.object({
   imageUpdates: z
@@ -64,9 +88,7 @@ const StoredImages = z.object({
 export type ImageSpec = z.infer<typeof StoredImages>;
 
 /** Komodo's poll_for_updates / auto_update settings of a stack, and its services' images as written. */
-export function imageSpec(spec: unknown): ImageSpec {
-  return StoredImages.parse(typeof spec === "object" && spec !== null ? spec : {});
-}
+export const imageSpec: (spec: unknown) => Readonly<ImageSpec> = onceEach((spec) => StoredImages.parse(spec));
 
 const StoredLogAlerts = z.object({
   logAlerts: z
@@ -81,6 +103,6 @@ const StoredLogAlerts = z.object({
 });
 
 /** The stack's `log_alerts`, as its sync stored them (validated then); none from an older core. */
-export function logAlertSpec(spec: unknown): LogAlertConfig[] {
-  return StoredLogAlerts.parse(typeof spec === "object" && spec !== null ? spec : {}).logAlerts;
-}
+export const logAlertSpec: (spec: unknown) => readonly LogAlertConfig[] = onceEach(
+  (spec) => StoredLogAlerts.parse(spec).logAlerts,
+);
