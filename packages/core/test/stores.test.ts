@@ -156,6 +156,40 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
     expect(await servers.get("hercules")).toMatchObject({ reachable: true, lastError: null, agentVersion: "0.1.0" });
   });
 
+  it.skipIf(skip !== undefined)(
+    "keeps servers in memory as written; a contact that changes only the time is stored once a minute",
+    async () => {
+      const db = await open();
+      const servers = new ServerStore(db);
+      const stored = async () =>
+        db
+          .selectFrom("servers")
+          .select(["reachable", "last_seen", "last_error"])
+          .where("name", "=", "atlas")
+          .executeTakeFirst();
+      await servers.upsert({ name: "atlas", sync: "root", address: "https://a:8120", enabled: true, region: "" });
+      await servers.recordContact("atlas", { reachable: true, agentVersion: "0.1.0" });
+      const first = await stored();
+      expect(first).toMatchObject({ reachable: 1, last_error: null });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Nothing but the time changed: read fresh from memory, not written again.
+      await servers.recordContact("atlas", { reachable: true, agentVersion: "0.1.0" });
+      expect((await servers.get("atlas"))?.lastSeen).not.toBe(first?.last_seen);
+      expect((await stored())?.last_seen).toBe(first?.last_seen);
+      // A change is written at once.
+      await servers.recordContact("atlas", { reachable: false, error: "connection refused" });
+      expect(await stored()).toMatchObject({ reachable: 0, last_error: "connection refused" });
+      // Rows are shared: frozen, so no reader can change another's.
+      const row = await servers.get("atlas");
+      expect(() => {
+        (row as { enabled: boolean }).enabled = false;
+      }).toThrow(TypeError);
+      expect((await servers.list()).map((s) => s.name)).toEqual(["atlas"]);
+      await servers.remove("atlas");
+      expect(await servers.get("atlas")).toBeUndefined();
+    },
+  );
+
   it.skipIf(skip !== undefined)("records syncs with errors and held plans", async () => {
     const db = await open();
     const syncs = new SyncStore(db, CoreKey.ephemeral());

@@ -1,9 +1,12 @@
 // Servers: address and settings from the sync, reachability from polling,
-// and the agent certificate fingerprint pinned on first contact.
+// and the agent certificate fingerprint pinned on first contact. Core is the
+// only writer (a restore needs it stopped): rows are kept in memory as they
+// are written, since a status round reads each server's row several times.
 import type { Selectable } from "kysely";
 import type { Db } from "../db/open-database.js";
 import type { ServersTable } from "../db/schema.js";
 
+/** Shared with every reader (kept in memory): frozen. */
 export interface ServerRow {
   name: string;
   address: string;
@@ -24,8 +27,41 @@ export interface ServerRow {
 
 const now = () => new Date().toISOString();
 
+/**
+ * A contact that changes nothing but the time (reachable as before, the same
+ * error or version) is written this often at most; the time itself is read
+ * from memory. After a crash, the stored time is this much behind at most.
+ */
+export const CONTACT_WRITE_MS = 60_000;
+
 export class ServerStore {
+  private rows: Promise<Map<string, ServerRow>> | undefined;
+  /** When each server's contact was last written. */
+  private readonly contactWritten = new Map<string, number>();
+
   constructor(private readonly db: Db) {}
+
+  private all(): Promise<Map<string, ServerRow>> {
+    this.rows ??= this.db
+      .selectFrom("servers")
+      .selectAll()
+      .orderBy("name")
+      .execute()
+      .then((rows) => new Map(rows.map((row) => [row.name, toRow(row)])));
+    // A failed read is not kept: the next call reads again.
+    this.rows.catch(() => {
+      this.rows = undefined;
+    });
+    return this.rows;
+  }
+
+  /** The row as the database now has it, kept (or forgotten, when it is gone). */
+  private async reread(name: string): Promise<void> {
+    const rows = await this.all();
+    const row = await this.db.selectFrom("servers").selectAll().where("name", "=", name).executeTakeFirst();
+    if (row) rows.set(name, toRow(row));
+    else rows.delete(name);
+  }
 
   async upsert(input: {
     name: string;
@@ -65,22 +101,41 @@ export class ServerStore {
           pending_fingerprint: null,
         })
         .execute();
+    await this.reread(input.name);
   }
 
   async remove(name: string) {
     await this.db.deleteFrom("servers").where("name", "=", name).execute();
+    this.contactWritten.delete(name);
+    await this.reread(name);
   }
 
   async recordContact(name: string, contact: { reachable: boolean; error?: string; agentVersion?: string }) {
+    const rows = await this.all();
+    const row = rows.get(name);
+    if (!row) return;
+    const at = now();
+    const next: ServerRow = Object.freeze({
+      ...row,
+      reachable: contact.reachable,
+      lastSeen: contact.reachable ? at : row.lastSeen,
+      lastError: contact.reachable ? null : (contact.error ?? "unreachable"),
+      agentVersion: contact.agentVersion ?? row.agentVersion,
+    });
+    rows.set(name, next);
+    const same =
+      next.reachable === row.reachable && next.lastError === row.lastError && next.agentVersion === row.agentVersion;
+    const written = this.contactWritten.get(name);
+    if (same && written !== undefined && Date.now() - written < CONTACT_WRITE_MS) return;
+    this.contactWritten.set(name, Date.now());
     await this.db
       .updateTable("servers")
       .set({
-        reachable: contact.reachable ? 1 : 0,
-        ...(contact.reachable
-          ? { last_seen: now(), last_error: null }
-          : { last_error: contact.error ?? "unreachable" }),
-        ...(contact.agentVersion ? { agent_version: contact.agentVersion } : {}),
-        updated_at: now(),
+        reachable: next.reachable ? 1 : 0,
+        last_seen: next.lastSeen,
+        last_error: next.lastError,
+        agent_version: next.agentVersion,
+        updated_at: at,
       })
       .where("name", "=", name)
       .execute();
@@ -93,6 +148,7 @@ export class ServerStore {
       .set({ fingerprint, pending_fingerprint: null, updated_at: now() })
       .where("name", "=", name)
       .execute();
+    await this.reread(name);
   }
 
   async recordChangedFingerprint(name: string, fingerprint: string) {
@@ -101,26 +157,26 @@ export class ServerStore {
       .set({ pending_fingerprint: fingerprint, updated_at: now() })
       .where("name", "=", name)
       .execute();
+    await this.reread(name);
   }
 
   async get(name: string): Promise<ServerRow | undefined> {
-    const row = await this.db.selectFrom("servers").selectAll().where("name", "=", name).executeTakeFirst();
-    return row ? toRow(row) : undefined;
+    return (await this.all()).get(name);
   }
 
   async list(): Promise<ServerRow[]> {
-    return (await this.db.selectFrom("servers").selectAll().orderBy("name").execute()).map(toRow);
+    return [...(await this.all()).values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }
 
 function toRow(row: Selectable<ServersTable>): ServerRow {
-  return {
+  return Object.freeze({
     name: row.name,
     address: row.address,
     connection: row.connection === "outbound" ? "outbound" : "inbound",
     enabled: row.enabled === 1,
     region: row.region,
-    tags: JSON.parse(row.tags) as string[],
+    tags: Object.freeze(JSON.parse(row.tags)) as string[],
     reachable: row.reachable === 1,
     lastSeen: row.last_seen,
     lastError: row.last_error,
@@ -128,5 +184,5 @@ function toRow(row: Selectable<ServersTable>): ServerRow {
     fingerprint: row.fingerprint,
     pendingFingerprint: row.pending_fingerprint,
     sync: row.sync,
-  };
+  });
 }
