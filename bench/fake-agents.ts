@@ -13,6 +13,7 @@
 // /poll, as agents before it (core then asks /health, /stats, /stacks/status).
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tagStatuses } from "@tugboat/agent";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
 import { logLine } from "./log-lines.js";
 
@@ -139,12 +140,14 @@ for (let i = 0; i < COUNT; i++) {
     if (path === "/poll" && req.method === "POST" && !NO_POLL) {
       const request = JSON.parse(await body(req)) as {
         stats: boolean;
-        stacks: Array<{ stack: string; project: string }>;
+        stacks: Array<{ stack: string; project: string; seen?: string }>;
       };
+      // Tagged as the agent tags them: a status core holds comes back as its tag alone.
+      const seen = new Map(request.stacks.map((s) => [s.stack, s.seen]));
       return json({
         health: { status: "ok", version: VERSION, fingerprint: certificate.fingerprint },
         stats: request.stats ? stats() : null,
-        statuses: statuses(request.stacks),
+        statuses: tagStatuses(statuses(request.stacks), seen),
       });
     }
     const match = /^\/stacks\/([^/]+)\/(status|deploy)$/.exec(path);

@@ -8,7 +8,7 @@ import { getEventListeners } from "node:events";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import type { RunningAgent } from "@tugboat/agent";
+import { type RunningAgent, tagStatuses } from "@tugboat/agent";
 import { selfSignedCertificate, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../packages/core/src/agents/agent-client.js";
@@ -90,6 +90,69 @@ describe("connections to an agent (issue 19)", () => {
       : undefined;
     expect(kept?.size ?? 0).toBe(0);
     expect(getEventListeners(lifelong.signal, "abort")).toHaveLength(0);
+  });
+
+  it("is sent a stack's status again only when it changed: an unchanged one comes as its tag, and is the one held", async () => {
+    const tls = await selfSignedCertificate(dir.path);
+    const container = { service: "app", name: "quiet-app-1", id: "c1", state: "running", health: "none" };
+    let containers = [
+      { ...container, exitCode: 0, image: "i", imageDigest: "d", created: "t", restartCount: 0, skip: false },
+    ];
+    const sent: string[] = [];
+    // Tags as the agent tags them (its own function).
+    const fake = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      let text = "";
+      req.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      req.on("end", () => {
+        const body = JSON.parse(text) as { stacks: Array<{ stack: string; project: string; seen?: string }> };
+        const statuses = body.stacks.map(({ stack, project }) => ({ stack, project, commit: null, containers }));
+        const reply = JSON.stringify({
+          health: { status: "ok", version: "0.1.0", fingerprint: tls.fingerprint },
+          stats: null,
+          statuses: tagStatuses(statuses, new Map(body.stacks.map((s) => [s.stack, s.seen]))),
+        });
+        sent.push(reply);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(reply);
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    try {
+      const agentClient = new AgentClient({
+        server: "h",
+        address: `https://127.0.0.1:${(fake.address() as AddressInfo).port}`,
+        passkey: PASSKEY,
+        trust: trusting(tls.fingerprint),
+        timeoutSeconds: 5,
+      });
+      const ask = (held?: Awaited<ReturnType<typeof askAgent>>["tagged"]) =>
+        askAgent(agentClient, {
+          server: "h",
+          stacks: [{ name: "quiet", project: "quiet" }],
+          stats: false,
+          signal: new AbortController().signal,
+          older: new Map(),
+          ...(held ? { held } : {}),
+        });
+      const first = await ask();
+      const held = first.tagged.get("quiet");
+      expect(held?.status).toMatchObject({ stack: "quiet", containers: [{ id: "c1", state: "running" }] });
+      const second = await ask(first.tagged);
+      // Answered with the tag alone: the status is the one core held, not a new reading.
+      expect(sent[1]).not.toContain("containers");
+      expect(second.statuses.get("quiet")).toBe(held?.status);
+      expect(second.tagged.get("quiet")).toEqual(held);
+      // It changed: sent whole, and read.
+      containers = [{ ...(containers[0] as (typeof containers)[0]), state: "exited", exitCode: 1 }];
+      const third = await ask(second.tagged);
+      expect(third.statuses.get("quiet")?.containers[0]).toMatchObject({ state: "exited", exitCode: 1 });
+      expect(third.tagged.get("quiet")?.tag).not.toBe(held?.tag);
+    } finally {
+      fake.closeAllConnections();
+      await new Promise((resolve) => fake.close(resolve));
+    }
   });
 
   it("asks an agent older than the batch status route one stack at a time", async () => {

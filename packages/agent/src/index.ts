@@ -10,3 +10,4 @@ export {
   installFiles,
   writeInstallFiles,
 } from "./install/install.js";
+export { tagged as tagStatuses } from "./stacks/status-tags.js";

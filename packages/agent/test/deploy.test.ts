@@ -140,6 +140,16 @@ describe.skipIf(daemons.skipReason !== "")("agent stack operations", () => {
     // Stats only when asked for; and, unlike /health, only with the passkey.
     const without = await agent.json<PollReply>("POST", "/poll", { stats: false, stacks });
     expect(without.body.stats).toBeNull();
+    // Each status is tagged; one core says it holds comes back as the tag alone, any other whole.
+    const tag = web && "tag" in web ? web.tag : undefined;
+    expect(tag).toEqual(expect.any(String));
+    const again = await agent.json<PollReply>("POST", "/poll", { stats: false, stacks: [{ ...stacks[0], seen: tag }] });
+    expect(again.body.statuses).toEqual([{ stack: `web-${id}`, project: `web-${id}`, unchanged: tag }]);
+    const stale = await agent.json<PollReply>("POST", "/poll", {
+      stats: false,
+      stacks: [{ ...stacks[0], seen: "an older tag" }],
+    });
+    expect(stale.body.statuses[0]).toMatchObject({ stack: `web-${id}`, tag, containers: expect.any(Array) });
     const anonymous = await agent.call("POST", "/poll", { stats: false, stacks }, { passkey: null });
     expect(anonymous.status).toBe(401);
   });

@@ -260,14 +260,35 @@ export type HostStats = z.infer<typeof HostStats>;
  */
 export const PollRequest = z.object({
   stats: z.boolean(),
-  stacks: StatusesRequest.shape.stacks,
+  stacks: z
+    .array(
+      z.object({
+        stack: z.string(),
+        project: z.string(),
+        /** The tag of the status core holds for the stack: the agent answers `unchanged` when it is still that. */
+        seen: z.string().max(128).optional(),
+      }),
+    )
+    .max(10_000),
 });
 export type PollRequest = z.input<typeof PollRequest>;
 
-/** `stats` is null when not asked for or when the host could not be read. */
+/**
+ * `stats` is null when not asked for or when the host could not be read. A
+ * status comes with its tag (a hash of it); one whose tag is what core said
+ * it holds comes as `{ stack, project, unchanged: tag }`, as a status round
+ * mostly finds nothing changed (an agent older than tags sends every status
+ * whole, without one).
+ */
 export const PollReply = z.object({
   health: AgentHealth,
   stats: HostStats.nullable(),
-  statuses: StatusesReply.shape.statuses,
+  statuses: z.array(
+    z.union([
+      StackStatus.extend({ tag: z.string().optional() }),
+      z.object({ stack: z.string(), project: z.string(), unchanged: z.string() }),
+      z.object({ stack: z.string(), project: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
 });
 export type PollReply = z.infer<typeof PollReply>;

@@ -26,6 +26,7 @@ import { hostInfo } from "../host/info.js";
 import type { StatsSampler } from "../host/stats.js";
 import type { LogShipper } from "../logs/log-shipper.js";
 import type { PreparedAction, Stacks } from "../stacks/stacks.js";
+import { tagged } from "../stacks/status-tags.js";
 import { applyNetworks, applyNodeLabels } from "../swarm/apply.js";
 import { readSwarm } from "../swarm/swarm-read.js";
 import { receiveBuild, rollBack, type UpgradeOptions } from "../upgrade/self-upgrade.js";
@@ -178,7 +179,8 @@ export function buildServer(options: AppOptions): Server {
         body.stats ? (options.stats.latest() ?? options.stats.collect().catch(() => null)) : null,
         options.stacks.statuses(body.stacks),
       ]);
-      return { health: health(options), stats, statuses };
+      const seen = new Map(body.stacks.map((s) => [s.stack, s.seen]));
+      return { health: health(options), stats, statuses: tagged(statuses, seen) };
     })
     .on("POST", "/stacks/status", async (request) => ({
       statuses: await options.stacks.statuses(parse(StatusesRequest, await request.body()).stacks),

@@ -1,8 +1,10 @@
 // What a status round learns from one agent: its health, its host's stats and
-// its stacks' status. One request (POST /poll) where the agent has it; asked
+// its stacks' status. One request (POST /poll) where the agent has it, which
+// sends again only the statuses that changed since the tags core holds; asked
 // one by one as before where it has not (an older agent), or where the one
 // request was refused for another reason than silence (a certificate not
 // trusted yet: /health alone may be asked then, and says what is wrong).
+import { deepFreeze } from "@tugboat/config";
 import { type HostStats, type StackStatus, TugError } from "@tugboat/protocol";
 import type { AgentClient } from "../agents/agent-client.js";
 
@@ -13,7 +15,12 @@ export interface AgentAnswers {
   stats?: HostStats;
   /** Each stack's status; a stack the agent could not read is missing. */
   statuses: Map<string, StackStatus>;
+  /** The statuses that came with a tag (or as unchanged): what to say is held at the next round. */
+  tagged: TaggedStatuses;
 }
+
+/** By stack: a status the agent tagged, and its tag. */
+export type TaggedStatuses = ReadonlyMap<string, { tag: string; status: StackStatus }>;
 
 /** Agents (by server) that had no POST /poll, with the version they ran: asked again once it changes. */
 export type OlderAgents = Map<string, string>;
@@ -26,21 +33,45 @@ export async function askAgent(
     stats: boolean;
     signal: AbortSignal;
     older: OlderAgents;
+    /** What the last round's answers tagged (Poll tags): unchanged statuses are not sent again. */
+    held?: TaggedStatuses;
   },
 ): Promise<AgentAnswers> {
   const stacks = ask.stacks.map((stack) => ({ stack: stack.name, project: stack.project }));
   let older = ask.older.has(ask.server);
   if (!older) {
     try {
-      const reply = await client.poll({ stats: ask.stats, stacks }, ask.signal);
+      const seen = (stack: string) => ask.held?.get(stack)?.tag;
+      const reply = await client.poll(
+        { stats: ask.stats, stacks: stacks.map((s) => (seen(s.stack) ? { ...s, seen: seen(s.stack) } : s)) },
+        ask.signal,
+      );
+      const statuses = new Map<string, StackStatus>();
+      const tagged = new Map<string, { tag: string; status: StackStatus }>();
+      for (const entry of reply.statuses) {
+        if ("error" in entry) continue;
+        if ("unchanged" in entry) {
+          // Only a tag core said it holds is answered so; any other is not a status.
+          const held = ask.held?.get(entry.stack);
+          if (held?.tag !== entry.unchanged) continue;
+          statuses.set(entry.stack, held.status);
+          tagged.set(entry.stack, held);
+          continue;
+        }
+        const { tag, ...status } = entry;
+        statuses.set(status.stack, status);
+        // Kept for the rounds after this one, and shared with them: frozen.
+        if (tag !== undefined) tagged.set(status.stack, { tag, status: deepFreeze(status) });
+      }
       return {
         agentVersion: reply.health.version,
         ...(reply.stats ? { stats: reply.stats } : {}),
-        statuses: new Map(reply.statuses.flatMap((status) => ("error" in status ? [] : [[status.stack, status]]))),
+        statuses,
+        tagged,
       };
     } catch (cause) {
       if (cause instanceof TugError && cause.code === "E_AGENT_UNREACHABLE")
-        return { error: cause.message, statuses: new Map() };
+        return { error: cause.message, statuses: new Map(), tagged: new Map() };
       older = cause instanceof TugError && cause.code === "E_NOT_FOUND";
       // Any other refusal: asked as before, which records and reports it as it always did.
     }
@@ -49,7 +80,7 @@ export async function askAgent(
   try {
     agentVersion = (await client.health(ask.signal)).version;
   } catch (cause) {
-    return { error: (cause as Error).message, statuses: new Map() };
+    return { error: (cause as Error).message, statuses: new Map(), tagged: new Map() };
   }
   // An older agent is asked one by one until it runs another version (an upgrade may bring the route).
   if (older && ask.older.get(ask.server) === undefined) ask.older.set(ask.server, agentVersion);
@@ -59,5 +90,5 @@ export async function askAgent(
     stacks.length === 0
       ? new Map<string, StackStatus>()
       : await client.statuses(stacks, ask.signal).catch(() => new Map<string, StackStatus>());
-  return { agentVersion, ...(stats ? { stats } : {}), statuses };
+  return { agentVersion, ...(stats ? { stats } : {}), statuses, tagged: new Map() };
 }

@@ -16,7 +16,7 @@ import type { MetricStore } from "../metrics/metric-store.js";
 import { seriesOf } from "../metrics/series.js";
 import type { Reconciler } from "../reconcile/reconciler.js";
 import { swarmOf } from "../swarm/swarm-stacks.js";
-import { askAgent, type OlderAgents } from "./ask-agent.js";
+import { askAgent, type OlderAgents, type TaggedStatuses } from "./ask-agent.js";
 import { stackState } from "./stack-state.js";
 
 export interface StatusPollerDeps {
@@ -46,6 +46,8 @@ export class StatusPoller {
   private readonly abort = new AbortController();
   private readonly restarts = new Map<string, RestartHistory>();
   private readonly olderAgents: OlderAgents = new Map();
+  /** By server: the statuses its agent tagged last round (only changed ones are sent again). */
+  private readonly held = new Map<string, TaggedStatuses>();
   /** The last stats of each server (for /metrics). */
   readonly latestStats = new Map<string, HostStats>();
 
@@ -61,6 +63,7 @@ export class StatusPoller {
     const spread = () => {
       this.deps.servers.list().then(
         (servers) => {
+          this.forgetGone(servers);
           for (const server of servers) {
             const timer = setTimeout(
               () => {
@@ -92,7 +95,13 @@ export class StatusPoller {
   async pollOnce(): Promise<void> {
     if (this.abort.signal.aborted) return;
     const servers = await this.deps.servers.list();
+    this.forgetGone(servers);
     await Promise.all(servers.map((server) => this.pollIdle(server)));
+  }
+
+  private forgetGone(servers: readonly ServerRow[]) {
+    const names = new Set(servers.map((s) => s.name));
+    for (const name of this.held.keys()) if (!names.has(name)) this.held.delete(name);
   }
 
   /** Polls the server unless a poll of it is running (then waits for that one). */
@@ -124,7 +133,9 @@ export class StatusPoller {
       stats: settings.stats_monitoring,
       signal: this.abort.signal,
       older: this.olderAgents,
+      ...(this.held.has(server.name) ? { held: this.held.get(server.name) } : {}),
     });
+    this.held.set(server.name, answers.tagged);
     const { error, agentVersion, stats } = answers;
     const reachable = error === undefined;
     if (reachable)
