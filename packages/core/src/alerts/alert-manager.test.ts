@@ -66,4 +66,21 @@ describe("alert manager", () => {
     expect(events).toEqual(["open server-cpu:apollo", "resolve server-cpu:apollo"]);
     expect(open.size).toBe(0);
   });
+
+  it("is quiet about a condition only while all is well with nothing counted, open or in line", async () => {
+    const { alerts } = manager({ slowOpen: true });
+    const condition = "server-cpu:apollo";
+    expect(alerts.quiet(condition)).toBe(true);
+    await alerts.observe(cpu("warning"));
+    // One bad sample counted: all is well must still be said, to forget it.
+    expect(alerts.quiet(condition)).toBe(false);
+    await alerts.observe(cpu(null));
+    expect(alerts.quiet(condition)).toBe(true);
+    const opening = alerts.observe(cpu("warning", 1));
+    expect(alerts.quiet(condition)).toBe(false);
+    await opening;
+    expect(alerts.quiet(condition)).toBe(false);
+    await alerts.observe(cpu(null, 1));
+    expect(alerts.quiet(condition)).toBe(true);
+  });
 });

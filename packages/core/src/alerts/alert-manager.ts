@@ -48,6 +48,17 @@ export class AlertManager {
     return [...this.openAlerts.keys()].filter((condition) => condition.startsWith(prefix));
   }
 
+  /**
+   * Whether observing that all is well about `condition` would change
+   * nothing: no alert open, no bad samples counted, none in line. A caller
+   * with thousands of such observations a round need not make them.
+   */
+  quiet(condition: string): boolean {
+    if (this.waiting > 0 || this.openAlerts.has(condition)) return false;
+    const state = this.states.get(condition);
+    return state === undefined || (state.bad === 0 && state.open === null);
+  }
+
   /** Observations are handled one at a time, in the order they arrive. */
   observe(observation: Observation): Promise<void> {
     // Most observations say all is well about a condition with nothing open and none waiting

@@ -9,7 +9,7 @@ import type { HostStats, StackStatus } from "@tugboat/protocol";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerRow, ServerStore } from "../agents/server-store.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
-import { type RestartHistory, serverObservations, stackObservation } from "../alerts/rules.js";
+import { type Observation, type RestartHistory, serverObservations, stackObservation } from "../alerts/rules.js";
 import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
@@ -165,11 +165,17 @@ export class StatusPoller {
         trustedFingerprint: current?.fingerprint ?? null,
         ...(stats ? { stats } : {}),
       });
-      for (const observation of observations) await alerts.observe(observation);
+      for (const observation of observations) await this.say(observation);
     }
     if (!reachable) return;
     await this.judgeStacks(server, stacks, answers.statuses, readAt);
     if (server.enabled) await this.deps.checks.run(client, server.name, stacks, this.abort.signal);
+  }
+
+  /** An observation, unless it says all is well about a condition with nothing to resolve (most, most rounds). */
+  private async say(observation: Observation): Promise<void> {
+    if (observation.severity === null && this.deps.alerts.quiet(observation.condition)) return;
+    await this.deps.alerts.observe(observation);
   }
 
   private async judgeStacks(
@@ -193,7 +199,7 @@ export class StatusPoller {
         now: Date.now(),
       });
       this.restarts.set(stack.name, history);
-      await this.deps.alerts.observe(observation);
+      await this.say(observation);
       await this.deps.reconciler.observe(stack, status, readAt);
     }
   }

@@ -55,6 +55,7 @@ function reconciler(endedAt: number | undefined) {
       if (o.severity) observed.push(o.type);
     },
     inMaintenance: () => false,
+    quiet: () => true,
   } as unknown as AlertManager;
   const deployer = {
     busy: () => false,

@@ -51,17 +51,20 @@ export class Reconciler {
     const base = { target: { kind: "stack" as const, name: stack.name }, server: stack.server, openAfter: 1 };
     // A container that exited, died or restarts is StackStateChange's alert already: not raised twice.
     const alerted = drift.filter((d) => d.kind !== "not-running");
-    await alerts.observe({
-      ...base,
-      condition: `drift:${stack.name}`,
-      type: "StackDrifted",
-      severity: alerted.length > 0 ? "warning" : null,
-      message:
-        alerted.length > 0
-          ? `${stack.name} on ${stack.server} drifted from what Tugboat deployed: ${alerted.map((d) => d.message).join("; ")}`
-          : `${stack.name} runs as deployed`,
-      details: alerted.length > 0 ? { drift: alerted } : {},
-    });
+    const driftCondition = `drift:${stack.name}`;
+    // All well with nothing to resolve (most stacks, most rounds): nothing to say.
+    if (alerted.length > 0 || !alerts.quiet(driftCondition))
+      await alerts.observe({
+        ...base,
+        condition: driftCondition,
+        type: "StackDrifted",
+        severity: alerted.length > 0 ? "warning" : null,
+        message:
+          alerted.length > 0
+            ? `${stack.name} on ${stack.server} drifted from what Tugboat deployed: ${alerted.map((d) => d.message).join("; ")}`
+            : `${stack.name} runs as deployed`,
+        details: alerted.length > 0 ? { drift: alerted } : {},
+      });
     const now = this.deps.now?.() ?? Date.now();
     const decision = decideHeal({
       settings: reconcile,
@@ -87,13 +90,15 @@ export class Reconciler {
           : { kind: "restart" as const, services: decision.services };
       await deployer.heal(stack, action, `self-heal: ${decision.reason}`);
     }
-    await alerts.observe({
-      ...base,
-      condition: `flapping:${stack.name}`,
-      type: "StackFlapping",
-      severity: hold ? "critical" : null,
-      message: hold ? `${stack.name} on ${stack.server}: ${hold}` : `${stack.name} is no longer held for a person`,
-      details: {},
-    });
+    const flappingCondition = `flapping:${stack.name}`;
+    if (hold || !alerts.quiet(flappingCondition))
+      await alerts.observe({
+        ...base,
+        condition: flappingCondition,
+        type: "StackFlapping",
+        severity: hold ? "critical" : null,
+        message: hold ? `${stack.name} on ${stack.server}: ${hold}` : `${stack.name} is no longer held for a person`,
+        details: {},
+      });
   }
 }
