@@ -97,6 +97,8 @@ interface CallOptions {
   signal?: AbortSignal;
   /** For /health: allowed before the certificate is trusted, without credentials. */
   beforeTrust?: boolean;
+  /** A long-poll: the agent may hold the reply this long, on top of the request's own deadline. */
+  waitMs?: number;
 }
 
 export class AgentClient {
@@ -189,7 +191,11 @@ export class AgentClient {
 
   /** Log lines the agent holds for core (a long-poll of up to `body.waitMs`). */
   async logBatch(body: LogBatchRequest, signal?: AbortSignal): Promise<LogBatch> {
-    const reply = await this.call("POST", "/logs/batch", { body, ...(signal ? { signal } : {}) });
+    const reply = await this.call("POST", "/logs/batch", {
+      body,
+      waitMs: body.waitMs ?? 0,
+      ...(signal ? { signal } : {}),
+    });
     return LogBatch.parse(JSON.parse(reply));
   }
 
@@ -409,14 +415,14 @@ export class AgentClient {
               ? this.error("E_AGENT_UNREACHABLE", `${method} ${path} on ${server} was cancelled`)
               : this.error(
                   "E_AGENT_UNREACHABLE",
-                  `${where} did not finish ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+                  `${where} did not finish ${method} ${path} within ${(REQUEST_TIMEOUT_MS + (call.waitMs ?? 0)) / 1000} s`,
                 ),
         );
       if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
       req.on("close", () => signal.removeEventListener("abort", onAbort));
       // A short request has a deadline of its own; a stream only an idle one (below).
-      if (!call.onLine) timers.add(setTimeout(onAbort, REQUEST_TIMEOUT_MS));
+      if (!call.onLine) timers.add(setTimeout(onAbort, REQUEST_TIMEOUT_MS + (call.waitMs ?? 0)));
       // Not counting time core itself was busy (loop-deadline.ts).
       connectDeadline = loopDeadline(timeoutSeconds * 1000, () =>
         fail(

@@ -10,7 +10,8 @@ import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import type { LogStore, StoredLine } from "./log-store.js";
 
-const WAIT_MS = 20_000;
+/** The longest an agent holds a batch request (its protocol's bound): an idle host costs a request per this. */
+const WAIT_MS = 30_000;
 const BATCH = 500;
 const SUPERVISE_MS = 3_000;
 const OLD_AGENT_MS = 5 * 60_000;
