@@ -133,11 +133,14 @@ async function measure(database: "SQLite" | "PostgreSQL", databaseUrl: string, r
     const rss = Math.max(...(await samples(probeFile)).filter((s) => s.at >= from).map((s) => s.rss)) / MB;
     const cpuMs = (s: Sample) => (s.cpu.user + s.cpu.system) / 1000;
     const perRound = ((cpuMs(last) - cpuMs(first)) / (last.at - first.at)) * 15_000;
+    // Each 15 s sample's CPU, in order: whether some rounds cost more than others.
+    const eachRound = window.slice(1).map((s, i) => cpuMs(s) - cpuMs(window[i] as Sample));
     return {
       database,
       deployedIn,
       failedDeploys,
       perRound,
+      eachRound,
       rss,
       heap: last.heapUsed / MB,
       apiP50: median(apiTimes),
@@ -186,6 +189,10 @@ export async function benchScale(): Promise<BenchResult> {
           value: `${r.perRound.toFixed(0)} ms`,
           goal: "< 1000 ms",
           ok: r.perRound < 1000,
+        },
+        {
+          metric: `${r.database}: the same, each 15 s sample in order (ms)`,
+          value: r.eachRound.map((ms) => ms.toFixed(0)).join(", "),
         },
         {
           metric: `${r.database}: core RSS, highest from the rounds to the end of the renders (heap in use after the rounds)`,
