@@ -134,8 +134,15 @@ export async function startAgent(config: AgentConfig, options: StartOptions = {}
     await link?.close();
     await logs.close();
     detachShells();
-    server.closeAllConnections();
-    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server.listening)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A connection still in its TLS handshake is not the server's yet: cut it once it is.
+        const cut = setInterval(() => server.closeAllConnections(), 100);
+        server.once("close", () => clearInterval(cut));
+        server.closeAllConnections();
+      });
+    else server.closeAllConnections();
     engine.close();
   };
   if (link) {

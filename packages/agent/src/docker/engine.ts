@@ -68,31 +68,58 @@ export class DockerEngine {
     this.streams.destroy();
   }
 
-  private raw(method: string, path: string, body?: unknown, long = false): Promise<IncomingMessage> {
+  /**
+   * One request. A call must be answered within the deadline; a stream
+   * (`stream` given) must start within it, then may stay open until its
+   * signal aborts. An abort before dockerd answers ends the request too, so a
+   * stream is never left running for a caller that already gave up.
+   */
+  private raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    stream?: { signal?: AbortSignal | undefined },
+  ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
+      const what = `${method} ${path.split("?")[0]}`;
       const req = request(
         {
           ...this.target,
-          agent: long ? this.streams : this.agent,
+          agent: stream ? this.streams : this.agent,
           method,
           path,
           headers: body === undefined ? {} : { "content-type": "application/json" },
+          ...(stream?.signal ? { signal: stream.signal } : {}),
         },
-        resolve,
+        (res) => {
+          clearTimeout(answer);
+          resolve(res);
+        },
       );
-      req.on("error", (error) =>
+      const giveUp = () => req.destroy(new Error(`no answer to ${what} within ${this.deadlineMs / 1000} s`));
+      const answer = setTimeout(giveUp, this.deadlineMs);
+      req.on("error", (error) => {
+        clearTimeout(answer);
         reject(
           new TugError("E_DOCKER_UNAVAILABLE", `cannot reach dockerd at ${this.dockerHost}: ${error.message}`, {
             cause: error,
           }),
-        ),
-      );
-      if (!long)
-        req.setTimeout(this.deadlineMs, () =>
-          req.destroy(new Error(`no answer to ${method} ${path.split("?")[0]} within ${this.deadlineMs / 1000} s`)),
         );
+      });
+      // A call that goes quiet halfway through its answer is given up as well.
+      if (!stream) req.setTimeout(this.deadlineMs, giveUp);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
+  }
+
+  /** A stream's request; undefined when its signal aborted before dockerd answered. */
+  private async openStream(path: string, signal: AbortSignal | undefined): Promise<IncomingMessage | undefined> {
+    try {
+      return await this.raw("GET", path, undefined, { signal });
+    } catch (error) {
+      if (signal?.aborted) return undefined;
+      throw error;
+    }
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -210,7 +237,8 @@ export class DockerEngine {
   /** Container events (start, die, …) as Docker reports them, until `signal` aborts. */
   async *containerEvents(signal: AbortSignal): AsyncGenerator<{ action: string; id: string }> {
     const filters = encodeURIComponent(JSON.stringify({ type: ["container"] }));
-    const res = await this.raw("GET", `/events?filters=${filters}`, undefined, true);
+    const res = await this.openStream(`/events?filters=${filters}`, signal);
+    if (!res) return;
     if ((res.statusCode ?? 500) >= 400) {
       res.resume();
       throw new TugError("E_DOCKER_UNAVAILABLE", `dockerd answered ${res.statusCode} to GET /events`);
@@ -264,7 +292,9 @@ export class DockerEngine {
     });
     if (options.signal?.aborted) return;
     const kind = options.swarmService ? "services" : "containers";
-    const res = await this.raw("GET", `/${kind}/${encodeURIComponent(id)}/logs?${query}`, undefined, options.follow);
+    const path = `/${kind}/${encodeURIComponent(id)}/logs?${query}`;
+    const res = options.follow ? await this.openStream(path, options.signal) : await this.raw("GET", path);
+    if (!res) return;
     if ((res.statusCode ?? 500) >= 400) {
       res.resume();
       throw new TugError("E_NOT_FOUND", `no logs for ${kind.slice(0, -1)} ${id} (dockerd answered ${res.statusCode})`);

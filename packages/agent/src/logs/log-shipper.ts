@@ -79,6 +79,7 @@ export class LogShipper {
   }
 
   private async newSession(cursors: Record<string, LogCursor>, from: string | undefined): Promise<void> {
+    if (this.stopping.signal.aborted) return; // closing: no follower starts after close() stopped them
     await this.stopFollowers();
     this.buffer.clear();
     this.epoch = randomBytes(8).toString("hex");
@@ -101,6 +102,7 @@ export class LogShipper {
    * Followers of containers gone are forgotten, keeping where they stood.
    */
   private async discover(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
     try {
       const stacks = new Map(
         (await this.deps.records.list()).filter((r) => r.shipLogs !== false).map((r) => [r.project, r.stack]),
