@@ -8,12 +8,13 @@
 // without it, both run the local busybox image. BENCH_FAKE_LOG_LINES makes
 // each agent ship that many log lines (bench/log-lines.ts) through
 // /logs/batch, as fast as core asks for them. BENCH_FAKE_LONG_POLL=1 makes an
-// agent with no lines hold the request as long as core asks (waitMs), as a
-// real one does; otherwise it answers after 200 ms. BENCH_FAKE_NO_POLL=1 leaves out
+// agent with no lines hold the request as long as core asks (waitMs), and say
+// the longest it accepts, as a real one does; otherwise it answers after 200 ms. BENCH_FAKE_NO_POLL=1 leaves out
 // /poll, as agents before it (core then asks /health, /stats, /stacks/status).
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tagStatuses } from "@tugboat/agent";
+import { LOG_WAIT_MAX_MS } from "@tugboat/protocol";
 import { selfSignedCertificate, tempDir } from "@tugboat/testkit";
 import { logLine } from "./log-lines.js";
 
@@ -100,7 +101,14 @@ function logBatch(
     };
   });
   state.sent += count;
-  return { epoch: "bench", lines, following: 1, paused: 0, pauses: 0 };
+  return {
+    epoch: "bench",
+    lines,
+    following: 1,
+    paused: 0,
+    pauses: 0,
+    ...(LONG_POLL ? { longestWaitMs: LOG_WAIT_MAX_MS } : {}),
+  };
 }
 
 for (let i = 0; i < COUNT; i++) {
@@ -123,7 +131,9 @@ for (let i = 0; i < COUNT; i++) {
       const batch = logBatch(i, shipping, request);
       // Nothing left: answer after a moment, as a long-poll would.
       if (batch.lines.length === 0)
-        await new Promise((resolve) => setTimeout(resolve, LONG_POLL ? Math.min(request.waitMs ?? 200, 30_000) : 200));
+        await new Promise((resolve) =>
+          setTimeout(resolve, LONG_POLL ? Math.min(request.waitMs ?? 200, LOG_WAIT_MAX_MS) : 200),
+        );
       return json(batch);
     }
     if (path === "/checks") {

@@ -4,7 +4,7 @@
 // resume instead of dropping; a container restart and an agent restart lose
 // and duplicate nothing. The ground truth is `docker logs` of the container.
 import { randomBytes } from "node:crypto";
-import { advanceCursor, type LogBatch, type LogCursor, type ShippedLine } from "@tugboat/protocol";
+import { advanceCursor, LOG_WAIT_MAX_MS, type LogBatch, type LogCursor, type ShippedLine } from "@tugboat/protocol";
 import {
   daemonHost,
   docker,
@@ -140,9 +140,14 @@ describe.skipIf(daemons.skipReason !== "")("log shipping on the agent", () => {
     await root?.cleanup();
   });
 
-  it("asks for core's cursors before it follows anything", async () => {
-    const { body } = await agent.json<LogBatch>("POST", "/logs/batch", { epoch: "someone-else", waitMs: 0 });
-    expect(body).toMatchObject({ epoch: "", lines: [] });
+  it("asks for core's cursors before it follows anything, and says how long it holds a long-poll", async () => {
+    const { body } = await agent.json<LogBatch>("POST", "/logs/batch", {
+      epoch: "someone-else",
+      waitMs: LOG_WAIT_MAX_MS,
+    });
+    expect(body).toMatchObject({ epoch: "", lines: [], longestWaitMs: LOG_WAIT_MAX_MS });
+    const tooLong = await agent.json("POST", "/logs/batch", { epoch: "someone-else", waitMs: LOG_WAIT_MAX_MS + 1 });
+    expect(tooLong.status).toBe(400);
   });
 
   it("ships every line once and in order, masked, leaving out a labelled container; a small buffer pauses, not drops", async () => {

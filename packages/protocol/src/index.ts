@@ -123,7 +123,15 @@ export {
   LINK_VERSION_HEADER,
   parseLinkToken,
 } from "./link.js";
-export { advanceCursor, LogBatch, LogBatchRequest, LogCursor, ShippedLine } from "./logs.js";
+export {
+  advanceCursor,
+  LOG_WAIT_LEGACY_MS,
+  LOG_WAIT_MAX_MS,
+  LogBatch,
+  LogBatchRequest,
+  LogCursor,
+  ShippedLine,
+} from "./logs.js";
 export {
   DEFAULT_SHELL,
   parseShellControl,

@@ -17,6 +17,14 @@ export function advanceCursor(cursor: LogCursor | undefined, ts: string): LogCur
   return cursor?.ts === ts ? { ts, n: cursor.n + 1 } : { ts, n: 1 };
 }
 
+/**
+ * The longest a `POST /logs/batch` may be held (`waitMs`). An agent says in
+ * its reply (`longestWaitMs`) that it accepts this much; one that does not
+ * say accepts 30 s, and core asks no more of it.
+ */
+export const LOG_WAIT_MAX_MS = 120_000;
+export const LOG_WAIT_LEGACY_MS = 30_000;
+
 export const LogBatchRequest = z.object({
   /** The shipping session core last saw ("" when it has none): another one means the agent starts over. */
   epoch: z.string().max(64).default(""),
@@ -27,7 +35,7 @@ export const LogBatchRequest = z.object({
   /** With cursors: a container core has none for is shipped from this time (RFC 3339; core keeps nothing older). */
   from: z.string().max(40).optional(),
   /** Hold the request up to this long when nothing new is buffered. */
-  waitMs: z.number().int().min(0).max(30_000).default(0),
+  waitMs: z.number().int().min(0).max(LOG_WAIT_MAX_MS).default(0),
   max: z.number().int().min(1).max(10_000).default(2_000),
 });
 export type LogBatchRequest = z.input<typeof LogBatchRequest>;
@@ -58,5 +66,7 @@ export const LogBatch = z.object({
    */
   paused: z.number().int(),
   pauses: z.number().int(),
+  /** The longest `waitMs` this agent accepts (absent: 30 s). An idle host is asked again that much less often. */
+  longestWaitMs: z.number().int().min(0).optional(),
 });
 export type LogBatch = z.infer<typeof LogBatch>;

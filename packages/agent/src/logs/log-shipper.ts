@@ -7,7 +7,7 @@
 // out. Nothing runs until core first asks.
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import type { LogBatch, LogBatchRequest, LogCursor } from "@tugboat/protocol";
+import { LOG_WAIT_MAX_MS, type LogBatch, type LogBatchRequest, type LogCursor } from "@tugboat/protocol";
 import type { DockerEngine } from "../docker/engine.js";
 import { maskerOf } from "../safety/secret-mask.js";
 import type { StackRecords } from "../stacks/stack-record.js";
@@ -65,7 +65,7 @@ export class LogShipper {
     const { cursors } = request;
     if (cursors) await this.exclusive(() => this.newSession(cursors, request.from));
     else if (request.epoch === "" || request.epoch !== this.epoch)
-      return { epoch: "", lines: [], following: 0, paused: 0, pauses: 0 };
+      return { epoch: "", lines: [], following: 0, paused: 0, pauses: 0, longestWaitMs: LOG_WAIT_MAX_MS };
     else this.buffer.acknowledge(request.after);
     const lines = await this.buffer.take(request.cursors ? 0 : request.after, request.max, request.waitMs, signal);
     const followers = [...this.followers.values()];
@@ -75,6 +75,7 @@ export class LogShipper {
       following: followers.filter((f) => !f.ended).length,
       paused: followers.filter((f) => f.paused).length,
       pauses: this.pauses,
+      longestWaitMs: LOG_WAIT_MAX_MS,
     };
   }
 

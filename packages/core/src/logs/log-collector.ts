@@ -5,13 +5,11 @@
 // the cursors in the store, so nothing is stored twice or skipped. An agent
 // too old to ship logs is asked again every five minutes.
 import { setTimeout as delay } from "node:timers/promises";
-import { TugError } from "@tugboat/protocol";
+import { LOG_WAIT_LEGACY_MS, LOG_WAIT_MAX_MS, TugError } from "@tugboat/protocol";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
 import type { LogStore, StoredLine } from "./log-store.js";
 
-/** The longest an agent holds a batch request (its protocol's bound): an idle host costs a request per this. */
-const WAIT_MS = 30_000;
 const BATCH = 500;
 const SUPERVISE_MS = 3_000;
 const OLD_AGENT_MS = 5 * 60_000;
@@ -62,6 +60,8 @@ class ServerCollector {
     let epoch = "";
     let after = 0;
     let backoff = 1_000;
+    // An idle host costs a request per wait: as long as the agent says it accepts (30 s if it does not say).
+    let waitMs = LOG_WAIT_LEGACY_MS;
     while (!signal.aborted) {
       try {
         const client = await this.deps.agents.client(server);
@@ -77,7 +77,8 @@ class ServerCollector {
                 from: new Date(Date.now() - this.deps.retentionDays * 86_400_000).toISOString(),
               }
             : {};
-        const batch = await client.logBatch({ epoch, after, waitMs: WAIT_MS, max: BATCH, ...cursors }, signal);
+        const batch = await client.logBatch({ epoch, after, waitMs, max: BATCH, ...cursors }, signal);
+        waitMs = Math.min(LOG_WAIT_MAX_MS, Math.max(LOG_WAIT_LEGACY_MS, batch.longestWaitMs ?? LOG_WAIT_LEGACY_MS));
         if (batch.epoch === "" || batch.epoch !== epoch) after = 0;
         epoch = batch.epoch;
         if (batch.lines.length > 0) {
@@ -99,6 +100,8 @@ class ServerCollector {
         const message = old ? "the agent does not ship logs (upgrade it)" : (error as Error).message;
         if (this.state.lastError !== message) this.deps.log(`logs of ${server}: ${message}`);
         this.state.lastError = message;
+        // An agent that restarted may be an older one: ask the wait every agent accepts until it says more.
+        waitMs = LOG_WAIT_LEGACY_MS;
         // Unacknowledged lines are sent again by the same session; a new one starts from the store's cursors.
         await delay(old ? OLD_AGENT_MS : backoff, undefined, { signal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, 30_000);

@@ -1,0 +1,74 @@
+// How long core asks an agent to hold an idle log long-poll: what the agent
+// says it accepts (bounded), 30 s for one that does not say, and 30 s again
+// after an error (the agent may have been replaced by an older one).
+import { LOG_WAIT_LEGACY_MS, LOG_WAIT_MAX_MS, type LogBatch, type LogBatchRequest } from "@tugboat/protocol";
+import { describe, expect, it } from "vitest";
+import type { AgentPool } from "../agents/agent-pool.js";
+import type { ServerStore } from "../agents/server-store.js";
+import { LogCollectors } from "./log-collector.js";
+import type { LogStore } from "./log-store.js";
+
+const reply = (longestWaitMs?: number): LogBatch => ({
+  epoch: "e1",
+  lines: [],
+  following: 0,
+  paused: 0,
+  pauses: 0,
+  ...(longestWaitMs === undefined ? {} : { longestWaitMs }),
+});
+
+/** An agent answering from a script (a reply, or an error to throw); the requests core made. */
+function collect(script: Array<LogBatch | Error>) {
+  const asked: LogBatchRequest[] = [];
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const client = {
+    async logBatch(body: LogBatchRequest, signal: AbortSignal): Promise<LogBatch> {
+      asked.push(body);
+      const next = script.shift();
+      if (next instanceof Error) throw next;
+      if (next) return next;
+      done();
+      return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("stopped"))));
+    },
+  };
+  const collectors = new LogCollectors({
+    servers: { list: async () => [{ name: "apollo", enabled: true }] } as unknown as ServerStore,
+    agents: { client: async () => client } as unknown as AgentPool,
+    store: { cursors: async () => ({}), append: async () => [] } as unknown as LogStore,
+    retentionDays: 7,
+    onLines: () => {},
+    log: () => {},
+  });
+  return { asked, collectors, finished };
+}
+
+describe("log collection: the long-poll's wait", () => {
+  it("asks what the agent says it accepts, at most the protocol's bound", async () => {
+    const { asked, collectors, finished } = collect([reply(LOG_WAIT_MAX_MS), reply(10 * LOG_WAIT_MAX_MS), reply()]);
+    collectors.start();
+    await finished;
+    await collectors.stop();
+    expect(asked.map((a) => a.waitMs)).toEqual([
+      LOG_WAIT_LEGACY_MS,
+      LOG_WAIT_MAX_MS,
+      LOG_WAIT_MAX_MS,
+      LOG_WAIT_LEGACY_MS,
+    ]);
+  });
+
+  it("asks 30 s again after an error, until the agent says more", async () => {
+    const { asked, collectors, finished } = collect([reply(LOG_WAIT_MAX_MS), new Error("agent restarted"), reply()]);
+    collectors.start();
+    await finished;
+    await collectors.stop();
+    expect(asked.map((a) => a.waitMs)).toEqual([
+      LOG_WAIT_LEGACY_MS,
+      LOG_WAIT_MAX_MS,
+      LOG_WAIT_LEGACY_MS,
+      LOG_WAIT_LEGACY_MS,
+    ]);
+  });
+});
