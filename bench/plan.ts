@@ -23,13 +23,17 @@ function measure(mode: "baseline" | "tugboat", repository: string, commit: strin
   const out = execFileSync(process.execPath, ["--import", "tsx", script, mode, repository, commit], {
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
+    timeout: 600_000,
   });
   return JSON.parse(out.trim().split("\n").pop() ?? "{}") as Measurement;
 }
 
 export async function benchPlan(): Promise<BenchResult> {
   // What is measured is the build: brought up to date with the sources first.
-  execFileSync("npx", ["tsc", "-b", "packages/config"], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+  execFileSync("npx", ["tsc", "-b", "packages/config"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    timeout: 600_000,
+  });
   const { repo, commit } = await generateFleet({ servers: SERVERS, stacks: STACKS });
   try {
     const baseline: Measurement[] = [];
