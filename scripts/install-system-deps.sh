@@ -6,6 +6,7 @@ set -euo pipefail
 declare -A wanted=(
   [docker.io]=dockerd
   [docker-compose]=docker-compose
+  [docker-registry]=docker-registry
   [git]=git
   [iproute2]=ip
   [busybox-static]=/bin/busybox
