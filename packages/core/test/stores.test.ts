@@ -1,8 +1,10 @@
 // One contract suite for the state layer, run against SQLite and PostgreSQL.
-import { sql } from "kysely";
+import { setTimeout as delay } from "node:timers/promises";
+import { type PluginTransformQueryArgs, type PluginTransformResultArgs, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
+import type { Db } from "../src/db/open-database.js";
 import { StackStore } from "../src/deploy/stack-store.js";
 import { type ImageCheckRow, ImageStore } from "../src/images/image-store.js";
 import { CoreKey } from "../src/secrets/core-key.js";
@@ -10,6 +12,61 @@ import { SecretMasker } from "../src/secrets/masker.js";
 import { SyncStore } from "../src/sync/sync-store.js";
 import { UpdateStore } from "../src/updates/update-store.js";
 import { backends } from "./backends.js";
+
+/** Holds the results of reads of the stacks table while closed: a read that is slow to come back. */
+const gate = {
+  closed: undefined as Promise<void> | undefined,
+  transformQuery: (args: PluginTransformQueryArgs) => args.node,
+  async transformResult(args: PluginTransformResultArgs) {
+    if (args.result.rows.length > 0 && "state" in (args.result.rows[0] as object)) await gate.closed;
+    return args.result;
+  },
+};
+
+/**
+ * A read of a server's stacks that overlaps a write may see either state but
+ * is not kept: the read after both sees the write. Two overlaps: the read's
+ * answer is late (the write began before it came back), and, on PostgreSQL,
+ * the write is held by a row lock while the read runs on another connection.
+ */
+async function overlapped(stacks: StackStore, db: Db, rowLocks: boolean) {
+  const states = async () => (await stacks.listOn("apollo")).map((s) => s.state);
+  let open: () => void = () => {};
+  gate.closed = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  await stacks.setStopped("a", false); // nothing kept: the read goes to the database
+  const late = stacks.listOn("apollo");
+  await delay(50); // the read has run and waits at the gate
+  const write = stacks.setState("a", "down");
+  // PostgreSQL: the write ends, on another connection, before the read's answer is in.
+  if (rowLocks) await write;
+  open();
+  gate.closed = undefined;
+  await Promise.all([late, write]);
+  expect(await states()).toEqual(["down"]);
+  if (!rowLocks) return; // SQLite: one connection, no row locks
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked: () => void = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holder = db.transaction().execute(async (trx) => {
+    await trx.selectFrom("stacks").select("name").where("name", "=", "a").forUpdate().execute();
+    locked();
+    await released;
+  });
+  await lockTaken;
+  const held = stacks.setState("a", "running"); // waits for the lock
+  await delay(50);
+  expect(await states()).toEqual(["down"]); // read while the write waits
+  release();
+  await Promise.all([holder, held]);
+  expect(await states()).toEqual(["running"]);
+}
 
 describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
   it.skipIf(name !== "sqlite")("keeps SQLite in WAL mode, synced at checkpoints (not at every commit)", async () => {
@@ -127,6 +184,39 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
       expect((await stacks.get("web"))?.spec).toEqual({ tags: ["b"] });
       await new StackStore(db).upsertDesired({ ...desired, spec: { tags: ["c"] } });
       expect((await stacks.list())[0]?.spec).toEqual({ tags: ["c"] });
+    },
+  );
+
+  it.skipIf(skip !== undefined)(
+    "hands out a server's stacks as kept while unchanged, and anew after any write, a move or a write that overlapped the read",
+    async () => {
+      const db = await open();
+      const stacks = new StackStore(db.withPlugin(gate));
+      const desired = { sync: "root", spec: {}, fingerprint: "f" };
+      await stacks.upsertDesired({ ...desired, name: "a", server: "apollo", project: "a" });
+      await stacks.upsertDesired({ ...desired, name: "b", server: "apollo", project: "b" });
+      const first = await stacks.listOn("apollo");
+      expect((await stacks.listOn("apollo"))[0]).toBe(first[0]); // kept
+      expect(Object.isFrozen(first[0])).toBe(true);
+      const states = async (server: string) => (await stacks.listOn(server)).map((s) => `${s.name}:${s.state}`);
+
+      await stacks.setState("a", "running");
+      expect(await states("apollo")).toEqual(["a:running", "b:unknown"]);
+      await stacks.markDeployed("b", { fingerprint: "f", parts: {}, commit: "c1", services: [] });
+      expect((await stacks.listOn("apollo"))[1]?.deployedCommit).toBe("c1");
+      await stacks.setState("b", "deploying");
+      await stacks.resetDeploying();
+      expect(await states("apollo")).toEqual(["a:running", "b:unknown"]);
+
+      // A move: gone from the old server's list, in the new one's (read before, so kept).
+      expect(await states("hermes")).toEqual([]);
+      await stacks.upsertDesired({ ...desired, name: "b", server: "hermes", project: "b" });
+      expect(await states("apollo")).toEqual(["a:running"]);
+      expect(await states("hermes")).toEqual(["b:unknown"]);
+      await stacks.remove("b");
+      expect(await states("hermes")).toEqual([]);
+
+      await overlapped(stacks, db, name !== "sqlite");
     },
   );
 

@@ -66,8 +66,38 @@ export class StackStore {
    * most of what it allocated. What is handed out is frozen (shared by reads).
    */
   private readonly parsedColumns = new Map<string, { spec: Parsed; services: Parsed }>();
+  /**
+   * Each server's stacks as last read (frozen rows), until one of them is
+   * written: a status round reads every server's each time, and in a quiet
+   * round nothing changed. Core is the stacks' only writer, through this
+   * store. `generation` moves when a write starts and when it ends: a read
+   * that overlapped a write is handed out but not kept.
+   */
+  private readonly onServer = new Map<string, readonly StackRow[]>();
+  private readonly serverOf = new Map<string, string>();
+  private generation = 0;
 
   constructor(private readonly db: Db) {}
+
+  /** Runs a write of the named stacks (all: every stack), forgetting the lists they are in, before and after. */
+  private async writing<T>(names: readonly string[] | "all", write: () => Promise<T>): Promise<T> {
+    this.forget(names);
+    try {
+      return await write();
+    } finally {
+      this.forget(names);
+    }
+  }
+
+  private forget(names: readonly string[] | "all") {
+    this.generation += 1;
+    if (names === "all") return this.onServer.clear();
+    for (const name of names) {
+      const server = this.serverOf.get(name);
+      if (server === undefined) this.onServer.clear();
+      else this.onServer.delete(server);
+    }
+  }
 
   /** Creates or refreshes a stack's desired spec, keeping what was deployed. */
   async upsertDesired(input: {
@@ -78,6 +108,13 @@ export class StackStore {
     spec: unknown;
     fingerprint: string;
   }) {
+    // A stack that moves leaves its old server's list and joins the new one's.
+    this.onServer.delete(input.server);
+    await this.writing([input.name], () => this.upsert(input));
+    this.onServer.delete(input.server);
+  }
+
+  private async upsert(input: Parameters<StackStore["upsertDesired"]>[0]) {
     const existing = await this.db
       .selectFrom("stacks")
       .select("name")
@@ -118,20 +155,15 @@ export class StackStore {
     name: string,
     deployed: { fingerprint: string; parts: unknown; commit: string | null; services: DeployedService[] },
   ) {
-    await this.db
-      .updateTable("stacks")
-      .set({
-        deployed_fingerprint: deployed.fingerprint,
-        deployed_parts: JSON.stringify(deployed.parts),
-        deployed_commit: deployed.commit,
-        deployed_at: now(),
-        deployed_services: JSON.stringify(deployed.services),
-        drift: null,
-        quarantine: null,
-        updated_at: now(),
-      })
-      .where("name", "=", name)
-      .execute();
+    await this.set(name, {
+      deployed_fingerprint: deployed.fingerprint,
+      deployed_parts: JSON.stringify(deployed.parts),
+      deployed_commit: deployed.commit,
+      deployed_at: now(),
+      deployed_services: JSON.stringify(deployed.services),
+      drift: null,
+      quarantine: null,
+    });
   }
 
   /** A heal brought the deployed version back: its containers are the baseline now. */
@@ -152,11 +184,13 @@ export class StackStore {
   }
 
   private async set(name: string, values: Partial<Omit<StacksTable, "name">>) {
-    await this.db
-      .updateTable("stacks")
-      .set({ ...values, updated_at: now() })
-      .where("name", "=", name)
-      .execute();
+    await this.writing([name], () =>
+      this.db
+        .updateTable("stacks")
+        .set({ ...values, updated_at: now() })
+        .where("name", "=", name)
+        .execute(),
+    );
   }
 
   async setState(name: string, state: StackState) {
@@ -169,17 +203,16 @@ export class StackStore {
 
   /** Stacks left `deploying` by a core that stopped become `unknown` until the next status poll. */
   async resetDeploying(): Promise<number> {
-    const result = await this.db
-      .updateTable("stacks")
-      .set({ state: "unknown" })
-      .where("state", "=", "deploying")
-      .executeTakeFirst();
+    const result = await this.writing("all", () =>
+      this.db.updateTable("stacks").set({ state: "unknown" }).where("state", "=", "deploying").executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows);
   }
 
   async remove(name: string) {
-    await this.db.deleteFrom("stacks").where("name", "=", name).execute();
+    await this.writing([name], () => this.db.deleteFrom("stacks").where("name", "=", name).execute());
     this.parsedColumns.delete(name);
+    this.serverOf.delete(name);
   }
 
   async get(name: string): Promise<StackRow | undefined> {
@@ -189,8 +222,16 @@ export class StackStore {
 
   /** The stacks on one server (by its index: a status round reads each server's on their own). */
   async listOn(server: string): Promise<StackRow[]> {
+    const kept = this.onServer.get(server);
+    if (kept) return [...kept];
+    const generation = this.generation;
     const rows = await this.db.selectFrom("stacks").selectAll().where("server", "=", server).orderBy("name").execute();
-    return rows.map((row) => this.toRow(row));
+    const stacks = rows.map((row) => Object.freeze(this.toRow(row)));
+    if (generation === this.generation) {
+      for (const stack of stacks) this.serverOf.set(stack.name, stack.server);
+      this.onServer.set(server, stacks);
+    }
+    return [...stacks];
   }
 
   /** What the dashboard counts of every stack, without reading (or parsing) specs and baselines. */
