@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Downsampler } from "../src/metrics/downsampler.js";
 import { MetricStore } from "../src/metrics/metric-store.js";
+import { SampleBatcher } from "../src/metrics/sample-batcher.js";
 import { queryStats } from "../src/metrics/stats-query.js";
 import { backends } from "./backends.js";
 
@@ -20,6 +21,34 @@ function syntheticSamples(from: number, count: number, step: number) {
 }
 
 describe.each(backends)("metrics on $name", ({ skip, open }) => {
+  it.skipIf(skip !== undefined)(
+    "stores host samples a batch at a time: every server's, by the flush; past the bound the oldest go, and it says so",
+    async () => {
+      const db = await open();
+      const said: string[] = [];
+      const batcher = new SampleBatcher(new MetricStore(db), (line) => said.push(line));
+      const count = async () =>
+        Number(
+          (
+            await db
+              .selectFrom("metric_raw")
+              .select((e) => e.fn.countAll().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      batcher.add("apollo", { at: 1_700_000_000, values: { cpu: 1 } });
+      batcher.add("hermes", { at: 1_700_000_000, values: { cpu: 2 } });
+      expect(await count()).toBe(0); // waiting for the flush
+      await batcher.flush();
+      expect(await count()).toBe(2);
+      // 10,001 while the database is not written: the oldest is dropped; the rest go in statements SQLite accepts.
+      for (let i = 0; i <= 10_000; i += 1) batcher.add(`s${i}`, { at: 1_700_000_015, values: { cpu: i } });
+      await batcher.flush();
+      expect(await count()).toBe(2 + 10_000);
+      expect(said).toEqual(["metrics: 1 host samples dropped: the database did not keep up"]);
+    },
+  );
+
   it.skipIf(skip !== undefined)("rolls raw samples into exact 5-minute and hourly min/avg/max", async () => {
     const store = new MetricStore(await open());
     const start = 1_700_000_100; // not on a bucket edge

@@ -13,6 +13,7 @@ import { type Observation, type RestartHistory, serverObservations, stackObserva
 import type { UptimeChecks } from "../checks/uptime-checks.js";
 import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import { SampleBatcher } from "../metrics/sample-batcher.js";
 import { seriesOf } from "../metrics/series.js";
 import type { Reconciler } from "../reconcile/reconciler.js";
 import { swarmOf } from "../swarm/swarm-stacks.js";
@@ -50,8 +51,11 @@ export class StatusPoller {
   private readonly held = new Map<string, TaggedStatuses>();
   /** The last stats of each server (for /metrics). */
   readonly latestStats = new Map<string, HostStats>();
+  private readonly samples: SampleBatcher;
 
-  constructor(private readonly deps: StatusPollerDeps) {}
+  constructor(private readonly deps: StatusPollerDeps) {
+    this.samples = new SampleBatcher(deps.metrics, deps.log);
+  }
 
   /**
    * Polls every server once per interval, each at its own offset into the
@@ -89,6 +93,7 @@ export class StatusPoller {
     for (const timer of this.spreadTimers) clearTimeout(timer);
     this.abort.abort();
     await Promise.allSettled(this.inFlight.values());
+    await this.samples.flush();
   }
 
   /** One round now: each server not being polled already is polled; resolves when they all end. */
@@ -97,6 +102,7 @@ export class StatusPoller {
     const servers = await this.deps.servers.list();
     this.forgetGone(servers);
     await Promise.all(servers.map((server) => this.pollIdle(server)));
+    await this.samples.flush();
   }
 
   private forgetGone(servers: readonly ServerRow[]) {
@@ -118,7 +124,7 @@ export class StatusPoller {
   }
 
   private async pollServer(server: ServerRow): Promise<void> {
-    const { servers, alerts, metrics } = this.deps;
+    const { servers, alerts } = this.deps;
     const client = await this.deps.agents.client(server.name);
     if (!client) return;
     // The server's stacks, read before anything is asked of its agent: each status is judged
@@ -146,9 +152,7 @@ export class StatusPoller {
     }
     if (stats) {
       this.latestStats.set(server.name, stats);
-      await metrics.insertSamples(server.name, [
-        { at: Math.floor(Date.parse(stats.at) / 1000), values: seriesOf(stats) },
-      ]);
+      this.samples.add(server.name, { at: Math.floor(Date.parse(stats.at) / 1000), values: seriesOf(stats) });
     }
     if (server.enabled) {
       // Read again: asking the agent is where a changed certificate gets recorded.
