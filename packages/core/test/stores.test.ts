@@ -78,6 +78,28 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
     expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows).toEqual([{ synchronous: 1 }]);
   });
 
+  it.skipIf(name !== "sqlite")(
+    "serves thousands of waiting queries one at a time, in the order they asked, transactions whole",
+    async () => {
+      const db = await open();
+      await sql`create table asked (n real)`.execute(db);
+      const insert = (n: number) => sql`insert into asked (n) values (${n})`;
+      const asked = Array.from({ length: 3_000 }, (_, n) =>
+        n % 10 === 0
+          ? db.transaction().execute(async (trx) => {
+              await insert(n).execute(trx);
+              // Two statements of one transaction: nothing else runs between them.
+              await insert(n + 0.5).execute(trx);
+            })
+          : insert(n).execute(db),
+      );
+      await Promise.all(asked);
+      const stored = await sql<{ n: number }>`select n from asked order by rowid`.execute(db);
+      const expected = Array.from({ length: 3_000 }, (_, n) => (n % 10 === 0 ? [n, n + 0.5] : [n])).flat();
+      expect(stored.rows.map((r) => r.n)).toEqual(expected);
+    },
+  );
+
   it.skipIf(skip !== undefined)("keeps stacks' desired and deployed versions, state and stopped flag", async () => {
     const stacks = new StackStore(await open());
     await stacks.upsertDesired({

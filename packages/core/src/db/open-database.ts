@@ -3,11 +3,12 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, type SqliteDatabase } from "kysely";
 import { LRUCache } from "lru-cache";
 import pg from "pg";
 import type { DatabaseSource } from "../ops/backups/dump.js";
 import { migrate } from "./migrations.js";
+import { QueuedSqliteDialect } from "./queued-sqlite.js";
 import type { Database } from "./schema.js";
 
 export interface OpenDatabaseOptions {
@@ -45,7 +46,7 @@ export async function openDatabase(
   // at 500 servers (docs/operations.md, "Durability").
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: keepingStatements(sqlite) }) });
   const source: DatabaseSource = { kind: "sqlite", handle: sqlite };
   await migrate(db as Kysely<unknown>, "sqlite", beforeMigrate(options, source));
   return { db, kind: "sqlite", describe: file, source };

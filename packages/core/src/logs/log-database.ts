@@ -13,10 +13,10 @@ import {
   type Migration,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   sql,
 } from "kysely";
 import pg from "pg";
+import { QueuedSqliteDialect } from "../db/queued-sqlite.js";
 
 export interface LogDatabase {
   /** One row per container a line came from: lines refer to it by number, so a line costs few bytes. */
@@ -119,7 +119,7 @@ export async function openLogDatabase(options: {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
-    db = new Kysely<LogDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<LogDatabase>({ dialect: new QueuedSqliteDialect({ database: sqlite }) });
   }
   const migrator = new Migrator({
     db: db as Kysely<unknown>,
