@@ -17,8 +17,8 @@ const reply = (longestWaitMs?: number): LogBatch => ({
   ...(longestWaitMs === undefined ? {} : { longestWaitMs }),
 });
 
-/** An agent answering from a script (a reply, or an error to throw); the requests core made. */
-function collect(script: Array<LogBatch | Error>) {
+/** The waits core asked of an agent answering from a script (a reply, or an error to throw), to its end. */
+async function waitsAsked(script: Array<LogBatch | Error>): Promise<Array<number | undefined>> {
   const asked: LogBatchRequest[] = [];
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
@@ -42,16 +42,15 @@ function collect(script: Array<LogBatch | Error>) {
     onLines: () => {},
     log: () => {},
   });
-  return { asked, collectors, finished };
+  collectors.start();
+  await finished;
+  await collectors.stop();
+  return asked.map((a) => a.waitMs);
 }
 
 describe("log collection: the long-poll's wait", () => {
   it("asks what the agent says it accepts, at most the protocol's bound", async () => {
-    const { asked, collectors, finished } = collect([reply(LOG_WAIT_MAX_MS), reply(10 * LOG_WAIT_MAX_MS), reply()]);
-    collectors.start();
-    await finished;
-    await collectors.stop();
-    expect(asked.map((a) => a.waitMs)).toEqual([
+    expect(await waitsAsked([reply(LOG_WAIT_MAX_MS), reply(10 * LOG_WAIT_MAX_MS), reply()])).toEqual([
       LOG_WAIT_LEGACY_MS,
       LOG_WAIT_MAX_MS,
       LOG_WAIT_MAX_MS,
@@ -60,11 +59,7 @@ describe("log collection: the long-poll's wait", () => {
   });
 
   it("asks 30 s again after an error, until the agent says more", async () => {
-    const { asked, collectors, finished } = collect([reply(LOG_WAIT_MAX_MS), new Error("agent restarted"), reply()]);
-    collectors.start();
-    await finished;
-    await collectors.stop();
-    expect(asked.map((a) => a.waitMs)).toEqual([
+    expect(await waitsAsked([reply(LOG_WAIT_MAX_MS), new Error("agent restarted"), reply()])).toEqual([
       LOG_WAIT_LEGACY_MS,
       LOG_WAIT_MAX_MS,
       LOG_WAIT_LEGACY_MS,
