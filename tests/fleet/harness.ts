@@ -142,11 +142,11 @@ export async function startHarness(options: {
     return body;
   };
   const updates = (query: string) => api<Update[]>("GET", `/api/updates?limit=1000${query}`);
-  const syncOf = (commit: string, done: (status: string) => boolean) =>
+  const syncOf = (commit: string, done: (status: string) => boolean, timeoutMs = 180_000) =>
     waitFor(
       async () =>
         (await updates("&target=root")).find((u) => u.operation === "sync" && u.commit === commit && done(u.status)),
-      { what: `the sync of ${commit.slice(0, 7)}`, timeoutMs: 180_000, intervalMs: 300 },
+      { what: `the sync of ${commit.slice(0, 7)}`, timeoutMs, intervalMs: 300 },
     );
 
   // The outbound host is enrolled once core has its server (after the first sync, which finds it
@@ -190,7 +190,8 @@ export async function startHarness(options: {
       if (res.status !== 202) throw new Error(`webhook: HTTP ${res.status} ${await res.text()}`);
     },
     /** The finished sync update of `commit` (every push coalesced into it has been handled). */
-    syncFinished: (commit: string) => syncOf(commit, (status) => status === "success" || status === "failed"),
+    syncFinished: (commit: string, timeoutMs?: number) =>
+      syncOf(commit, (status) => status === "success" || status === "failed", timeoutMs),
     sync: async () =>
       (
         await api<
