@@ -155,6 +155,64 @@ describe("connections to an agent (issue 19)", () => {
     }
   });
 
+  it("asks again, without a tag, a stack answered as unchanged against a tag core does not hold", async () => {
+    const tls = await selfSignedCertificate(dir.path);
+    const status = { stack: "odd", project: "odd", commit: null, containers: [] };
+    const bodies: string[] = [];
+    // A faulty agent: whatever core says it holds, it answers "unchanged" with another tag.
+    const faulty = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      let text = "";
+      req.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      req.on("end", () => {
+        bodies.push(text);
+        const body = JSON.parse(text) as { stacks: Array<{ stack: string; seen?: string }> };
+        const statuses = body.stacks.map((s) =>
+          s.seen ? { stack: s.stack, project: s.stack, unchanged: "not-that-tag" } : { ...status, tag: "t1" },
+        );
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            health: { status: "ok", version: "0.1.0", fingerprint: tls.fingerprint },
+            stats: null,
+            statuses,
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => faulty.listen(0, "127.0.0.1", resolve));
+    try {
+      const answers = await askAgent(
+        new AgentClient({
+          server: "h",
+          address: `https://127.0.0.1:${(faulty.address() as AddressInfo).port}`,
+          passkey: PASSKEY,
+          trust: trusting(tls.fingerprint),
+          timeoutSeconds: 5,
+        }),
+        {
+          server: "h",
+          stacks: [{ name: "odd", project: "odd" }],
+          stats: false,
+          signal: new AbortController().signal,
+          older: new Map(),
+          held: new Map([["odd", { tag: "t0", status: { ...status, commit: "old" } }]]),
+        },
+      );
+      expect(bodies.map((b) => JSON.parse(b).stacks)).toEqual([
+        [{ stack: "odd", project: "odd", seen: "t0" }],
+        [{ stack: "odd", project: "odd" }],
+      ]);
+      // Read this round, not left unknown, and not the status core held.
+      expect(answers.statuses.get("odd")).toEqual(status);
+      expect(answers.tagged.get("odd")).toEqual({ tag: "t1", status });
+    } finally {
+      faulty.closeAllConnections();
+      await new Promise((resolve) => faulty.close(resolve));
+    }
+  });
+
   it("asks an agent older than the batch status route one stack at a time", async () => {
     // An agent of the previous version: no POST /stacks/status, a status per stack.
     const tls = await selfSignedCertificate(dir.path);

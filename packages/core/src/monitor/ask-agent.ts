@@ -46,28 +46,23 @@ export async function askAgent(
         { stats: ask.stats, stacks: stacks.map((s) => (seen(s.stack) ? { ...s, seen: seen(s.stack) } : s)) },
         ask.signal,
       );
-      const statuses = new Map<string, StackStatus>();
-      const tagged = new Map<string, { tag: string; status: StackStatus }>();
-      for (const entry of reply.statuses) {
-        if ("error" in entry) continue;
-        if ("unchanged" in entry) {
-          // Only a tag core said it holds is answered so; any other is not a status.
-          const held = ask.held?.get(entry.stack);
-          if (held?.tag !== entry.unchanged) continue;
-          statuses.set(entry.stack, held.status);
-          tagged.set(entry.stack, held);
-          continue;
-        }
-        const { tag, ...status } = entry;
-        statuses.set(status.stack, status);
-        // Kept for the rounds after this one, and shared with them: frozen.
-        if (tag !== undefined) tagged.set(status.stack, { tag, status: deepFreeze(status) });
+      const answers = readStatuses(reply.statuses, ask.held);
+      // Only a tag core said it holds may be answered as unchanged; any other is asked
+      // again without a tag, so that the stack is read this round rather than left unknown.
+      if (answers.unheld.size > 0) {
+        // Should that fail, they are missing from this round only, as a stack the agent could not read.
+        const again = await client
+          .poll({ stats: false, stacks: stacks.filter((s) => answers.unheld.has(s.stack)) }, ask.signal)
+          .catch(() => ({ statuses: [] }));
+        const reread = readStatuses(again.statuses, undefined);
+        for (const [stack, status] of reread.statuses) answers.statuses.set(stack, status);
+        for (const [stack, held] of reread.tagged) answers.tagged.set(stack, held);
       }
       return {
         agentVersion: reply.health.version,
         ...(reply.stats ? { stats: reply.stats } : {}),
-        statuses,
-        tagged,
+        statuses: answers.statuses,
+        tagged: answers.tagged,
       };
     } catch (cause) {
       if (cause instanceof TugError && cause.code === "E_AGENT_UNREACHABLE")
@@ -91,4 +86,31 @@ export async function askAgent(
       ? new Map<string, StackStatus>()
       : await client.statuses(stacks, ask.signal).catch(() => new Map<string, StackStatus>());
   return { agentVersion, ...(stats ? { stats } : {}), statuses, tagged: new Map() };
+}
+
+type PollEntries = Awaited<ReturnType<AgentClient["poll"]>>["statuses"];
+
+/** A poll reply's statuses; `unheld`: the stacks answered unchanged against a tag core does not hold. */
+function readStatuses(entries: PollEntries, held: TaggedStatuses | undefined) {
+  const statuses = new Map<string, StackStatus>();
+  const tagged = new Map<string, { tag: string; status: StackStatus }>();
+  const unheld = new Set<string>();
+  for (const entry of entries) {
+    if ("error" in entry) continue;
+    if ("unchanged" in entry) {
+      const kept = held?.get(entry.stack);
+      if (kept?.tag !== entry.unchanged) {
+        unheld.add(entry.stack);
+        continue;
+      }
+      statuses.set(entry.stack, kept.status);
+      tagged.set(entry.stack, kept);
+      continue;
+    }
+    const { tag, ...status } = entry;
+    statuses.set(status.stack, status);
+    // Kept for the rounds after this one, and shared with them: frozen.
+    if (tag !== undefined) tagged.set(status.stack, { tag, status: deepFreeze(status) });
+  }
+  return { statuses, tagged, unheld };
 }
