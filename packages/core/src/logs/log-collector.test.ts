@@ -1,11 +1,12 @@
 // How long core asks an agent to hold an idle log long-poll: what the agent
 // says it accepts (bounded), 30 s for one that does not say, and 30 s again
-// after an error (the agent may have been replaced by an older one).
+// after an error (the agent may have been replaced by an older one); each
+// shortened by up to a fifth at random, so that a fleet's polls drift apart.
 import { LOG_WAIT_LEGACY_MS, LOG_WAIT_MAX_MS, type LogBatch, type LogBatchRequest } from "@tugboat/protocol";
 import { describe, expect, it } from "vitest";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { ServerStore } from "../agents/server-store.js";
-import { LogCollectors } from "./log-collector.js";
+import { jitteredWait, LogCollectors } from "./log-collector.js";
 import type { LogStore } from "./log-store.js";
 
 const reply = (longestWaitMs?: number): LogBatch => ({
@@ -18,7 +19,7 @@ const reply = (longestWaitMs?: number): LogBatch => ({
 });
 
 /** The waits core asked of an agent answering from a script (a reply, or an error to throw), to its end. */
-async function waitsAsked(script: Array<LogBatch | Error>): Promise<Array<number | undefined>> {
+async function waitsAsked(script: Array<LogBatch | Error>, random = () => 0): Promise<Array<number | undefined>> {
   const asked: LogBatchRequest[] = [];
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
@@ -41,6 +42,7 @@ async function waitsAsked(script: Array<LogBatch | Error>): Promise<Array<number
     retentionDays: 7,
     onLines: () => {},
     log: () => {},
+    random,
   });
   collectors.start();
   await finished;
@@ -65,5 +67,16 @@ describe("log collection: the long-poll's wait", () => {
       LOG_WAIT_LEGACY_MS,
       LOG_WAIT_LEGACY_MS,
     ]);
+  });
+
+  it("shortens each wait by up to a fifth, drawn again for every poll", async () => {
+    const draws = [0.5, 0.999, 0.25];
+    expect(await waitsAsked([reply(LOG_WAIT_MAX_MS), reply(LOG_WAIT_MAX_MS)], () => draws.shift() ?? 0)).toEqual([
+      LOG_WAIT_LEGACY_MS * 0.9,
+      Math.round(LOG_WAIT_MAX_MS * (1 - 0.2 * 0.999)),
+      LOG_WAIT_MAX_MS * 0.95,
+    ]);
+    expect(jitteredWait(LOG_WAIT_MAX_MS, 0)).toBe(LOG_WAIT_MAX_MS);
+    expect(jitteredWait(LOG_WAIT_MAX_MS, 0.999_999)).toBeGreaterThanOrEqual(LOG_WAIT_MAX_MS * 0.8);
   });
 });

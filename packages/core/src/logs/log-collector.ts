@@ -13,6 +13,17 @@ import type { LogStore, StoredLine } from "./log-store.js";
 const BATCH = 500;
 const SUPERVISE_MS = 3_000;
 const OLD_AGENT_MS = 5 * 60_000;
+/**
+ * Each wait is shortened by up to this share, at random: a fleet's long-polls all
+ * start with core, and with the same wait they would all end together, every
+ * wait, as one burst of requests. Drawn again for each wait, they drift apart.
+ */
+const WAIT_JITTER = 0.2;
+
+/** The wait to ask for, given the longest the agent accepts and a number in [0, 1). */
+export function jitteredWait(acceptedMs: number, random: number): number {
+  return Math.round(acceptedMs * (1 - WAIT_JITTER * random));
+}
 
 export interface CollectorState {
   server: string;
@@ -34,6 +45,8 @@ export interface LogCollectorsDeps {
   /** Lines just stored. */
   onLines: (lines: StoredLine[]) => void;
   log: (line: string) => void;
+  /** Draws each wait's jitter; Math.random unless a test pins it. */
+  random?: () => number;
 }
 
 class ServerCollector {
@@ -61,7 +74,8 @@ class ServerCollector {
     let after = 0;
     let backoff = 1_000;
     // An idle host costs a request per wait: as long as the agent says it accepts (30 s if it does not say).
-    let waitMs = LOG_WAIT_LEGACY_MS;
+    let acceptedMs = LOG_WAIT_LEGACY_MS;
+    const random = this.deps.random ?? Math.random;
     while (!signal.aborted) {
       try {
         const client = await this.deps.agents.client(server);
@@ -77,8 +91,9 @@ class ServerCollector {
                 from: new Date(Date.now() - this.deps.retentionDays * 86_400_000).toISOString(),
               }
             : {};
+        const waitMs = jitteredWait(acceptedMs, random());
         const batch = await client.logBatch({ epoch, after, waitMs, max: BATCH, ...cursors }, signal);
-        waitMs = Math.min(LOG_WAIT_MAX_MS, Math.max(LOG_WAIT_LEGACY_MS, batch.longestWaitMs ?? LOG_WAIT_LEGACY_MS));
+        acceptedMs = Math.min(LOG_WAIT_MAX_MS, Math.max(LOG_WAIT_LEGACY_MS, batch.longestWaitMs ?? LOG_WAIT_LEGACY_MS));
         if (batch.epoch === "" || batch.epoch !== epoch) after = 0;
         epoch = batch.epoch;
         if (batch.lines.length > 0) {
@@ -101,7 +116,7 @@ class ServerCollector {
         if (this.state.lastError !== message) this.deps.log(`logs of ${server}: ${message}`);
         this.state.lastError = message;
         // An agent that restarted may be an older one: ask the wait every agent accepts until it says more.
-        waitMs = LOG_WAIT_LEGACY_MS;
+        acceptedMs = LOG_WAIT_LEGACY_MS;
         // Unacknowledged lines are sent again by the same session; a new one starts from the store's cursors.
         await delay(old ? OLD_AGENT_MS : backoff, undefined, { signal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, 30_000);
