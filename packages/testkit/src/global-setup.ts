@@ -1,18 +1,19 @@
 // Vitest global setup for integration tests: starts the shared private
-// daemons once per run and hands their DOCKER_HOSTs to every test file.
+// daemons once per run, a set for each lane (test-lanes.ts), and hands their
+// DOCKER_HOSTs to every test file.
 import type { TestProject } from "vitest/node";
 import { dockerUnavailableReason } from "./availability.js";
 import { type PrivateDockerd, startDockerd } from "./dockerd.js";
 import { BUSYBOX_IMAGE, ensureImage } from "./image.js";
+import { DAEMONS_PER_LANE, TEST_LANES } from "./test-lanes.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** Lane after lane, DAEMONS_PER_LANE each. */
     "tugboat.dockerHosts": string[];
     "tugboat.dockerSkipReason": string;
   }
 }
-
-const SHARED_DAEMONS = Number(process.env.TUG_TEST_DOCKERDS ?? 3);
 
 export default async function setup(project: TestProject) {
   const reason = dockerUnavailableReason();
@@ -23,7 +24,7 @@ export default async function setup(project: TestProject) {
     project.provide("tugboat.dockerSkipReason", reason);
     return;
   }
-  const started = await Promise.allSettled(Array.from({ length: SHARED_DAEMONS }, () => startDockerd()));
+  const started = await Promise.allSettled(Array.from({ length: TEST_LANES * DAEMONS_PER_LANE }, () => startDockerd()));
   const daemons = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   const teardown = async () => {
     await Promise.all(daemons.map((daemon: PrivateDockerd) => daemon.stop()));
