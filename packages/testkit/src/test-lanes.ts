@@ -14,7 +14,7 @@ function positiveInteger(name: string, fallback: number): number {
 /**
  * How many test files run at once (`TUG_TEST_WORKERS`, default 2). The suite
  * is mostly CPU-bound on a 2-core machine: two lanes took 1,254 s where one
- * took 1,825 s, three took 1,660 s and five tests timed out.
+ * took 1,825 s, three took 1,660 s and four tests ran out of time.
  */
 export const TEST_LANES = positiveInteger("TUG_TEST_WORKERS", 2);
 
