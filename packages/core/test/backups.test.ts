@@ -95,7 +95,9 @@ describe("backups", () => {
     expect(restored.prepare("select username from users").pluck().all()).toEqual(["olga"]);
     expect(restored.prepare("select count(*) from audit").pluck().get()).toBe(0); // 008's table exists
     expect(restored.prepare("select count(*) from agent_tokens").pluck().get()).toBe(0); // 009's
-    expect(restored.prepare("select count(*) from sqlite_master where name = 'stacks_server'").pluck().get()).toBe(1); // 010's
+    expect(
+      restored.prepare("select count(*) from sqlite_master where name = 'stacks_server_state'").pluck().get(),
+    ).toBe(1); // 011's (it replaced 010's)
     restored.close();
     expect(readFileSync(join(target, "core.key"), "utf8")).toBe(KEY);
   });

@@ -1,6 +1,13 @@
 // One contract suite for the state layer, run against SQLite and PostgreSQL.
 import { setTimeout as delay } from "node:timers/promises";
-import { type PluginTransformQueryArgs, type PluginTransformResultArgs, sql } from "kysely";
+import {
+  CompiledQuery,
+  createQueryId,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type RootOperationNode,
+  sql,
+} from "kysely";
 import { describe, expect, it } from "vitest";
 import { ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
@@ -97,6 +104,35 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
       const stored = await sql<{ n: number }>`select n from asked order by rowid`.execute(db);
       const expected = Array.from({ length: 3_000 }, (_, n) => (n % 10 === 0 ? [n, n + 0.5] : [n])).flat();
       expect(stored.rows.map((r) => r.n)).toEqual(expected);
+    },
+  );
+
+  it.skipIf(name !== "sqlite")(
+    "answers the dashboard's counts and latest updates from indexes, without reading or sorting whole tables",
+    async () => {
+      const db = await open();
+      const asked: RootOperationNode[] = [];
+      const spy = db.withPlugin({
+        transformQuery: (args) => {
+          asked.push(args.node);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      await new StackStore(spy).counts();
+      await new UpdateStore(spy).list({ limit: 10 });
+      const plans = [];
+      for (const node of asked) {
+        const query = db.getExecutor().compileQuery(node, createQueryId());
+        const plan = await db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+        );
+        plans.push(plan.rows.map((row) => row.detail).join("; "));
+      }
+      expect(plans).toEqual([
+        "SCAN stacks USING INDEX stacks_server_state",
+        "SCAN updates USING INDEX updates_created",
+      ]);
     },
   );
 

@@ -311,6 +311,20 @@ const stacksByServer: Migration = {
   },
 };
 
+/**
+ * The dashboard's queries at fleet scale: stacks counted by server and state
+ * from the index, not by reading every stack (which the index on `server`
+ * alone made it do), and the latest updates without sorting them all (the
+ * table grows with every deploy).
+ */
+const dashboardIndexes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex("stacks_server_state").on("stacks").columns(["server", "state"]).execute();
+    await db.schema.dropIndex("stacks_server").execute();
+    await db.schema.createIndex("updates_created").on("updates").column("created_at").execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -324,6 +338,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     "008_identity": identity(dialect),
     "009_agent_links": agentLinks,
     "010_stacks_by_server": stacksByServer,
+    "011_dashboard_indexes": dashboardIndexes,
   };
 }
 
