@@ -116,6 +116,7 @@ export { SetVariableRequest, VariableParams, VariableView } from "./core/variabl
 export { ERROR_STATUS, type ErrorCode, TugError } from "./errors.js";
 export { normalizeFingerprint } from "./fingerprint.js";
 export { HealthResponse } from "./health.js";
+export { DOCKER_HUB, type ImageReference, parseImageReference } from "./image-reference.js";
 export {
   AGENT_LINK_PATH,
   formatLinkToken,

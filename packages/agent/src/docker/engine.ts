@@ -78,7 +78,7 @@ export class DockerEngine {
     method: string,
     path: string,
     body?: unknown,
-    stream?: { signal?: AbortSignal | undefined },
+    stream?: { signal?: AbortSignal | undefined; headers?: Record<string, string> },
   ): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const what = `${method} ${path.split("?")[0]}`;
@@ -88,7 +88,7 @@ export class DockerEngine {
           agent: stream ? this.streams : this.agent,
           method,
           path,
-          headers: body === undefined ? {} : { "content-type": "application/json" },
+          headers: { ...stream?.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           ...(stream?.signal ? { signal: stream.signal } : {}),
         },
         (res) => {
@@ -113,9 +113,16 @@ export class DockerEngine {
   }
 
   /** A stream's request; undefined when its signal aborted before dockerd answered. */
-  private async openStream(path: string, signal: AbortSignal | undefined): Promise<IncomingMessage | undefined> {
+  private async openStream(
+    path: string,
+    signal: AbortSignal | undefined,
+    request: { method?: string; headers?: Record<string, string> } = {},
+  ): Promise<IncomingMessage | undefined> {
     try {
-      return await this.raw("GET", path, undefined, { signal });
+      return await this.raw(request.method ?? "GET", path, undefined, {
+        signal,
+        ...(request.headers ? { headers: request.headers } : {}),
+      });
     } catch (error) {
       if (signal?.aborted) return undefined;
       throw error;
@@ -234,6 +241,55 @@ export class DockerEngine {
     return this.json("GET", `/exec/${encodeURIComponent(id)}/json`);
   }
 
+  /**
+   * Pulls one image (`ref` is its name as written, `tag` its tag or digest:
+   * never empty, which would pull every tag), yielding dockerd's status
+   * lines; throws with dockerd's message when the pull fails. Ends early,
+   * with an error, when `signal` aborts.
+   */
+  async *pullImage(
+    ref: { name: string; tag: string },
+    options: { auth?: string | undefined; signal: AbortSignal },
+  ): AsyncGenerator<string> {
+    const query = new URLSearchParams({ fromImage: ref.name, tag: ref.tag });
+    const what = `pull of ${ref.name}${ref.tag.startsWith("sha256:") ? "@" : ":"}${ref.tag}`;
+    const headers = options.auth ? { "x-registry-auth": options.auth } : undefined;
+    const res = await this.openStream(`/images/create?${query}`, options.signal, {
+      method: "POST",
+      ...(headers ? { headers } : {}),
+    });
+    if (!res) throw new TugError("E_DOCKER_UNAVAILABLE", `${what} given up: ${String(options.signal.reason)}`);
+    const onAbort = () => res.destroy();
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    let pending = "";
+    let failed: string | undefined;
+    try {
+      for await (const chunk of res) {
+        const lines = (pending + (chunk as Buffer).toString("utf8")).split("\n");
+        pending = lines.pop() ?? "";
+        // One status line is short: a longer one is not dockerd's, and is not kept.
+        if (pending.length > 64 * 1024)
+          throw new TugError("E_DOCKER_UNAVAILABLE", `${what}: an answer line over 64 KiB`);
+        for (const line of lines) {
+          const status = pullStatus(line, res.statusCode ?? 500);
+          if (status.error) failed = status.error;
+          else if (status.line) yield status.line;
+        }
+      }
+    } catch (error) {
+      if (options.signal.aborted)
+        throw new TugError("E_DOCKER_UNAVAILABLE", `${what} given up: ${String(options.signal.reason)}`);
+      throw error;
+    } finally {
+      options.signal.removeEventListener("abort", onAbort);
+    }
+    const last = pending.trim() ? pullStatus(pending, res.statusCode ?? 500) : {};
+    failed ??= last.error;
+    if (!failed && (res.statusCode ?? 500) >= 400) failed = `dockerd answered ${res.statusCode}`;
+    if (failed) throw new TugError("E_DOCKER_UNAVAILABLE", `${what}: ${failed}`);
+    if (last.line) yield last.line;
+  }
+
   /** Container events (start, die, …) as Docker reports them, until `signal` aborts. */
   async *containerEvents(signal: AbortSignal): AsyncGenerator<{ action: string; id: string }> {
     const filters = encodeURIComponent(JSON.stringify({ type: ["container"] }));
@@ -330,4 +386,22 @@ export class DockerEngine {
     }
     for (const stream of ["stdout", "stderr"] as const) if (pending[stream]) yield { stream, line: pending[stream] };
   }
+}
+
+/**
+ * One line of a pull's answer: an error (in the stream, or the body of a
+ * refusal), or a status worth a log line. Progress bars, which dockerd sends
+ * many times a second per layer, are left out.
+ */
+function pullStatus(line: string, statusCode: number): { line?: string; error?: string } {
+  if (!line.trim()) return {};
+  let parsed: { status?: string; id?: string; progressDetail?: { current?: number }; error?: string; message?: string };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return statusCode >= 400 ? { error: line.trim() } : { line: line.trim() };
+  }
+  if (parsed.error || (statusCode >= 400 && parsed.message)) return { error: parsed.error ?? parsed.message ?? "" };
+  if (!parsed.status || parsed.progressDetail?.current !== undefined) return {};
+  return { line: parsed.id ? `${parsed.id}: ${parsed.status}` : parsed.status };
 }

@@ -10,7 +10,7 @@ import type { ComposeRunner } from "../compose/runner.js";
 import { declaredServices } from "../compose/services.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { type ProjectContainer, projectContainers, projectSummaries, SKIP_LABELS } from "../docker/project.js";
-import { ExecError, exec } from "../exec/exec.js";
+import { exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
 import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
 import { pathInside } from "../safety/names.js";
@@ -18,6 +18,7 @@ import { deploySwarmStack } from "../swarm/stack-deploy.js";
 import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
 import { evaluateDeploy } from "./health.js";
 import { hookArgv } from "./hooks.js";
+import { pullImages } from "./pull.js";
 import type { ActionRun } from "./run.js";
 import type { StackRecord, StackRecords } from "./stack-record.js";
 
@@ -155,17 +156,13 @@ export async function runDeploy(
   await hook("pre_deploy", request.preDeploy);
   if (request.destroyBeforeDeploy && skipped.size === 0)
     await run.command("down", compose(["down", "--remove-orphans"]), options);
-  // A registry that cannot be reached (no DNS, rate limits, a hung mirror) must not block
-  // redeploying a config change with the images already on the host: a failed pull is a
-  // warning, and `up` fails, naming the image, only if one is really missing.
-  if (request.pull) {
-    try {
-      await run.command("pull", compose(["pull", "--ignore-pull-failures", "--", ...services]), options);
-    } catch (error) {
-      if (!(error instanceof ExecError)) throw error;
-      run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
-    }
-  }
+  if (request.pull)
+    await pullImages(deps.engine, run, {
+      files,
+      services,
+      composeArgv: compose(["pull", "--ignore-pull-failures", "--", ...services]),
+      ...options,
+    });
   // `up -d` keeps an image that exists: build what core says changed (or everything, with run_build).
   const build = request.build.filter((s) => !skipped.has(s));
   if (request.buildAll || build.length > 0)

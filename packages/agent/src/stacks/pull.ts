@@ -1,0 +1,81 @@
+// The pull before `up`, as `docker-compose pull --ignore-pull-failures` does
+// it. When the compose files name their images plainly and the host's login
+// for each registry is in its Docker config, the agent asks dockerd itself:
+// about 20 ms for an image that is up to date, against 0.6-0.9 s for
+// Compose's Python start-up. Otherwise Compose pulls, as before. A pull that
+// fails is a warning: a registry that cannot be reached (no DNS, rate limits,
+// a hung mirror) must not block redeploying a config change with the images
+// already on the host, and `up` fails, naming the image, only if one is
+// really missing.
+import { parseImageReference } from "@tugboat/protocol";
+import { declaredImages } from "../compose/services.js";
+import type { DockerEngine } from "../docker/engine.js";
+import { pullAuth, readClientConfig } from "../docker/registry-auth.js";
+import { ExecError } from "../exec/exec.js";
+import type { ActionRun } from "./run.js";
+
+interface EnginePull {
+  image: string;
+  ref: { name: string; tag: string };
+  auth: string | undefined;
+}
+
+export interface PullTarget {
+  files: readonly string[];
+  /** The services to pull; none named means every service without a profile. */
+  services: readonly string[];
+  /** `docker-compose pull` for these services, when Compose must do it. */
+  composeArgv: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}
+
+/** The pulls dockerd can do alone, or undefined when Compose must pull. */
+async function enginePulls(target: PullTarget): Promise<EnginePull[] | undefined> {
+  const images = await declaredImages(target.files, target.services);
+  if (!images) return undefined;
+  const config = await readClientConfig(target.env);
+  const pulls: EnginePull[] = [];
+  for (const image of images) {
+    const ref = parseImageReference(image);
+    const auth = ref ? pullAuth(config, ref.registry) : "compose";
+    if (!ref || auth === "compose") return undefined;
+    // Never an empty tag: dockerd would pull every tag of the repository.
+    pulls.push({
+      image,
+      ref: { name: `${ref.registry}/${ref.repository}`, tag: ref.digest ?? ref.tag },
+      auth: auth.header,
+    });
+  }
+  return pulls;
+}
+
+export async function pullImages(engine: DockerEngine, run: ActionRun, target: PullTarget): Promise<void> {
+  const pulls = await enginePulls(target);
+  if (!pulls) {
+    try {
+      await run.command("pull", target.composeArgv, target);
+    } catch (error) {
+      if (!(error instanceof ExecError)) throw error;
+      run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
+    }
+    return;
+  }
+  await run.task("pull", async () => {
+    const signal = AbortSignal.timeout(target.timeoutMs);
+    await Promise.all(
+      pulls.map(async ({ image, ref, auth }) => {
+        run.log("pull", `pulling ${image}`);
+        try {
+          for await (const line of engine.pullImage(ref, { auth, signal })) run.log("pull", line);
+        } catch (error) {
+          const why = signal.aborted
+            ? `not done within ${target.timeoutMs / 1000} s, the command deadline`
+            : (error as Error).message;
+          run.warn("pull", `pulling ${image} failed; deploying with the image on this host (${why})`);
+        }
+      }),
+    );
+  });
+}
