@@ -2,8 +2,8 @@
 // compose files name their images plainly, with the host's login from its
 // Docker config, and never asks for every tag; a login that does not work is
 // a warning, the image on the host deployed, and so is a registry that never
-// answers, given up at the command deadline. What only Compose can read (a
-// `${VAR}` in an image) is still pulled by Compose.
+// answers, given up at the command deadline. A `${VAR}` in an image is
+// resolved as Compose would; what only Compose can read, Compose pulls.
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
@@ -157,13 +157,28 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     expect((await running(secureProject))?.imageId).toBe(deployed?.imageId);
   });
 
-  it("leaves to Compose an image with a variable to interpolate", async () => {
-    const { result, events } = await deploy(variableProject, commits.variable);
-    expect(result?.ok).toBe(true);
-    expect(pullStep(events).started).toMatchObject({
+  it("resolves a variable in the image as Compose would, and leaves to Compose what it alone reads", async () => {
+    const first = await deploy(variableProject, commits.variable);
+    expect(first.result).toMatchObject({ ok: true, warnings: [] });
+    expect(pullStep(first.events).started).not.toHaveProperty("argv");
+    expect(pullStep(first.events).lines).toContain(`pulling ${open.host}/team/app:1`);
+
+    // The stack's environment sets the tag: the agent pulls that tag itself.
+    const two = await open.push("team/app", "2", { labels: { v: "two" } });
+    const second = await deploy(variableProject, commits.variable, { environment: "APP_TAG=2\n" });
+    expect(second.result).toMatchObject({ ok: true, warnings: [] });
+    expect(pullStep(second.events).started).not.toHaveProperty("argv");
+    expect(pullStep(second.events).lines).toContain(`Status: Downloaded newer image for ${open.host}/team/app:2`);
+    expect((await running(variableProject))?.repoDigests).toContain(`${open.host}/team/app@${two.digest}`);
+
+    // A value that refers to another variable (which not every Compose version expands) is left to Compose.
+    const three = await open.push("team/app", "3", { labels: { v: "three" } });
+    const third = await deploy(variableProject, commits.variable, { environment: `BASE=3\nAPP_TAG=${"$"}{BASE}\n` });
+    expect(third.result?.ok).toBe(true);
+    expect(pullStep(third.events).started).toMatchObject({
       argv: expect.arrayContaining(["pull", "--ignore-pull-failures"]),
     });
-    expect((await running(variableProject))?.state).toBe("running");
+    expect((await running(variableProject))?.repoDigests).toContain(`${open.host}/team/app@${three.digest}`);
   });
 
   it("gives up a pull from a registry that never answers at the command deadline, and deploys the host's image", async () => {

@@ -30,8 +30,11 @@ describe("reading a compose project's services and images", () => {
   db: { image: "127.0.0.1:5000/team/db@sha256:${"a".repeat(64)}" }
   debug: { image: busybox, profiles: [debug] }
 `);
-    expect(await declaredImages(paths, [])).toEqual(["nginx:1.27", `127.0.0.1:5000/team/db@sha256:${"a".repeat(64)}`]);
-    expect(await declaredImages(paths, ["debug"])).toEqual(["busybox"]);
+    expect(await declaredImages(paths, [], undefined)).toEqual([
+      "nginx:1.27",
+      `127.0.0.1:5000/team/db@sha256:${"a".repeat(64)}`,
+    ]);
+    expect(await declaredImages(paths, ["debug"], undefined)).toEqual(["busybox"]);
     expect(await declaredServices(paths)).toEqual(["web", "worker", "db"]);
   });
 
@@ -40,7 +43,21 @@ describe("reading a compose project's services and images", () => {
       "services:\n  web:\n    image: nginx:1.26\n    command: [sleep, '1']\n",
       "services:\n  web:\n    image: nginx:1.27\n",
     );
-    expect(await declaredImages(paths, [])).toEqual(["nginx:1.27"]);
+    expect(await declaredImages(paths, [], undefined)).toEqual(["nginx:1.27"]);
+  });
+
+  it("resolves variables in an image through the lookup it is given", async () => {
+    const paths = await files(`services:
+  web: { image: "ghcr.io/team/web:${"$"}{WEB_TAG:-1}" }
+  db: { image: "${"$"}{REGISTRY}/team/db:${"$"}DB_TAG" }
+`);
+    const values: Record<string, string> = { REGISTRY: "127.0.0.1:5000", DB_TAG: "16" };
+    expect(await declaredImages(paths, [], (name) => values[name])).toEqual([
+      "ghcr.io/team/web:1",
+      "127.0.0.1:5000/team/db:16",
+    ]);
+    expect(await declaredImages(paths, [], (name) => (name === "DB_TAG" ? "unsure" : values[name]))).toBeUndefined();
+    expect(await declaredImages(paths, [], undefined)).toBeUndefined();
   });
 
   it("leaves to Compose whatever it alone can read", async () => {
@@ -54,7 +71,9 @@ describe("reading a compose project's services and images", () => {
       "services:\n  web:\n    command: [sleep, '1']\n",
       "services: [not, a, mapping\n",
     ];
-    for (const text of cases) expect(await declaredImages(await files(text), []), text).toBeUndefined();
-    expect(await declaredImages(await files("services:\n  web:\n    image: nginx\n"), ["missing"])).toBeUndefined();
+    for (const text of cases) expect(await declaredImages(await files(text), [], undefined), text).toBeUndefined();
+    expect(
+      await declaredImages(await files("services:\n  web:\n    image: nginx\n"), ["missing"], undefined),
+    ).toBeUndefined();
   });
 });

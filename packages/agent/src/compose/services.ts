@@ -2,9 +2,11 @@
 // from its files directly: each `docker-compose` call costs a Python start-up
 // (~0.35 s, and ~0.7 s for a pull that finds nothing new) on every deploy.
 // Whatever these readers cannot be sure of (`include`, `extends`, a `${VAR}`
-// to interpolate, a build) is left to Compose: they answer undefined.
+// they cannot resolve as Compose would, a build) is left to Compose: they
+// answer undefined.
 import { readFile } from "node:fs/promises";
 import { load } from "js-yaml";
+import { interpolate, type Lookup } from "./interpolate.js";
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -46,13 +48,14 @@ const PULLED_BY_COMPOSE = ["build", "extends", "platform", "pull_policy"];
 
 /**
  * The distinct images `docker-compose pull` would pull for `wanted` (every
- * service without a profile when none is named), exactly as written; or
- * undefined when Compose must pull: a file it alone can read, a service it
- * builds or extends, an image with a variable to interpolate.
+ * service without a profile when none is named), variables resolved through
+ * `lookup`; or undefined when Compose must pull: a file it alone can read, a
+ * service it builds or extends, a variable `lookup` cannot resolve.
  */
 export async function declaredImages(
   files: readonly string[],
   wanted: readonly string[],
+  lookup: Lookup | undefined,
 ): Promise<string[] | undefined> {
   const services = await readServices(files);
   if (!services) return undefined;
@@ -61,8 +64,10 @@ export async function declaredImages(
   for (const name of names) {
     const definition = services.get(name);
     if (!definition || PULLED_BY_COMPOSE.some((key) => definition[key] !== undefined)) return undefined;
-    const image = definition.image;
-    if (typeof image !== "string" || image.includes("$")) return undefined;
+    const written = definition.image;
+    if (typeof written !== "string") return undefined;
+    const image = written.includes("$") && lookup ? interpolate(written, lookup) : written;
+    if (image === undefined || image.includes("$")) return undefined;
     images.add(image);
   }
   return [...images];

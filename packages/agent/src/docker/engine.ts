@@ -242,8 +242,9 @@ export class DockerEngine {
   }
 
   /**
-   * Pulls one image (`ref` is its name as written, `tag` its tag or digest:
-   * never empty, which would pull every tag), yielding dockerd's status
+   * Pulls one image (`ref.name` is its repository with the registry,
+   * `ref.tag` its tag or digest: never empty, which would pull every tag of
+   * the repository), yielding dockerd's status
    * lines; throws with dockerd's message when the pull fails. Ends early,
    * with an error, when `signal` aborts.
    */

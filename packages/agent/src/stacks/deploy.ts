@@ -159,6 +159,7 @@ export async function runDeploy(
   if (request.pull)
     await pullImages(deps.engine, run, {
       files,
+      envFiles,
       services,
       composeArgv: compose(["pull", "--ignore-pull-failures", "--", ...services]),
       ...options,

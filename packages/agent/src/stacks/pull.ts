@@ -1,5 +1,6 @@
 // The pull before `up`, as `docker-compose pull --ignore-pull-failures` does
-// it. When the compose files name their images plainly and the host's login
+// it. When the compose files name their images plainly (or with variables
+// resolved as Compose would resolve them) and the host's login
 // for each registry is in its Docker config, the agent asks dockerd itself:
 // about 20 ms for an image that is up to date, against 0.6-0.9 s for
 // Compose's Python start-up. Otherwise Compose pulls, as before. A pull that
@@ -7,7 +8,9 @@
 // a hung mirror) must not block redeploying a config change with the images
 // already on the host, and `up` fails, naming the image, only if one is
 // really missing.
+import { dirname } from "node:path";
 import { parseImageReference } from "@tugboat/protocol";
+import { composeLookup } from "../compose/interpolate.js";
 import { declaredImages } from "../compose/services.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { pullAuth, readClientConfig } from "../docker/registry-auth.js";
@@ -22,6 +25,8 @@ interface EnginePull {
 
 export interface PullTarget {
   files: readonly string[];
+  /** The `--env-file`s Compose is given, in order: with the environment, what `${VAR}` in an image reads. */
+  envFiles: readonly string[];
   /** The services to pull; none named means every service without a profile. */
   services: readonly string[];
   /** `docker-compose pull` for these services, when Compose must do it. */
@@ -33,7 +38,14 @@ export interface PullTarget {
 
 /** The pulls dockerd can do alone, or undefined when Compose must pull. */
 async function enginePulls(target: PullTarget): Promise<EnginePull[] | undefined> {
-  const images = await declaredImages(target.files, target.services);
+  const images = await declaredImages(
+    target.files,
+    target.services,
+    await composeLookup(target.envFiles, target.env, [
+      target.cwd,
+      ...target.files.slice(0, 1).map((file) => dirname(file)),
+    ]),
+  );
   if (!images) return undefined;
   const config = await readClientConfig(target.env);
   const pulls: EnginePull[] = [];
