@@ -67,6 +67,7 @@ describe("resolving a compose image's variables as Compose does", () => {
     expect(["A", "B", "C", "E"].map((name) => lookup?.(name))).toEqual(["unsure", "unsure", "unsure", "unsure"]);
     expect(lookup?.("D")).toBe(" padded");
     expect(await composeLookup([await envFile("bare.env", "JUST_A_NAME\n")], {}, [dir])).toBeUndefined();
+    expect(await composeLookup([join(dir, "missing.env")], {}, [dir])).toBeUndefined();
     expect(await composeLookup([await envFile("profiles.env", "COMPOSE_PROFILES=debug\n")], {}, [dir])).toBeUndefined();
     expect(
       await composeLookup([await envFile("plain.env", "A=1\n")], { COMPOSE_PROFILES: "debug" }, [dir]),

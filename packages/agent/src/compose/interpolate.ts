@@ -50,7 +50,9 @@ export async function composeLookup(
   if (envFiles.length === 0) for (const dir of projectDirs) if (await exists(join(dir, ".env"))) return undefined;
   const fromFiles = new Map<string, string | "unsure">();
   for (const file of envFiles) {
-    const parsed = parseEnvFile(await readFile(file, "utf8").catch(() => ""));
+    // A file that cannot be read is Compose's to report.
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    const parsed = text === undefined ? undefined : parseEnvFile(text);
     if (!parsed) return undefined;
     for (const [name, value] of parsed) fromFiles.set(name, value);
   }
