@@ -157,6 +157,26 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     expect((await running(secureProject))?.imageId).toBe(deployed?.imageId);
   });
 
+  it("the pull action pulls through dockerd too, and fails naming an image it could not pull", async () => {
+    const next = await open.push("team/app", "1", { labels: { v: "3" } });
+    const pulled = await agent.action(`/stacks/${openProject}/pull`, {});
+    expect(pulled.result).toMatchObject({ ok: true, action: "pull" });
+    expect(pullStep(pulled.events).started).not.toHaveProperty("argv");
+    const digests = await docker(daemonHost(daemons, 0), [
+      "image",
+      "inspect",
+      "-f",
+      "{{json .RepoDigests}}",
+      `${open.host}/team/app:1`,
+    ]);
+    expect(JSON.parse(digests.stdout)).toContain(`${open.host}/team/app@${next.digest}`);
+
+    // The secure registry's login was removed by the test before: the action fails, saying which image.
+    const refused = await agent.action(`/stacks/${secureProject}/pull`, {});
+    expect(refused.result).toMatchObject({ ok: false, error: { code: "E_EXEC_FAILED" } });
+    expect(refused.result?.error?.message).toContain(`pulling ${secure.host}/team/private:1 failed`);
+  });
+
   it("resolves a variable in the image as Compose would, and leaves to Compose what it alone reads", async () => {
     const first = await deploy(variableProject, commits.variable);
     expect(first.result).toMatchObject({ ok: true, warnings: [] });

@@ -9,7 +9,7 @@
 // already on the host, and `up` fails, naming the image, only if one is
 // really missing.
 import { dirname } from "node:path";
-import { parseImageReference } from "@tugboat/protocol";
+import { parseImageReference, TugError } from "@tugboat/protocol";
 import { composeLookup } from "../compose/interpolate.js";
 import { declaredImages } from "../compose/services.js";
 import type { DockerEngine } from "../docker/engine.js";
@@ -63,31 +63,45 @@ async function enginePulls(target: PullTarget): Promise<EnginePull[] | undefined
   return pulls;
 }
 
-export async function pullImages(engine: DockerEngine, run: ActionRun, target: PullTarget): Promise<void> {
+/**
+ * Pulls before a deploy's `up`, where a failed pull is a warning; with
+ * `strict` (the pull action an operator asks for), it fails the action,
+ * naming each image that could not be pulled.
+ */
+export async function pullImages(
+  engine: DockerEngine,
+  run: ActionRun,
+  target: PullTarget & { strict?: boolean },
+): Promise<void> {
   const pulls = await enginePulls(target);
   if (!pulls) {
     try {
       await run.command("pull", target.composeArgv, target);
     } catch (error) {
-      if (!(error instanceof ExecError)) throw error;
+      if (target.strict || !(error instanceof ExecError)) throw error;
       run.warn("pull", `pulling images failed; deploying with the images on this host (${error.message})`);
     }
     return;
   }
-  await run.task("pull", async () => {
+  const failed = await run.task("pull", async () => {
     const signal = AbortSignal.timeout(target.timeoutMs);
-    await Promise.all(
+    const failures = await Promise.all(
       pulls.map(async ({ image, ref, auth }) => {
         run.log("pull", `pulling ${image}`);
         try {
           for await (const line of engine.pullImage(ref, { auth, signal })) run.log("pull", line);
+          return undefined;
         } catch (error) {
           const why = signal.aborted
             ? `not done within ${target.timeoutMs / 1000} s, the command deadline`
             : (error as Error).message;
-          run.warn("pull", `pulling ${image} failed; deploying with the image on this host (${why})`);
+          if (!target.strict)
+            run.warn("pull", `pulling ${image} failed; deploying with the image on this host (${why})`);
+          return `pulling ${image} failed (${why})`;
         }
       }),
     );
+    return failures.filter((failure) => failure !== undefined);
   });
+  if (target.strict && failed.length > 0) throw new TugError("E_EXEC_FAILED", failed.join("; "));
 }

@@ -34,6 +34,7 @@ import { planEnvFiles } from "./env-files.js";
 import { runImageUpdate } from "./image-update.js";
 import type { StackLocks } from "./locks.js";
 import { pinnedImages, restoreImages } from "./pinned-images.js";
+import { pullImages } from "./pull.js";
 import { ActionRun, type Emit } from "./run.js";
 import type { LastGood, StackRecord, StackRecords } from "./stack-record.js";
 
@@ -81,6 +82,8 @@ function fillVariables(request: DeployRequestParsed, secrets: Readonly<Record<st
 
 /** How long a heal from the stack record waits for its services: a deploy's default. */
 const RECORDED_HEAL_TIMEOUT_SECONDS = 120;
+/** The pull action's deadline: a deploy's default for each of its commands. */
+const PULL_TIMEOUT_MS = 600_000;
 
 /** A deploy brought back as it was: the images on the host (pinned first), nothing rebuilt. */
 function asBefore(good: LastGood, recreate: string[]): DeployRequestParsed {
@@ -267,10 +270,17 @@ export class Stacks {
     const compose = (command: string[]) => composeArgv(runner, record, command);
     const cwd = record.cwd;
     const options = { cwd, env: this.deps.env };
-    if (action === "pull" || action === "start") {
+    if (action === "pull") {
+      // As before a deploy's `up`, but a pull that fails fails the action.
+      const { files, envFiles } = record;
+      const composeArgv = compose(["pull", "--", ...request.services]);
+      const target = { files, envFiles, services: request.services, composeArgv, timeoutMs: PULL_TIMEOUT_MS };
+      await pullImages(this.deps.engine, run, { ...target, ...options, strict: true });
+      return;
+    }
+    if (action === "start") {
       // Service names are checked (no leading "-"); docker-compose 1.29's `start` takes no "--".
-      const separator = action === "start" ? [] : ["--"];
-      await run.command(action, compose([action, ...separator, ...request.services]), options);
+      await run.command(action, compose([action, ...request.services]), options);
       return;
     }
     const skipped = await skippedServices(this.deps, record.project);
