@@ -50,6 +50,7 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
   let hung: Server;
   const held: Socket[] = [];
   let hungImage: string;
+  let privateDigest: string;
   let commits: Record<"open" | "secure" | "variable" | "hung", string>;
   const projects = ["open", "secure", "variable", "hung"].map((name) => `pull-${name}-${id}`);
   const [openProject, secureProject, variableProject, hungProject] = projects as [string, string, string, string];
@@ -81,7 +82,7 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     open = await startRegistry();
     secure = await startRegistry({ auth: CREDENTIALS });
     await open.push("team/app", "1", { labels: { v: "1" } });
-    await secure.push("team/private", "1", { labels: { v: "1" } });
+    privateDigest = (await secure.push("team/private", "1", { labels: { v: "1" } })).digest;
     // The agent's Compose reads this Docker config; so does its own pull.
     dockerConfig = await tempDir("tug-agent-docker-config-");
     process.env.DOCKER_CONFIG = dockerConfig.path;
@@ -140,6 +141,7 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     expect(pull.lines).toContain(`Status: Downloaded newer image for ${secure.host}/team/private:1`);
     const deployed = await running(secureProject);
     expect(deployed?.state).toBe("running");
+    expect(deployed?.repoDigests).toContain(`${secure.host}/team/private@${privateDigest}`);
     const shown = JSON.stringify(events);
     expect(shown).not.toContain(CREDENTIALS.password);
     expect(shown).not.toContain(Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString("base64"));
@@ -182,6 +184,14 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     expect(first.result).toMatchObject({ ok: true, warnings: [] });
     expect(pullStep(first.events).started).not.toHaveProperty("argv");
     expect(pullStep(first.events).lines).toContain(`pulling ${open.host}/team/app:1`);
+    const tagOne = await docker(daemonHost(daemons, 0), [
+      "image",
+      "inspect",
+      "-f",
+      "{{.Id}}",
+      `${open.host}/team/app:1`,
+    ]);
+    expect((await running(variableProject))?.imageId).toBe(tagOne.stdout.trim());
 
     // The stack's environment sets the tag: the agent pulls that tag itself.
     const two = await open.push("team/app", "2", { labels: { v: "two" } });
