@@ -12,6 +12,8 @@ import { TugError } from "@tugboat/protocol";
 
 /** A first fetch of a large repository over a slow link may take a while; not forever. */
 const FETCH_TIMEOUT_MS = 600_000;
+const yes = () => true;
+const no = () => false;
 
 export interface CheckoutOptions {
   stack: string;
@@ -55,47 +57,44 @@ export class Repositories {
       this.runGit(args, { ...options, allowLocal: remote.kind === "local", ...(timeoutMs ? { timeoutMs } : {}) });
     const worktree = this.worktreePath(options.stack);
     const checkout = ["-C", worktree, "checkout", "--quiet", "--detach", "--force", options.commit, "--"];
-    // A redeploy: the stack's worktree of this mirror exists and the mirror most likely holds the
-    // commit. One git process; if the commit is not there, checkout fails changing nothing.
-    if (existsSync(worktree) && (await this.worktreeMirror(worktree)) === mirror) {
-      if (
-        await run(checkout).then(
-          () => true,
-          () => false,
-        )
-      )
-        return worktree;
-    }
+    // A redeploy or a rollback: the stack's worktree of this mirror exists and the mirror most
+    // likely holds the commit. One git process; if the commit is not there, checkout fails changing nothing.
+    const ours = existsSync(worktree) && (await this.worktreeMirror(worktree)) === mirror;
+    if (ours && (await run(checkout).then(yes, no))) return worktree;
     if (!existsSync(join(mirror, "HEAD"))) {
       await mkdir(join(this.root, "repos"), { recursive: true, mode: 0o700 });
       await run(["init", "--bare", "--quiet", "--", mirror]);
     }
-    if (!(await this.hasCommit(mirror, options.commit))) {
+    // Where that checkout just failed, the mirror lacks the commit: fetch without asking git first.
+    if (ours || !(await this.hasCommit(mirror, options.commit))) {
       options.onLine?.(`fetching ${redactUrl(options.url)}`);
       await run(
         ["-C", mirror, "fetch", "--quiet", "--no-tags", "--", options.url, "+refs/heads/*:refs/heads/*"],
         FETCH_TIMEOUT_MS,
       );
-      if (!(await this.hasCommit(mirror, options.commit))) {
-        await run(["-C", mirror, "fetch", "--quiet", "--", options.url, options.commit], FETCH_TIMEOUT_MS).catch(
-          () => undefined,
-        );
-      }
-      if (!(await this.hasCommit(mirror, options.commit))) {
-        throw new TugError("E_GIT_FAILED", `commit ${options.commit} is not in ${redactUrl(options.url)}`);
-      }
     }
-    if (existsSync(worktree) && (await this.worktreeMirror(worktree)) !== mirror) {
+    if (existsSync(worktree) && !ours) {
       // The stack moved to another repository: start its checkout afresh.
       await rm(worktree, { recursive: true, force: true });
     }
-    if (existsSync(worktree)) {
-      await run(checkout);
-    } else {
+    const place = async () => {
+      if (existsSync(worktree)) return run(checkout);
       await mkdir(join(this.root, "stacks"), { recursive: true, mode: 0o700 });
       await run(["-C", mirror, "worktree", "prune"]);
       await run(["-C", mirror, "worktree", "add", "--quiet", "--detach", "--force", "--", worktree, options.commit]);
-    }
+    };
+    // The commit is usually a branch's, fetched above; the checkout finds out. Only where it
+    // fails for want of the commit is it asked for by name (one no branch reaches any more).
+    await place().catch(async (error: unknown) => {
+      if (await this.hasCommit(mirror, options.commit)) throw error;
+      await run(["-C", mirror, "fetch", "--quiet", "--", options.url, options.commit], FETCH_TIMEOUT_MS).catch(
+        () => undefined,
+      );
+      if (!(await this.hasCommit(mirror, options.commit))) {
+        throw new TugError("E_GIT_FAILED", `commit ${options.commit} is not in ${redactUrl(options.url)}`);
+      }
+      await place();
+    });
     return worktree;
   }
 
