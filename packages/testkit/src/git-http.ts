@@ -12,13 +12,17 @@ import { tempDir } from "./temp-dir.js";
 export interface GitHttpServer {
   /** The http:// URL of a bare repository, served under `name`. */
   serve(bareRepository: string, name: string): Promise<string>;
+  /** Every request so far, as "METHOD /path?query" (a ref advertisement is a GET of info/refs). */
+  requests(): readonly string[];
   close(): Promise<void>;
 }
 
 export async function gitHttpServer(): Promise<GitHttpServer> {
   const root = await tempDir("tug-git-http-");
+  const seen: string[] = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://git");
+    seen.push(`${req.method} ${url.pathname}${url.search}`);
     // http-backend wants CONTENT_LENGTH; git sends big bodies chunked. Test repositories are small.
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -76,6 +80,7 @@ export async function gitHttpServer(): Promise<GitHttpServer> {
       await symlink(bareRepository, join(root.path, `${name}.git`));
       return `http://127.0.0.1:${port}/${name}.git`;
     },
+    requests: () => [...seen],
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

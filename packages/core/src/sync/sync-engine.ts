@@ -126,7 +126,11 @@ export class SyncEngine {
     if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${name}"`);
     let head: string;
     try {
-      head = await this.deps.mirrors.remoteHead(sync.repoUrl, sync.branch);
+      // A push webhook announces a new commit: fetch it now rather than ask for the head, then fetch.
+      head =
+        trigger.trigger === "webhook"
+          ? await this.deps.mirrors.fetchHead(sync.repoUrl, sync.branch)
+          : await this.deps.mirrors.remoteHead(sync.repoUrl, sync.branch);
       this.deps.onRemote?.(name, null);
     } catch (error) {
       // Not a commit problem: the sync keeps what it applied, says why, and alerts.
