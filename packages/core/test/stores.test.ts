@@ -222,6 +222,26 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
     },
   );
 
+  it.skipIf(skip !== undefined)("writes a stack's desired row only when the sync changed it", async () => {
+    const db = await open();
+    const stacks = new StackStore(db);
+    const desired = { name: "web", server: "apollo", sync: "root", project: "web", spec: { a: 1 }, fingerprint: "f1" };
+    await stacks.upsertDesired(desired);
+    const stamp = "2000-01-01T00:00:00.000Z";
+    await db.updateTable("stacks").set({ updated_at: stamp }).execute();
+    await stacks.upsertDesired({ ...desired, spec: { a: 1 } });
+    expect((await stacks.get("web"))?.updatedAt).toBe(stamp);
+    for (const change of [{ spec: { a: 2 } }, { fingerprint: "f2" }, { server: "hermes" }, { project: "web2" }]) {
+      await db.updateTable("stacks").set({ updated_at: stamp }).execute();
+      await stacks.upsertDesired({ ...desired, ...change });
+      const row = await stacks.get("web");
+      expect(row?.updatedAt).not.toBe(stamp);
+      expect(row).toMatchObject(
+        "spec" in change ? { spec: change.spec } : "fingerprint" in change ? { desiredFingerprint: "f2" } : change,
+      );
+    }
+  });
+
   it.skipIf(skip !== undefined)(
     "parses a stack's spec once while it is unchanged, and never hands out a stale one",
     async () => {

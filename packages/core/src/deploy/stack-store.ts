@@ -108,27 +108,37 @@ export class StackStore {
     spec: unknown;
     fingerprint: string;
   }) {
+    const spec = JSON.stringify(input.spec);
+    const existing = await this.db
+      .selectFrom("stacks")
+      .select(["server", "sync", "project", "spec", "desired_fingerprint"])
+      .where("name", "=", input.name)
+      .executeTakeFirst();
+    // A sync declares every stack each time: one it did not change keeps its row as it is.
+    if (
+      existing?.server === input.server &&
+      existing.sync === input.sync &&
+      existing.project === input.project &&
+      existing.spec === spec &&
+      existing.desired_fingerprint === input.fingerprint
+    )
+      return;
     // A stack that moves leaves its old server's list and joins the new one's.
     this.onServer.delete(input.server);
-    await this.writing([input.name], () => this.upsert(input));
+    await this.writing([input.name], () => this.write(input, spec, existing !== undefined));
     this.onServer.delete(input.server);
   }
 
-  private async upsert(input: Parameters<StackStore["upsertDesired"]>[0]) {
-    const existing = await this.db
-      .selectFrom("stacks")
-      .select("name")
-      .where("name", "=", input.name)
-      .executeTakeFirst();
+  private async write(input: Parameters<StackStore["upsertDesired"]>[0], spec: string, exists: boolean) {
     const values = {
       server: input.server,
       sync: input.sync,
       project: input.project,
-      spec: JSON.stringify(input.spec),
+      spec,
       desired_fingerprint: input.fingerprint,
       updated_at: now(),
     };
-    if (existing) await this.db.updateTable("stacks").set(values).where("name", "=", input.name).execute();
+    if (exists) await this.db.updateTable("stacks").set(values).where("name", "=", input.name).execute();
     else
       await this.db
         .insertInto("stacks")
