@@ -73,13 +73,57 @@ export async function readInside(worktree: string, file: string, what: string): 
   }
 }
 
-/** Every symlink committed under `folder` of the checkout must point inside the checkout. */
-export async function requireNoEscapingLinks(worktree: string, folder: string): Promise<void> {
-  const { stdout } = await git(["-C", worktree, "ls-files", "-s", "-z", "--", folder || "."]);
-  const root = await realpath(worktree);
+/** What a deploy needs to know of the checked-out commit (paths relative to the checkout). */
+export interface CommittedFacts {
+  /** The symlinks under the run directory. */
+  links: readonly string[];
+  /** Those of the files asked about that are committed. */
+  files: ReadonlySet<string>;
+}
+
+/** Facts by commit, folder and files asked about: a commit's tree never changes, so neither do they. */
+const facts = new Map<string, CommittedFacts>();
+const FACTS_KEPT = 256;
+
+/**
+ * The symlinks `commit` holds under `folder`, and which of `files` (absolute
+ * paths in the checkout) it holds, from the checkout's index, which
+ * `checkout --force` has just made the commit's: one git process for a new
+ * commit, none for a redeploy of one already asked about. Only small answers
+ * are kept, never a listing of the folder.
+ */
+export async function committedFacts(
+  worktree: string,
+  commit: string,
+  folder: string,
+  files: readonly string[],
+): Promise<CommittedFacts> {
+  const asked = files.map((file) => relative(worktree, file));
+  const key = [commit, folder, ...asked].join("\0");
+  const kept = facts.get(key);
+  if (kept) return kept;
+  const { stdout } = await git(["-C", worktree, "ls-files", "-s", "-z", "--", folder || ".", ...asked]);
+  const base = resolve(worktree, folder);
+  const links: string[] = [];
+  const present = new Set<string>();
   for (const record of stdout.split("\0")) {
-    if (!record.startsWith("120000 ")) continue;
-    const link = resolve(worktree, record.slice(record.indexOf("\t") + 1));
+    if (record === "") continue;
+    const path = record.slice(record.indexOf("\t") + 1);
+    if (asked.includes(path)) present.add(path);
+    if (record.startsWith("120000 ") && !escapes(base, resolve(worktree, path))) links.push(path);
+  }
+  const answer = { links, files: present };
+  facts.set(key, answer);
+  if (facts.size > FACTS_KEPT) facts.delete(facts.keys().next().value as string);
+  return answer;
+}
+
+/** Every symlink committed under the run directory must point inside the checkout. */
+export async function requireNoEscapingLinks(worktree: string, committed: CommittedFacts): Promise<void> {
+  if (committed.links.length === 0) return;
+  const root = await realpath(worktree);
+  for (const path of committed.links) {
+    const link = resolve(worktree, path);
     const target = resolve(dirname(link), await readlink(link));
     const real = await realpath(target).catch(() => undefined);
     if (real ? escapes(root, real) : escapes(worktree, target)) refuse("symlink", link, worktree);

@@ -2,6 +2,7 @@
 // commit, the env files, the hooks, pull, build, `up`, and the wait until the
 // services are running and healthy. Reports which services failed and what
 // the project runs at the end.
+import { relative } from "node:path";
 import type { ContainerStatus, DeployRequestParsed, ServiceFailure } from "@tugboat/protocol";
 import { TugError } from "@tugboat/protocol";
 import { runChecks } from "../checks/run-checks.js";
@@ -12,7 +13,7 @@ import type { DockerEngine } from "../docker/engine.js";
 import { type ProjectContainer, projectContainers, projectSummaries, SKIP_LABELS } from "../docker/project.js";
 import { exec } from "../exec/exec.js";
 import type { Repositories } from "../repos/repositories.js";
-import { requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
+import { committedFacts, requireInside, requireNoEscapingLinks } from "../safety/checkout-paths.js";
 import { pathInside } from "../safety/names.js";
 import { deploySwarmStack } from "../swarm/stack-deploy.js";
 import { planEnvFiles, prepareEnvFiles } from "./env-files.js";
@@ -103,10 +104,18 @@ export async function runDeploy(
   const files = request.composeFiles.map((f) => inside(cwd, f, "compose file"));
   // The repository decides what is a symlink: nothing used here may lead out of the checkout.
   await requireInside(worktree, cwd, "run directory");
-  await requireNoEscapingLinks(worktree, request.runDirectory);
+  const envFile = envPlan.envFile.host ? [] : [envPlan.envFile.path];
+  const committed = await committedFacts(worktree, request.commit, request.runDirectory, envFile);
+  await requireNoEscapingLinks(worktree, committed);
   for (const file of files) await requireInside(worktree, file, "compose file");
   const envFiles = await run.task("write env file", () =>
-    prepareEnvFiles({ worktree, plan: envPlan, environment: request.environment, runner }),
+    prepareEnvFiles({
+      worktree,
+      plan: envPlan,
+      environment: request.environment,
+      runner,
+      committed: (path) => committed.files.has(relative(worktree, path)),
+    }),
   );
   const target: StackRecord = {
     stack,

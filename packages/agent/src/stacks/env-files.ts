@@ -4,8 +4,7 @@
 // placed on the host at an absolute path) is used as it is, never emptied.
 // Absolute additional env files are the operator's host files, read as they are.
 import { lstat, mkdir, readFile, rm } from "node:fs/promises";
-import { dirname, relative } from "node:path";
-import { git } from "@tugboat/git";
+import { dirname } from "node:path";
 import { envFilePathProblem, isHostPath, TugError } from "@tugboat/protocol";
 import type { ComposeRunner } from "../compose/runner.js";
 import { readInside, requireInside, writeInside } from "../safety/checkout-paths.js";
@@ -44,12 +43,16 @@ export function planEnvFiles(options: {
  * counts: one left by an earlier deploy (whose environment is now empty) is
  * removed, or Compose would keep reading the old values from it.
  */
-async function present(worktree: string, file: EnvFile, what: string): Promise<boolean> {
+async function present(
+  worktree: string,
+  file: EnvFile,
+  what: string,
+  committed: (path: string) => boolean,
+): Promise<boolean> {
   if ((await lstat(file.path).catch(() => undefined)) === undefined) return false;
   if (file.host) return true;
   await requireInside(worktree, file.path, what);
-  const { stdout } = await git(["-C", worktree, "ls-files", "--", relative(worktree, file.path)]);
-  if (stdout.trim() !== "") return true;
+  if (committed(file.path)) return true;
   await rm(file.path, { force: true });
   return false;
 }
@@ -68,11 +71,13 @@ export async function prepareEnvFiles(options: {
   plan: EnvFilePlan;
   environment: string;
   runner: ComposeRunner;
+  /** Whether the env file (absolute path, in the checkout) is committed. */
+  committed: (path: string) => boolean;
 }): Promise<string[]> {
   const { worktree, plan, environment, runner } = options;
   const { envFile, extraEnvFiles } = plan;
   for (const file of extraEnvFiles) if (!file.host) await requireInside(worktree, file.path, "additional env file");
-  const existing = await present(worktree, envFile, "env_file_path");
+  const existing = await present(worktree, envFile, "env_file_path", options.committed);
   const merge = runner.kind === "standalone" && extraEnvFiles.length > 0;
   const extras = extraEnvFiles.map((file) => file.path);
   if (environment.trim() === "" && !merge) return [...(existing ? [envFile.path] : []), ...extras];
