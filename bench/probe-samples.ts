@@ -12,6 +12,8 @@ export interface Sample {
   at: number;
   rss: number;
   heapUsed: number;
+  /** What V8 has committed for each heap space (physical bytes), by the space's name. */
+  spaces?: Record<string, number>;
   /** process.cpuUsage() since the process started, µs */
   cpu: { user: number; system: number };
 }
