@@ -143,7 +143,8 @@ export async function benchSync(): Promise<BenchResult> {
           const row = await stackStore.get("app-0");
           return row?.deployedCommit === commit && row.state === "running";
         },
-        { what: "app-0 at the new commit", timeoutMs: 120_000, intervalMs: 20 },
+        // A primary-key read: polling every 5 ms adds 2.5 ms to the latency on average (20 ms added 10).
+        { what: "app-0 at the new commit", timeoutMs: 120_000, intervalMs: 5 },
       );
       latency.push(performance.now() - started);
       const seen = Date.now();
