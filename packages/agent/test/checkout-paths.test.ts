@@ -1,38 +1,31 @@
 // What a deploy learns from the checkout's index: the run directory's
 // committed symlinks and whether its env file is committed, asked of git
 // once per commit. Real git worktree; git's trace2 events count the processes.
-import { readFile, symlink, writeFile } from "node:fs/promises";
+import { symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type GitRepo, gitRepo, tempDir } from "@tugboat/testkit";
+import { type GitRepo, type GitTrace, gitRepo, traceGit } from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { committedFacts, requireNoEscapingLinks } from "../src/safety/checkout-paths.js";
 
 describe("committed facts of a checkout", () => {
   let repo: GitRepo;
-  let trace: string;
+  let trace: GitTrace;
   let commit: string;
   const cleanups: Array<() => Promise<void>> = [];
-  const lsFiles = async () =>
-    (await readFile(trace, "utf8").catch(() => ""))
-      .split("\n")
-      .filter((line) => line.includes('"event":"start"') && line.includes('"ls-files"')).length;
+  const lsFiles = async () => (await trace.commands()).filter((command) => command === "ls-files").length;
   const at = (path: string) => join(repo.dir, path);
 
   beforeAll(async () => {
     repo = await gitRepo();
-    const dir = await tempDir("tug-checkout-paths-");
-    cleanups.push(repo.cleanup, dir.cleanup);
+    cleanups.push(repo.cleanup);
     await repo.write("stacks/web/compose.yaml", "services: {}\n");
     await repo.write("stacks/web/.env", "A=1\n");
     await repo.write("shared.env", "B=2\n");
     await symlink("compose.yaml", at("stacks/web/inside-link"));
     await symlink("stacks/web/compose.yaml", at("elsewhere-link"));
     commit = await repo.commit("web");
-    trace = join(dir.path, "trace.jsonl");
-    process.env.GIT_TRACE2_EVENT = trace;
-    cleanups.push(async () => {
-      delete process.env.GIT_TRACE2_EVENT;
-    });
+    trace = await traceGit();
+    cleanups.push(trace.stop);
   });
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

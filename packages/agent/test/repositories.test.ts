@@ -3,7 +3,15 @@
 // asked only when the agent's mirror lacks that commit.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type GitHttpServer, type GitRepo, gitHttpServer, gitRepo, tempDir } from "@tugboat/testkit";
+import {
+  type GitHttpServer,
+  type GitRepo,
+  type GitTrace,
+  gitHttpServer,
+  gitRepo,
+  tempDir,
+  traceGit,
+} from "@tugboat/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Repositories } from "../src/repos/repositories.js";
 
@@ -17,15 +25,8 @@ describe("Repositories", () => {
   /** Ref advertisements answered: one per git process that talked to the remote. */
   const contacts = () => http.requests().filter((r) => r.startsWith("GET ") && r.includes("/info/refs")).length;
   const compose = (stack: string) => readFile(join(repos.worktreePath(stack), "compose.yaml"), "utf8");
-  /** The git processes the agent started so far (git's trace2 events, children left out). */
-  let trace: string;
-  const processes = async () =>
-    (await readFile(trace, "utf8").catch(() => ""))
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { event: string; sid: string; argv?: string[] })
-      .filter((e) => e.event === "start" && !e.sid.includes("/"))
-      .map((e) => e.argv?.slice(1).find((a) => !a.startsWith("-") && !a.includes("=") && !a.includes("/")) ?? "?");
+  let trace: GitTrace;
+  const processes = () => trace.commands();
 
   beforeAll(async () => {
     repo = await gitRepo();
@@ -36,12 +37,9 @@ describe("Repositories", () => {
     first = await repo.commitAndPush("first");
     url = await http.serve(repo.remote, "fleet");
     repos = new Repositories(root.path);
-    // Every git the agent starts inherits this and logs its start (the agent's own environment).
-    trace = join(root.path, "trace.jsonl");
-    process.env.GIT_TRACE2_EVENT = trace;
-    cleanups.push(async () => {
-      delete process.env.GIT_TRACE2_EVENT;
-    });
+    // Every git the agent starts inherits the trace setting (the agent's own environment).
+    trace = await traceGit();
+    cleanups.push(trace.stop);
   });
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

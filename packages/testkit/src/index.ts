@@ -7,6 +7,7 @@ export { type EdgeNamespace, startEdgeNamespace } from "./edge-namespace.js";
 export { docker, dockerEnv, type RunOptions, type RunResult, removeProjects, run } from "./exec.js";
 export { type GitHttpServer, gitHttpServer, type StallingServer, stallingServer } from "./git-http.js";
 export { type GitRepo, gitRepo } from "./git-repo.js";
+export { type GitTrace, traceGit } from "./git-trace.js";
 export { BUSYBOX_IMAGE, ensureImage } from "./image.js";
 export { ensureNodeImage } from "./node-image.js";
 export { type OidcClient, type OidcUser, type RunningOidcProvider, startOidcProvider } from "./oidc-provider.js";
