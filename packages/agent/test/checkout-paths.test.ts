@@ -55,5 +55,12 @@ describe("committed facts of a checkout", () => {
     const next = await repo.commit("a link out");
     const facts = await committedFacts(repo.dir, next, "stacks/web", []);
     await expect(requireNoEscapingLinks(repo.dir, facts)).rejects.toThrow(/"stacks\/web\/host" leads out/);
+    // A folder whose name git would read as pathspec magic (":(glob)x" matches only "x") is a folder.
+    await repo.write(":(glob)x/compose.yaml", "services: {}\n");
+    await symlink("/etc", at(":(glob)x/host"));
+    const magic = await repo.commit("a folder named like magic");
+    const named = await committedFacts(repo.dir, magic, ":(glob)x", []);
+    expect(named.links).toEqual([":(glob)x/host"]);
+    await expect(requireNoEscapingLinks(repo.dir, named)).rejects.toThrow(/leads out/);
   });
 });

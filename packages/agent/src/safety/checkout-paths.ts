@@ -102,7 +102,18 @@ export async function committedFacts(
   const key = [commit, folder, ...asked].join("\0");
   const kept = facts.get(key);
   if (kept) return kept;
-  const { stdout } = await git(["-C", worktree, "ls-files", "-s", "-z", "--", folder || ".", ...asked]);
+  // The repository names these paths: git must not read `:(exclude)…` or `*` in them as pathspec magic.
+  const { stdout } = await git([
+    "--literal-pathspecs",
+    "-C",
+    worktree,
+    "ls-files",
+    "-s",
+    "-z",
+    "--",
+    folder || ".",
+    ...asked,
+  ]);
   const base = resolve(worktree, folder);
   const links: string[] = [];
   const present = new Set<string>();
