@@ -68,6 +68,9 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     const { body } = await agent.json<StackStatus>("GET", `/stacks/${project}/status`);
     return body.containers.find((c) => c.service === "app");
   };
+  /** `docker image inspect -f FORMAT` of an image on the host. */
+  const inspect = async (image: string, format: string) =>
+    (await docker(daemonHost(daemons, 0), ["image", "inspect", "-f", format, image])).stdout.trim();
   const writeLogin = () =>
     writeFile(
       join(dockerConfig.path, "config.json"),
@@ -164,14 +167,8 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     const pulled = await agent.action(`/stacks/${openProject}/pull`, {});
     expect(pulled.result).toMatchObject({ ok: true, action: "pull" });
     expect(pullStep(pulled.events).started).not.toHaveProperty("argv");
-    const digests = await docker(daemonHost(daemons, 0), [
-      "image",
-      "inspect",
-      "-f",
-      "{{json .RepoDigests}}",
-      `${open.host}/team/app:1`,
-    ]);
-    expect(JSON.parse(digests.stdout)).toContain(`${open.host}/team/app@${next.digest}`);
+    const digests = await inspect(`${open.host}/team/app:1`, "{{json .RepoDigests}}");
+    expect(JSON.parse(digests)).toContain(`${open.host}/team/app@${next.digest}`);
 
     // The secure registry's login was removed by the test before: the action fails, saying which image.
     const refused = await agent.action(`/stacks/${secureProject}/pull`, {});
@@ -184,14 +181,7 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
     expect(first.result).toMatchObject({ ok: true, warnings: [] });
     expect(pullStep(first.events).started).not.toHaveProperty("argv");
     expect(pullStep(first.events).lines).toContain(`pulling ${open.host}/team/app:1`);
-    const tagOne = await docker(daemonHost(daemons, 0), [
-      "image",
-      "inspect",
-      "-f",
-      "{{.Id}}",
-      `${open.host}/team/app:1`,
-    ]);
-    expect((await running(variableProject))?.imageId).toBe(tagOne.stdout.trim());
+    expect((await running(variableProject))?.imageId).toBe(await inspect(`${open.host}/team/app:1`, "{{.Id}}"));
 
     // The stack's environment sets the tag: the agent pulls that tag itself.
     const two = await open.push("team/app", "2", { labels: { v: "two" } });
