@@ -3,11 +3,11 @@ import "./styles.css";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRoot } from "react-dom/client";
 import { Route, Switch } from "wouter";
-import { SessionProvider, useSession } from "./auth/session.js";
+import { SessionProvider, sessionQuery, useSession } from "./auth/session.js";
 import { Layout } from "./components/layout.js";
 import { AccountPage } from "./pages/account.js";
 import { AuditPage } from "./pages/audit.js";
-import { DashboardPage } from "./pages/dashboard.js";
+import { DashboardPage, dashboardQuery } from "./pages/dashboard.js";
 import { FleetPage } from "./pages/fleet.js";
 import { AlertsPage, UpdatesPage } from "./pages/history.js";
 import { LoginPage } from "./pages/login.js";
@@ -26,6 +26,10 @@ applyTheme();
 followSystemTheme();
 
 const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
+// Asked before React first renders: the session check, and when the page opens on the
+// dashboard its data beside it, not after it (at 500 servers, each wait was ~100 ms).
+queries.prefetchQuery(sessionQuery).catch(() => undefined);
+if (window.location.pathname === "/") queries.prefetchQuery(dashboardQuery).catch(() => undefined);
 
 function App() {
   const { loggedIn, checking } = useSession();

@@ -17,18 +17,20 @@ interface Session {
 const SessionContext = createContext<Session | undefined>(undefined);
 const RANK: Record<Role, number> = { user: -1, viewer: 0, operator: 1, admin: 2 };
 
+/** Who is logged in; null: no session (core answered 401). main.tsx asks at once, before the first render. */
+export const sessionQuery = {
+  queryKey: ["me"],
+  queryFn: () =>
+    api<Me>("/api/auth/me").catch((error: unknown) => {
+      if ((error as { status?: number }).status === 401) return null;
+      throw error;
+    }),
+  retry: false,
+};
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  // null: no session (core answered 401).
-  const me = useQuery({
-    queryKey: ["me"],
-    queryFn: () =>
-      api<Me>("/api/auth/me").catch((error: unknown) => {
-        if ((error as { status?: number }).status === 401) return null;
-        throw error;
-      }),
-    retry: false,
-  });
+  const me = useQuery(sessionQuery);
   const forget = useCallback(() => {
     // Everything cached belonged to the session; "me" stays, as null, so its observers see the change.
     client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
