@@ -16,6 +16,9 @@ export interface Sample {
   spaces?: Record<string, number>;
   /** process.cpuUsage() since the process started, µs */
   cpu: { user: number; system: number };
+  /** Since the previous sample, ms: the event loop's longest delay and 99th percentile, and the longest GC pause. */
+  loopDelay?: { max: number; p99: number };
+  longestGc?: number;
 }
 
 /** The samples in `file` so far, taken at or after `from` (ms). */

@@ -136,32 +136,36 @@ async function measure(database: "SQLite" | "PostgreSQL", databaseUrl: string, r
             "disabled-by-default-v8.cpu_profiler",
           ],
         });
-      const t0 = performance.now();
-      await page.goto(url);
-      // By the page's own clock, checked at each animation frame: when the cards first filled the
-      // window (the last one reaches below its bottom edge) or were all there, and when all
-      // were; each read in a timer the check sets, which runs once that frame is painted.
-      const shown = await page.waitForFunction(
-        (n) => {
-          // No inner named function: tsx would wrap it in a helper the page does not have.
-          const marks = globalThis as unknown as Record<string, number>;
+      // By the page's own clock, from a check at each animation frame that the page runs from its
+      // start (Playwright's own polling starts later: its script is injected after the load):
+      // when the cards first filled the window (the last one reaches below its bottom edge) or
+      // were all there, and when all were; each read in a timer the check sets, which runs once
+      // that frame is painted. A string: tsx would wrap a function's inner ones in a helper.
+      await page.addInitScript(`(() => {
+        const marks = {};
+        window.tugRender = marks;
+        const mark = (key) => {
+          if (marks[key] !== undefined) return;
+          marks[key] = -1;
+          setTimeout(() => { marks[key] = performance.now(); });
+        };
+        const check = () => {
           const cards = document.querySelectorAll("article.card");
           const last = cards[cards.length - 1];
-          const due = {
-            tugScreen: cards.length === n || (last !== undefined && last.getBoundingClientRect().top > innerHeight),
-            tugAll: cards.length === n,
-          };
-          for (const [key, now] of Object.entries(due))
-            if (now && marks[key] === undefined) {
-              marks[key] = -1;
-              setTimeout(() => {
-                marks[key] = performance.now();
-              });
-            }
-          const [screen, all] = [marks.tugScreen ?? 0, marks.tugAll ?? 0];
-          return screen > 0 && all > 0 ? { screen, all } : false;
+          if (cards.length === ${SERVERS} || (last && last.getBoundingClientRect().top > innerHeight)) mark("screen");
+          if (cards.length === ${SERVERS}) mark("all");
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      })();`);
+      const t0 = performance.now();
+      await page.goto(url);
+      const shown = await page.waitForFunction(
+        () => {
+          const marks = (globalThis as unknown as { tugRender?: { screen?: number; all?: number } }).tugRender;
+          return (marks?.screen ?? 0) > 0 && (marks?.all ?? 0) > 0 ? marks : false;
         },
-        SERVERS,
+        undefined,
         { timeout: 60_000 },
       );
       renderTimes.push(performance.now() - t0);
@@ -190,12 +194,17 @@ async function measure(database: "SQLite" | "PostgreSQL", databaseUrl: string, r
     const perRound = ((cpuMs(last) - cpuMs(first)) / (last.at - first.at)) * 15_000;
     // Each 15 s sample's CPU, in order: whether some rounds cost more than others.
     const eachRound = window.slice(1).map((s, i) => cpuMs(s) - cpuMs(window[i] as Sample));
+    // Each sample's longest event-loop stall and GC pause: what a request arriving then waited for.
+    const stalls = (await samples(probeFile))
+      .filter((s) => s.at >= from)
+      .map((s) => `${(s.loopDelay?.max ?? 0).toFixed(0)}/${(s.longestGc ?? 0).toFixed(0)}`);
     return {
       database,
       deployedIn,
       failedDeploys,
       perRound,
       eachRound,
+      stalls,
       rss,
       heap: last.heapUsed / MB,
       apiP50: median(apiTimes),
@@ -253,6 +262,10 @@ export async function benchScale(): Promise<BenchResult> {
         {
           metric: `${r.database}: the same, each 15 s sample in order (ms)`,
           value: r.eachRound.map((ms) => ms.toFixed(0)).join(", "),
+        },
+        {
+          metric: `${r.database}: core's longest event-loop stall / longest GC pause in each 15 s sample, from the rounds to the end of the renders (ms)`,
+          value: r.stalls.join(", "),
         },
         {
           metric: `${r.database}: core RSS, highest from the rounds to the end of the renders (heap in use after the rounds)`,

@@ -6,8 +6,12 @@
 // Beside RSS and the heap in use, a sample says where the resident memory is:
 // what V8 has committed per heap space, and the kernel's split of RSS into
 // anonymous memory (V8's pages, malloc, thread stacks) and file pages (code,
-// mapped files such as SQLite's -shm), from /proc/self/smaps_rollup.
+// mapped files such as SQLite's -shm), from /proc/self/smaps_rollup. And how
+// long the event loop was held up since the last sample (its longest delay and
+// 99th percentile) and the longest garbage collection pause in that time: what
+// a request arriving then waited for.
 import { appendFileSync, readFileSync } from "node:fs";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 
 const file = process.env.TUG_PROBE_FILE;
@@ -25,6 +29,12 @@ function rollup() {
 }
 
 if (file) {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let longestGc = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longestGc = Math.max(longestGc, entry.duration);
+  }).observe({ entryTypes: ["gc"] });
   const sample = () => {
     const before = process.memoryUsage().rss;
     if (process.env.TUG_PROBE_GC !== "0") globalThis.gc?.();
@@ -41,7 +51,12 @@ if (file) {
       spaces,
       smaps: rollup(),
       cpu: process.cpuUsage(),
+      // ms, since the last sample (with forced collections, the longest pause may be the probe's own)
+      loopDelay: { max: loop.max / 1e6, p99: loop.percentile(99) / 1e6 },
+      longestGc,
     };
+    loop.reset();
+    longestGc = 0;
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   };
   setTimeout(sample, 1000).unref();
