@@ -4,7 +4,7 @@
 import type { PermissionLevel, SpecificPermission, UserGroupResource } from "@tugboat/config";
 import { TugError } from "@tugboat/protocol";
 import type { ServerStore } from "../agents/server-store.js";
-import type { StackStore } from "../deploy/stack-store.js";
+import type { StackRow, StackStore } from "../deploy/stack-store.js";
 import type { UpdateStore } from "../updates/update-store.js";
 import {
   allows,
@@ -102,6 +102,15 @@ export class Access {
     return kept;
   }
 
+  /**
+   * `filter` for items that carry what permissions need (a stack's row, its tags): no store
+   * read per item. At 5,000 stacks, a read each held core's event loop for 1.5 s a listing.
+   */
+  filterRefs<T>(principal: Principal, items: readonly T[], refOf: (item: T) => ResourceRef): T[] {
+    if (roleAllows(principal.role, "Read")) return [...items];
+    return items.filter((item) => this.can(principal, refOf(item), "Read"));
+  }
+
   /** Records about a resource (updates, alerts): kept when the principal may read their target. */
   async filterTargets<T>(
     principal: Principal,
@@ -124,9 +133,9 @@ export class Access {
     if (principal.role !== role) throw new TugError("E_FORBIDDEN", `${what} is visible to the ${role} role only`);
   }
 
-  private async stackTags(name: string): Promise<string[]> {
-    const spec = (await this.deps.stacks.get(name))?.spec as { tags?: string[] } | undefined;
-    return spec?.tags ?? [];
+  private async stackTags(name: string): Promise<readonly string[]> {
+    const row = await this.deps.stacks.get(name);
+    return row ? stackRef(row).tags : [];
   }
 
   private subject(principal: Principal) {
@@ -137,4 +146,9 @@ export class Access {
       maxLevel: principal.maxLevel,
     };
   }
+}
+
+/** A stack as permissions see it, from its row: its tags are in its spec. */
+export function stackRef(row: Pick<StackRow, "name" | "spec">): ResourceRef {
+  return { kind: "stack", name: row.name, tags: (row.spec as { tags?: string[] } | null)?.tags ?? [] };
 }

@@ -22,7 +22,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { stackRef } from "../../auth/access.js";
 import type { Principal } from "../../auth/sessions.js";
+import type { StackRow } from "../../deploy/stack-store.js";
 import { audited } from "../audit.js";
 import { signedIn, triggerOf } from "../auth-hooks.js";
 import type { CoreContext } from "../context.js";
@@ -38,11 +40,14 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     if (!stack) throw new TugError("E_NOT_FOUND", `no stack named "${name}"`);
     return stack;
   };
-  /** What the caller may do to a stack, so the UI shows only the buttons that work. */
-  const withAccess = async <T extends { name: string }>(view: T, who: Principal) => {
-    const grant = ctx.access.grant(who, await ctx.access.resource("stack", view.name));
-    return { ...view, access: accessView(grant) };
-  };
+  /**
+   * A stack's view with what the caller may do to it, so the UI shows only the buttons that
+   * work. Its row carries its tags: no store read.
+   */
+  const withAccess = (row: StackRow, who: Principal) => ({
+    ...stackView(row, ctx.swarms.replicas),
+    access: accessView(ctx.access.grant(who, stackRef(row))),
+  });
   const syncOf = async (name: string) => {
     const sync = await ctx.syncs.get(name);
     if (!sync) throw new TugError("E_NOT_FOUND", `no sync named "${name}"`);
@@ -111,8 +116,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
     },
     async (request) => {
       const who = signedIn(request);
-      const readable = await ctx.access.filter(who, "stack", await ctx.stacks.list(), (s) => s.name);
-      return Promise.all(readable.map(async (row) => withAccess(await stackView(row, ctx.swarms.replicas), who)));
+      // Each row carries its tags: no store read per stack (Access.filterRefs).
+      return ctx.access.filterRefs(who, await ctx.stacks.list(), stackRef).map((row) => withAccess(row, who));
     },
   );
   api.get(
@@ -121,8 +126,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: CoreContext): Promise
       config: { access: { kind: "stack", level: "Read" } },
       schema: { summary: "One stack", params: NameParams, response: { 200: StackView } },
     },
-    async (request) =>
-      withAccess(await stackView(await stackOf(request.params.name), ctx.swarms.replicas), signedIn(request)),
+    async (request) => withAccess(await stackOf(request.params.name), signedIn(request)),
   );
   for (const prefix of ["/api/stacks", "/api/stack"]) {
     for (const action of STACK_ACTIONS) {
