@@ -296,7 +296,7 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
     expect(Object.keys(openapi.paths)).toContain("/api/stacks/{name}/deploy");
   });
 
-  it("lists stacks, with what the caller may do to each, without a store read per stack", async () => {
+  it("lists and counts stacks, with what the caller may do to each, without a store read per stack", async () => {
     // At 5,000 stacks, a read each held core's event loop for 1.5 s a listing (bench/scale.ts).
     const store = core.context.stacks;
     const get = store.get.bind(store);
@@ -310,6 +310,14 @@ describe.skipIf(daemons.skipReason !== "")("core deploys a fleet from Git", () =
       expect(stacks.map((s) => s.name)).toEqual(expect.arrayContaining(["cache", "db", "web", "worker"]));
       expect(stacks.every((s) => s.access.execute)).toBe(true);
       expect(reads).toBe(0);
+      // A user with no grant: its dashboard counts no stack, judged from each stack's tags. The
+      // reads left are one per alert and update record it weighs (their targets' tags).
+      const { alerts, updates } = (await api<{ alerts: unknown[]; updates: unknown[] }>("GET", "/api/dashboard")).body;
+      await core.context.users.create("granted-nothing", "a password with no grants", "user");
+      const token = await login(core.url, { username: "granted-nothing", password: "a password with no grants" });
+      const dashboard = await fetch(`${core.url}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } });
+      expect(((await dashboard.json()) as { totals: { stacks: number } }).totals.stacks).toBe(0);
+      expect(reads).toBeLessThanOrEqual(alerts.length + updates.length);
     } finally {
       store.get = get;
     }

@@ -192,7 +192,7 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
   });
 
   it.skipIf(skip !== undefined)(
-    "reads one server's stacks, and every stack's counted state without its spec",
+    "reads one server's stacks, and every stack's counted state with the tags permissions need",
     async () => {
       const stacks = new StackStore(await open());
       for (const [name, server] of [
@@ -200,20 +200,35 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
         ["a", "apollo"],
         ["c", "hermes"],
       ] as const)
-        await stacks.upsertDesired({ name, server, sync: "root", project: name, spec: { big: "x" }, fingerprint: "f" });
+        await stacks.upsertDesired({
+          name,
+          server,
+          sync: "root",
+          project: name,
+          spec: name === "a" ? { big: "x", tags: ["media"] } : { big: "x" },
+          fingerprint: "f",
+        });
       await stacks.setDrift("a", [{ kind: "missing", service: "app", message: "app: its container is missing" }]);
       await stacks.setHeals("b", [1], "flapping");
       await stacks.setQuarantine("c", { fingerprint: "f", commit: "c0", reason: "app: unhealthy", at: "now" });
       await stacks.setState("c", "running");
       expect((await stacks.listOn("apollo")).map((s) => [s.name, s.spec])).toEqual([
-        ["a", { big: "x" }],
+        ["a", { big: "x", tags: ["media"] }],
         ["b", { big: "x" }],
       ]);
       expect(await stacks.listOn("nobody")).toEqual([]);
       expect(await stacks.summaries()).toEqual([
-        { name: "a", server: "apollo", state: "unknown", drifted: true, rolledBack: false, held: false },
-        { name: "b", server: "apollo", state: "unknown", drifted: false, rolledBack: false, held: true },
-        { name: "c", server: "hermes", state: "running", drifted: false, rolledBack: true, held: false },
+        {
+          name: "a",
+          server: "apollo",
+          tags: ["media"],
+          state: "unknown",
+          drifted: true,
+          rolledBack: false,
+          held: false,
+        },
+        { name: "b", server: "apollo", tags: [], state: "unknown", drifted: false, rolledBack: false, held: true },
+        { name: "c", server: "hermes", tags: [], state: "running", drifted: false, rolledBack: true, held: false },
       ]);
       expect(await stacks.counts()).toEqual([
         { server: "apollo", state: "unknown", stacks: 2, drifted: 1, rolledBack: 0, held: 1 },

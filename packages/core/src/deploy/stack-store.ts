@@ -15,6 +15,8 @@ export type StackState = "running" | "deploying" | "unhealthy" | "down" | "stopp
 export interface StackSummary {
   name: string;
   server: string;
+  /** From its spec: what permissions need (Access.filterRefs). */
+  tags: readonly string[];
   state: StackState;
   drifted: boolean;
   rolledBack: boolean;
@@ -244,16 +246,17 @@ export class StackStore {
     return [...stacks];
   }
 
-  /** What the dashboard counts of every stack, without reading (or parsing) specs and baselines. */
+  /** What the dashboard counts of every stack, without reading baselines (specs for their tags, parsed once). */
   async summaries(): Promise<StackSummary[]> {
     const rows = await this.db
       .selectFrom("stacks")
-      .select(["name", "server", "state", "drift", "quarantine", "heal_hold"])
+      .select(["name", "server", "spec", "state", "drift", "quarantine", "heal_hold"])
       .orderBy("name")
       .execute();
     return rows.map((row) => ({
       name: row.name,
       server: row.server,
+      tags: (this.specOf(row.name, row.spec) as { tags?: string[] } | null)?.tags ?? [],
       state: row.state as StackState,
       drifted: row.drift !== null,
       rolledBack: row.quarantine !== null,
@@ -292,18 +295,28 @@ export class StackStore {
     return (await this.db.selectFrom("stacks").selectAll().orderBy("name").execute()).map((row) => this.toRow(row));
   }
 
-  private toRow(row: Selectable<StacksTable>): StackRow {
-    let kept = this.parsedColumns.get(row.name);
+  /** A stack's JSON columns as last parsed, by its name. */
+  private kept(name: string): { spec: Parsed; services: Parsed } {
+    let kept = this.parsedColumns.get(name);
     if (!kept) {
       kept = { spec: { text: null, value: null }, services: { text: null, value: null } };
-      this.parsedColumns.set(row.name, kept);
+      this.parsedColumns.set(name, kept);
     }
+    return kept;
+  }
+
+  private specOf(name: string, text: string | null): unknown {
+    return reparsed(this.kept(name).spec, text, (json) => JSON.parse(json) as unknown);
+  }
+
+  private toRow(row: Selectable<StacksTable>): StackRow {
+    const kept = this.kept(row.name);
     return {
       name: row.name,
       server: row.server,
       sync: row.sync,
       project: row.project,
-      spec: reparsed(kept.spec, row.spec, (text) => JSON.parse(text) as unknown),
+      spec: this.specOf(row.name, row.spec),
       desiredFingerprint: row.desired_fingerprint,
       deployedFingerprint: row.deployed_fingerprint,
       deployedParts: row.deployed_parts ? (JSON.parse(row.deployed_parts) as unknown) : null,

@@ -18,7 +18,11 @@ const percent = (used: number, total: number) => (total > 0 ? Math.round((used /
  */
 async function stackCounts(ctx: CoreContext, who: Principal): Promise<StackCount[]> {
   if (roleAllows(who.role, "Read")) return ctx.stacks.counts();
-  const readable = await ctx.access.filter(who, "stack", await ctx.stacks.summaries(), (s) => s.name);
+  const readable = ctx.access.filterRefs(who, await ctx.stacks.summaries(), (s) => ({
+    kind: "stack",
+    name: s.name,
+    tags: s.tags,
+  }));
   return readable.map((s) => ({
     server: s.server,
     state: s.state,
