@@ -4,7 +4,7 @@
 import type { PermissionLevel, SpecificPermission, UserGroupResource } from "@tugboat/config";
 import { TugError } from "@tugboat/protocol";
 import type { ServerStore } from "../agents/server-store.js";
-import type { StackRow, StackStore } from "../deploy/stack-store.js";
+import { type StackRow, type StackStore, specTags } from "../deploy/stack-store.js";
 import type { UpdateStore } from "../updates/update-store.js";
 import {
   allows,
@@ -150,5 +150,5 @@ export class Access {
 
 /** A stack as permissions see it, from its row: its tags are in its spec. */
 export function stackRef(row: Pick<StackRow, "name" | "spec">): ResourceRef {
-  return { kind: "stack", name: row.name, tags: (row.spec as { tags?: string[] } | null)?.tags ?? [] };
+  return { kind: "stack", name: row.name, tags: specTags(row.spec) };
 }

@@ -256,7 +256,7 @@ export class StackStore {
     return rows.map((row) => ({
       name: row.name,
       server: row.server,
-      tags: (this.specOf(row.name, row.spec) as { tags?: string[] } | null)?.tags ?? [],
+      tags: specTags(this.specOf(row.name, row.spec)),
       state: row.state as StackState,
       drifted: row.drift !== null,
       rolledBack: row.quarantine !== null,
@@ -332,6 +332,11 @@ export class StackStore {
       quarantine: parsed(Quarantine, row.quarantine),
     };
   }
+}
+
+/** A stack's tags, from its spec (what permissions match on). */
+export function specTags(spec: unknown): readonly string[] {
+  return (spec as { tags?: string[] } | null)?.tags ?? [];
 }
 
 /** A JSON column as last parsed from its text. */
