@@ -76,11 +76,12 @@ export async function buildApp(ctx: CoreContext): Promise<{ app: FastifyInstance
   });
   app.setValidatorCompiler(validatorCompiler);
   // Every string of every reply goes through the masker: a secret value never leaves core.
-  app.setSerializerCompiler(
-    createSerializerCompiler({
-      replacer: (_key, value) => (typeof value === "string" ? ctx.masker.mask(value) : value),
-    }),
-  );
+  const encode = createSerializerCompiler({});
+  const masked: typeof encode = (route) => {
+    const toJson = encode(route);
+    return (data) => ctx.masker.maskJson(toJson(data));
+  };
+  app.setSerializerCompiler(masked);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",
