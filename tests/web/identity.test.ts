@@ -140,6 +140,42 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     await page.context().close();
   });
 
+  it("shows the provider's button when the dashboard's 401 comes while the login options are on their way", async () => {
+    // A logged-out page asks for the dashboard's data at once; its 401 must not drop the login
+    // page's query for the options (the provider's button) in flight.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const signal = () => {
+      let fire!: () => void;
+      const fired = new Promise<void>((resolve) => {
+        fire = resolve;
+      });
+      return { fire, fired: Promise.race([fired, new Promise<void>((resolve) => setTimeout(resolve, 10_000))]) };
+    };
+    const optionsAsked = signal();
+    const dashboardAnswered = signal();
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/api/auth/options") optionsAsked.fire();
+    });
+    page.on("requestfinished", (request) => {
+      if (new URL(request.url()).pathname === "/api/dashboard") dashboardAnswered.fire();
+    });
+    // The dashboard's 401 is let through once the login page asked for its options, and the
+    // options' answer once the page had time to handle that 401.
+    await page.route("**/api/dashboard", async (route) => {
+      await optionsAsked.fired;
+      await route.continue();
+    });
+    await page.route("**/api/auth/options", async (route) => {
+      await dashboardAnswered.fired;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await route.continue();
+    });
+    await page.goto(fleet.core.url);
+    await page.getByRole("link", { name: "Log in with PocketID" }).waitFor({ timeout: 20_000 });
+    await context.close();
+  });
+
   it("refuses an OIDC user none of whose groups maps to a role, with no default role", async () => {
     const page = await oidcLogin("nobody");
     await page.getByText(/nobody is in no group that TUG_OIDC_ROLE_MAP maps to a role/).waitFor();

@@ -36,7 +36,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
     client.setQueryData(["me"], null);
   }, [client]);
-  useEffect(() => setUnauthorizedHandler(forget), [forget]);
+  // A 401 ends the session the app believed it had. With none (the login page, or before the
+  // session check answers) there is nothing to forget: forgetting then would drop the login
+  // page's own queries mid-flight (the dashboard's data is asked for at once, and answers 401).
+  useEffect(
+    () =>
+      setUnauthorizedHandler(() => {
+        if (client.getQueryData(sessionQuery.queryKey)) forget();
+      }),
+    [client, forget],
+  );
   const value = useMemo<Session>(
     () => ({
       me: me.data ?? undefined,
