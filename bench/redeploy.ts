@@ -6,19 +6,17 @@
 // auto_pull = true (core asks the agent to pull first; by hand that is `pull`
 // then `up -d`), one with auto_pull = false (by hand, `up -d`). The agent's
 // step events say where its time goes; the record's times split core's part.
-import { randomBytes } from "node:crypto";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { AgentConfig, startAgent } from "@tugboat/agent";
 import { loadCoreConfig, startCore } from "@tugboat/core";
 import { dockerEnv, ensureImage, gitRepo, run, startDockerd, startRegistry, tempDir, waitFor } from "@tugboat/testkit";
 import { agentCall } from "./agent-process.js";
+import { benchSecret } from "./bench-secret.js";
 import { type BenchResult, median, writeResult } from "./result.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-// Random, as real ones are: core masks its secrets in every reply, and a word such as "bench"
-// also appears in the fleet's temporary paths, which sent every reply down the masking path.
-const PASSKEY = randomBytes(16).toString("hex");
+const PASSKEY = benchSecret();
 const compose = (image: string) =>
   `services:\n${["web", "worker", "cache"].map((s) => `  ${s}:\n    image: ${image}\n    init: true\n    command: ["sleep", "2147483647"]\n    environment:\n      ROLE: ${s}\n`).join("")}`;
 

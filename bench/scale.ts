@@ -8,9 +8,7 @@
 // Measured once every stack is deployed and running: core's CPU per 15 s
 // round, its RSS, the dashboard API's latency and the dashboard's first
 // render in Chromium, cold.
-
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +21,7 @@ import {
   tempDir,
   waitFor,
 } from "@tugboat/testkit";
+import { benchSecret } from "./bench-secret.js";
 import { MB, PROBE, type Sample, samples } from "./probe-samples.js";
 import { type BenchResult, median, writeResult } from "./result.js";
 import { startFakeAgents, writeFleet } from "./simulated-fleet.js";
@@ -35,10 +34,8 @@ const REQUESTS = Number(process.env.BENCH_RUNS ?? 200);
 const DATABASES = (process.env.BENCH_SCALE_DATABASES ?? "sqlite,postgresql").toLowerCase().split(",");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TUG = join(ROOT, "packages/cli/bin/tug.js");
-// Random, as real ones are: core masks its secrets in every reply, and a word such as "bench"
-// also appears in the fleet's temporary paths, which sent every reply down the masking path.
-const ADMIN = { username: "admin", password: randomBytes(16).toString("hex") };
-const PASSKEY = randomBytes(16).toString("hex");
+const ADMIN = { username: "admin", password: benchSecret() };
+const PASSKEY = benchSecret();
 const COMPOSE = "services:\n  app:\n    image: local/busybox:1\n  db:\n    image: local/busybox:1\n";
 
 const percentile = (values: number[], p: number) =>

@@ -2,20 +2,17 @@
 // protocol level in a process of their own (bench/fake-agents.ts), a fleet
 // repository of `servers` × `stacksPerServer` stacks, and one core on SQLite
 // that has deployed them all.
-
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadCoreConfig, type RunningCore, startCore } from "@tugboat/core";
 import { type GitRepo, gitRepo, tempDir, waitFor } from "@tugboat/testkit";
 import { CORE_VERSION } from "../packages/core/src/core.js";
+import { benchSecret } from "./bench-secret.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-// Random, as real ones are: core masks its secrets in every reply, and a word such as "bench"
-// also appears in the fleet's temporary paths, which sent every reply down the masking path.
-const PASSKEY = randomBytes(16).toString("hex");
+const PASSKEY = benchSecret();
 
 export async function startFakeAgents(
   count: number,
@@ -109,7 +106,7 @@ export async function simulatedFleet(options: {
           image_check_interval: 0,
           agent_passkey: PASSKEY,
           init_admin_username: "admin",
-          init_admin_password: randomBytes(16).toString("hex"),
+          init_admin_password: benchSecret(),
         },
       }),
       { log: () => {} },
