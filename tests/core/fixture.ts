@@ -81,6 +81,8 @@ export function startTestAgent(options: {
   port?: number;
   /** The `[secrets]` of its agent.toml. */
   secrets?: Record<string, string>;
+  /** Receives the agent's log lines. */
+  log?: (line: string) => void;
 }): Promise<RunningAgent> {
   return startAgent(
     {
@@ -93,7 +95,7 @@ export function startTestAgent(options: {
       }),
       passkey: PASSKEY,
     },
-    { log: () => {} },
+    { log: options.log ?? (() => {}) },
   );
 }
 
@@ -128,6 +130,30 @@ export async function startTestCore(options: {
     }),
     { log: options.log ?? (() => {}) },
   );
+}
+
+/** The last `max` lines given to `log`, for a failed test to print. */
+export function logTail(max = 400) {
+  const lines: string[] = [];
+  return {
+    log: (line: string) => {
+      lines.push(line);
+      if (lines.length > max) lines.shift();
+    },
+    text: () => lines.join("\n"),
+  };
+}
+
+/** Core's last updates with their events, one line each, for a failed test to print. */
+export async function lastUpdates(core: RunningCore, count = 6): Promise<string> {
+  const store = core.context.log.store;
+  const out: string[] = [];
+  for (const u of await store.list({ limit: count })) {
+    out.push(`${u.createdAt} ${u.operation} ${u.targetName} ${u.status} started ${u.startedAt} ended ${u.endedAt}`);
+    for (const { seq, event } of (await store.events(u.id)).slice(-30)) out.push(`  ${seq} ${JSON.stringify(event)}`);
+    if (u.result) out.push(`  result ${JSON.stringify(u.result)}`);
+  }
+  return out.join("\n");
 }
 
 export async function login(url: string, user: { username: string; password: string } = ADMIN): Promise<string> {

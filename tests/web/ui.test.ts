@@ -25,7 +25,7 @@ import {
 } from "@tugboat/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, removeProjects, startTestAgent, startTestCore } from "../core/fixture.js";
+import { ADMIN, lastUpdates, logTail, removeProjects, startTestAgent, startTestCore } from "../core/fixture.js";
 import { daemons, SCREENSHOTS, skip, WIDTHS } from "./browser-suite.js";
 
 const VIEWER = { username: "viv", password: "viewer password 1" };
@@ -60,6 +60,8 @@ describe.skipIf(skip !== undefined)("web UI", () => {
   let page: Page;
   const id = Math.random().toString(16).slice(2, 8);
   const project = (stack: string) => `${stack}-ui-${id}`;
+  const coreLog = logTail();
+  const agentLog = logTail();
 
   const logIn = async (user: { username: string; password: string }) => {
     await page.goto(core.url);
@@ -82,7 +84,7 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     for (const tag of ["1.0.0", "1.0.1"]) await registry.push("team/web", tag, { labels: { tag } });
     const agentDir = await tempDir("tug-ui-agent-");
     dirs.push(agentDir);
-    agent = await startTestAgent({ dockerHost: host, root: agentDir.path });
+    agent = await startTestAgent({ dockerHost: host, root: agentDir.path, log: agentLog.log });
     repo = await gitRepo();
     await repo.write(
       "syncs/servers.toml",
@@ -108,7 +110,12 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     const data = await tempDir("tug-ui-core-");
     dirs.push(data);
     // Not managed: the first commit waits as a pending plan for "Run sync".
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote, settings: { sync_managed: false } });
+    core = await startTestCore({
+      dataDir: data.path,
+      syncRepo: repo.remote,
+      settings: { sync_managed: false },
+      log: coreLog.log,
+    });
     await core.context.users.create(VIEWER.username, VIEWER.password, "viewer");
     await waitFor(async () => ((await core.context.syncs.get("root"))?.status === "pending" ? true : undefined), {
       what: "the plan to be held",
@@ -121,11 +128,14 @@ describe.skipIf(skip !== undefined)("web UI", () => {
   });
 
   afterEach(async (context) => {
-    // What the browser showed when a test failed, for whoever reads the failure.
-    if (context.task.result?.state === "fail" && page)
+    if (context.task.result?.state !== "fail") return;
+    // What the browser showed and what core recorded when a test failed, for whoever reads the failure.
+    if (page)
       await page.screenshot({
         path: `${SCREENSHOTS}failed-${context.task.name.slice(0, 40).replace(/\W+/g, "-")}.png`,
       });
+    if (core) console.error(`core's last updates:\n${await lastUpdates(core)}`);
+    console.error(`core's log:\n${coreLog.text()}\nthe agent's log:\n${agentLog.text()}`);
   });
 
   afterAll(async () => {
