@@ -176,6 +176,35 @@ describe.skipIf(skip !== undefined)("identity: OIDC, permissions, two-factor, CS
     await context.close();
   });
 
+  it("keeps a password login when the dashboard's 401, asked before it, comes after it", async () => {
+    // The logged-out page asks for the dashboard at once; a slow core answers 401 after the user
+    // has logged in. That answer is about no session, not the new one: the app must not log out.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let loggedIn!: () => void;
+    const afterLogin = new Promise<void>((resolve) => {
+      loggedIn = resolve;
+    });
+    let staleStatus = 0;
+    await page.route("**/api/dashboard", async (route) => {
+      if (staleStatus !== 0) return route.continue();
+      const stale = await route.fetch(); // asked now, logged out: core's real 401
+      staleStatus = stale.status();
+      await Promise.race([afterLogin, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      await route.fulfill({ response: stale });
+    });
+    await page.goto(fleet.core.url);
+    await page.getByLabel("Username").fill(VIC.username);
+    await page.getByLabel("Password").fill(VIC.password);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await page.getByRole("link", { name: "vic (viewer)" }).waitFor();
+    loggedIn();
+    await page.getByLabel("Fleet totals").waitFor({ timeout: 20_000 });
+    expect(staleStatus).toBe(401);
+    expect(await page.getByLabel("Username").count()).toBe(0);
+    await context.close();
+  });
+
   it("refuses an OIDC user none of whose groups maps to a role, with no default role", async () => {
     const page = await oidcLogin("nobody");
     await page.getByText(/nobody is in no group that TUG_OIDC_ROLE_MAP maps to a role/).waitFor();

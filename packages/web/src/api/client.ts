@@ -19,7 +19,7 @@ export function csrfToken(): string | undefined {
   return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
 
-/** Called when core says the session is gone (401), so the app shows the login page. */
+/** Called when core says the session a request went under is gone (401), so the app shows the login page. */
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
@@ -27,7 +27,9 @@ export function setUnauthorizedHandler(handler: () => void): void {
 
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const method = init.method ?? "GET";
-  const csrf = method === "GET" ? undefined : csrfToken();
+  // The CSRF cookie names the session (an HMAC of its token): which one this request went under.
+  const sentUnder = csrfToken();
+  const csrf = method === "GET" ? undefined : sentUnder;
   const res = await fetch(path, {
     method,
     credentials: "same-origin",
@@ -41,7 +43,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
     const error = (body as { error?: { code: string; message: string } } | undefined)?.error;
-    if (res.status === 401 && error?.code !== "E_TOTP_REQUIRED") onUnauthorized();
+    // A 401 to a request sent under another session, or before a login that has since finished,
+    // says nothing of the session the browser holds now.
+    if (res.status === 401 && error?.code !== "E_TOTP_REQUIRED" && csrfToken() === sentUnder) onUnauthorized();
     throw new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText);
   }
   return body as T;
