@@ -9,6 +9,9 @@ import { CodeBlock } from "../components/code-block.js";
 import { StackDiff } from "../components/stack-diff.js";
 import { age, Badge, Commit, ErrorBox, Section } from "../components/status.js";
 
+/** How often the record is read again while the update has not ended. */
+const RECORD_POLL_MS = 5000;
+
 interface Result {
   error?: { code: string; message: string };
   failures?: Array<{ service: string; reason: string; logs: string[] }>;
@@ -41,6 +44,12 @@ export function UpdatePage({ id }: { id: string }) {
   const record = useQuery({
     queryKey: ["update", id, ended],
     queryFn: () => api<UpdateView>(`/api/updates/${id}`),
+    // The live stream says when the update ends; should it stall or drop (a proxy, core
+    // restarting), the stored record still does, read again until it has ended.
+    refetchInterval: (query) =>
+      ended !== undefined || query.state.data?.status === "success" || query.state.data?.status === "failed"
+        ? false
+        : RECORD_POLL_MS,
   });
 
   useEffect(() => {
