@@ -195,8 +195,10 @@ describe.skipIf(skip !== undefined)("web UI", () => {
     await shoot("deploy-success");
 
     await page.goto(`${core.url}/stacks/hello`);
+    // The log tail is asked through the agent beside the page's other requests: on a loaded CI
+    // host it once took longer than poll's default 5 s (the deploy before it took 20 s there).
     await expect
-      .poll(() => page.getByRole("log", { name: "logs of hello" }).textContent())
+      .poll(() => page.getByRole("log", { name: "logs of hello" }).textContent(), { timeout: 30_000 })
       .toContain("hello from the app");
     await expect.poll(() => page.locator("table").first().textContent()).toContain("running");
     expect(await page.locator("pre.code").last().textContent()).toContain("GREETING=hi");

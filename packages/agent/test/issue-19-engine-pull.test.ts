@@ -202,12 +202,13 @@ describe.skipIf(daemons.skipReason !== "")("pulls through the Engine API", () =>
   });
 
   it("gives up a pull from a registry that never answers at the command deadline, and deploys the host's image", async () => {
-    const { result } = await deploy(hungProject, commits.hung, { commandTimeoutSeconds: 2 });
-    expect(result?.ok).toBe(true);
+    // The deadline is every command's, `up` included: long enough for `up` on a loaded CI host.
+    const { result } = await deploy(hungProject, commits.hung, { commandTimeoutSeconds: 6 });
+    expect(result).toMatchObject({ ok: true });
     expect(result?.warnings).toEqual([expect.stringContaining(`pulling ${hungImage} failed`)]);
-    expect(result?.warnings[0]).toContain("(not done within 2 s, the command deadline)");
+    expect(result?.warnings[0]).toContain("(not done within 6 s, the command deadline)");
     const pulled = result?.steps.find((step) => step.step === "pull");
-    expect(pulled?.durationMs).toBeGreaterThanOrEqual(2000);
+    expect(pulled?.durationMs).toBeGreaterThanOrEqual(6000);
     expect((await running(hungProject))?.state).toBe("running");
   });
 });
