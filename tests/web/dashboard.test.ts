@@ -1,8 +1,9 @@
 // The dashboard's first render (issue 19, target 5), in Chromium against a
 // real core whose fleet repository names more servers than the cards shown at
 // once: every server's card still shows, and a page opened on the dashboard
-// asks for its data without waiting for the session check. Its speed is
-// measured in bench/scale.ts, not here.
+// asks for its data without waiting for the session check, named in the
+// page's Link header before the script runs. Its speed is measured in
+// bench/scale.ts, not here.
 import type { RunningCore } from "@tugboat/core";
 import { type GitRepo, gitRepo, launchBrowser, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
 import type { Browser, Page } from "playwright-core";
@@ -85,6 +86,32 @@ describe.skipIf(skip !== undefined)("the dashboard at more servers than a screen
     await page.goto(core.url);
     await expect.poll(() => page.locator("article.card").count(), { timeout: 30_000 }).toBe(SERVERS);
     expect(askedFirst).toBe(true);
+    await page.context().close();
+  });
+
+  it("has the browser ask for the session and the dashboard before the script runs, once each", async () => {
+    const page = await loggedInPage();
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith("/api/")) asked.push(path);
+    });
+    // The app's script is held until both are asked for (or 10 s pass): only the page's Link header can ask.
+    let beforeScript: string[] = [];
+    await page.route("**/assets/index-*.js", async (route) => {
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        if (asked.includes("/api/auth/me") && asked.includes("/api/dashboard")) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      beforeScript = [...asked];
+      await route.continue();
+    });
+    await page.goto(core.url);
+    await expect.poll(() => page.locator("article.card").count(), { timeout: 30_000 }).toBe(SERVERS);
+    expect(beforeScript.sort()).toEqual(["/api/auth/me", "/api/dashboard"]);
+    // The app's own requests took the answers the browser had: not asked a second time.
+    expect(asked.filter((path) => path === "/api/dashboard")).toHaveLength(1);
+    expect(asked.filter((path) => path === "/api/auth/me")).toHaveLength(1);
     await page.context().close();
   });
 });

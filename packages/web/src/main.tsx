@@ -27,7 +27,9 @@ followSystemTheme();
 
 const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 2000, retry: 1 } } });
 // Asked before React first renders: the session check, and when the page opens on the
-// dashboard its data beside it, not after it (at 500 servers, each wait was ~100 ms).
+// dashboard its data beside it, not after it (at 500 servers, each wait was ~100 ms). Core
+// names the same two in the page's Link header (static-ui.ts), so the browser has asked
+// already while it loaded this script, and these requests take its answers.
 queries.prefetchQuery(sessionQuery).catch(() => undefined);
 if (window.location.pathname === "/") queries.prefetchQuery(dashboardQuery).catch(() => undefined);
 

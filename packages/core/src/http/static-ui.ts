@@ -27,6 +27,17 @@ export async function serveUi(app: FastifyInstance, dir: string): Promise<void> 
       return reply
         .type("text/plain")
         .send(`The web UI is not built (no ${dir}/index.html): run npm run build. The API is at /api.`);
-    return reply.header("cache-control", "no-cache").sendFile("index.html");
+    return reply.header("cache-control", "no-cache").header("link", preloads(path)).sendFile("index.html");
   });
+}
+
+/**
+ * What the page asks core for first, as main.tsx does before its first render (the session
+ * check; on "/" the dashboard's data too): named in a Link header, the browser asks while it
+ * still loads and runs the scripts, and main.tsx's requests take those answers.
+ */
+function preloads(path: string): string {
+  return (path === "/" ? ["/api/auth/me", "/api/dashboard"] : ["/api/auth/me"])
+    .map((url) => `<${url}>; rel=preload; as=fetch; crossorigin`)
+    .join(", ");
 }
