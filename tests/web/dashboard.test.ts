@@ -4,59 +4,47 @@
 // asks for its data without waiting for the session check, named in the
 // page's Link header before the script runs. Its speed is measured in
 // bench/scale.ts, not here.
-import type { RunningCore } from "@tugboat/core";
-import { type GitRepo, gitRepo, launchBrowser, type TempDir, tempDir, waitFor } from "@tugboat/testkit";
-import type { Browser, Page } from "playwright-core";
+import { waitFor } from "@tugboat/testkit";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, startTestCore } from "../core/fixture.js";
-import { skip, WIDTHS } from "./browser-suite.js";
+import { ADMIN } from "../core/fixture.js";
+import { coreAndBrowser, skip, WIDTHS } from "./browser-suite.js";
 
 // More than the dashboard's first batch of cards (60).
 const SERVERS = 75;
 const name = (i: number) => `node-${String(i).padStart(2, "0")}`;
 
 describe.skipIf(skip !== undefined)("the dashboard at more servers than a screen", () => {
-  let data: TempDir;
-  let repo: GitRepo;
-  let core: RunningCore;
-  let browser: Browser;
+  let suite: Awaited<ReturnType<typeof coreAndBrowser>>;
 
   beforeAll(async () => {
-    repo = await gitRepo();
     // Servers no agent answers for (nothing listens on port 1): cards show them unreachable.
     const servers = Array.from(
       { length: SERVERS },
       (_, i) => `[[server]]\nname = "${name(i)}"\n[server.config]\naddress = "https://127.0.0.1:1"\nenabled = true\n`,
     );
-    await repo.write("syncs/servers.toml", servers.join("\n"));
-    await repo.commitAndPush("many servers");
-    data = await tempDir("tug-dashboard-core-");
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
-    await waitFor(async () => ((await core.context.servers.list()).length === SERVERS ? true : undefined), {
+    suite = await coreAndBrowser({ "syncs/servers.toml": servers.join("\n") });
+    await waitFor(async () => ((await suite.core.context.servers.list()).length === SERVERS ? true : undefined), {
       what: `${SERVERS} servers applied`,
       timeoutMs: 60_000,
     });
-    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await core?.close();
-    await repo?.cleanup();
-    await data?.cleanup();
+    await suite?.close();
   });
 
   /** A page logged in through the API (the session cookie set), not yet opened. */
   const loggedInPage = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: WIDTHS.desktop });
-    const login = await context.request.post(`${core.url}/api/auth/login`, { data: ADMIN });
+    const context = await suite.browser.newContext({ viewport: WIDTHS.desktop });
+    const login = await context.request.post(`${suite.core.url}/api/auth/login`, { data: ADMIN });
     expect(login.status()).toBe(200);
     return context.newPage();
   };
 
   it("shows a card for every server, the ones past the first screen too", async () => {
     const page = await loggedInPage();
-    await page.goto(core.url);
+    await page.goto(suite.core.url);
     const cards = page.locator("article.card");
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(SERVERS);
     expect(await page.getByRole("article", { name: `server ${name(SERVERS - 1)}` }).textContent()).toContain(
@@ -83,7 +71,7 @@ describe.skipIf(skip !== undefined)("the dashboard at more servers than a screen
       ]);
       await route.continue();
     });
-    await page.goto(core.url);
+    await page.goto(suite.core.url);
     await expect.poll(() => page.locator("article.card").count(), { timeout: 30_000 }).toBe(SERVERS);
     expect(askedFirst).toBe(true);
     await page.context().close();
@@ -106,7 +94,7 @@ describe.skipIf(skip !== undefined)("the dashboard at more servers than a screen
       beforeScript = [...asked];
       await route.continue();
     });
-    await page.goto(core.url);
+    await page.goto(suite.core.url);
     await expect.poll(() => page.locator("article.card").count(), { timeout: 30_000 }).toBe(SERVERS);
     expect(beforeScript.sort()).toEqual(["/api/auth/me", "/api/dashboard"]);
     // The app's own requests took the answers the browser had: not asked a second time.

@@ -1,36 +1,23 @@
 // The update page in Chromium against a real core: it shows how an update
 // ended even when its live stream never answers (a proxy that buffers, a
 // stream cut off), from the stored record.
-import type { RunningCore } from "@tugboat/core";
-import { type GitRepo, gitRepo, launchBrowser, type TempDir, tempDir } from "@tugboat/testkit";
-import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, startTestCore } from "../core/fixture.js";
-import { skip, WIDTHS } from "./browser-suite.js";
+import { ADMIN } from "../core/fixture.js";
+import { coreAndBrowser, skip, WIDTHS } from "./browser-suite.js";
 
 describe.skipIf(skip !== undefined)("the update page", () => {
-  let data: TempDir;
-  let repo: GitRepo;
-  let core: RunningCore;
-  let browser: Browser;
+  let suite: Awaited<ReturnType<typeof coreAndBrowser>>;
 
   beforeAll(async () => {
-    repo = await gitRepo();
-    await repo.write("syncs/servers.toml", "");
-    await repo.commitAndPush("no servers");
-    data = await tempDir("tug-update-page-core-");
-    core = await startTestCore({ dataDir: data.path, syncRepo: repo.remote });
-    browser = await launchBrowser();
+    suite = await coreAndBrowser({ "syncs/servers.toml": "" });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await core?.close();
-    await repo?.cleanup();
-    await data?.cleanup();
+    await suite?.close();
   });
 
   it("shows the result of an update whose live stream never answers", async () => {
+    const { core, browser } = suite;
     const log = core.context.log;
     const id = await log.store.create({
       operation: "deploy",
@@ -53,7 +40,7 @@ describe.skipIf(skip !== undefined)("the update page", () => {
     });
     await page.goto(`${core.url}/updates/${id}`);
     await page.getByRole("heading", { name: /deploy hello/ }).waitFor();
-    expect(streamAsked).toBe(true);
+    await expect.poll(() => streamAsked).toBe(true);
     expect(await page.getByRole("status", { name: "result" }).count()).toBe(0);
 
     await writer.end("success", {});
