@@ -1,6 +1,6 @@
 // The update page in Chromium against a real core: it shows how an update
-// ended even when its live stream never answers (a proxy that buffers, a
-// stream cut off), from the stored record.
+// ended, and its output, even when its live stream never answers (a proxy
+// that buffers, a stream cut off), from the stored record.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN } from "../core/fixture.js";
 import { coreAndBrowser, skip, WIDTHS } from "./browser-suite.js";
@@ -16,7 +16,7 @@ describe.skipIf(skip !== undefined)("the update page", () => {
     await suite?.close();
   });
 
-  it("shows the result of an update whose live stream never answers", async () => {
+  it("shows the result and output of an update whose live stream never answers", async () => {
     const { core, browser } = suite;
     const log = core.context.log;
     const id = await log.store.create({
@@ -43,10 +43,13 @@ describe.skipIf(skip !== undefined)("the update page", () => {
     await expect.poll(() => streamAsked).toBe(true);
     expect(await page.getByRole("status", { name: "result" }).count()).toBe(0);
 
+    writer.emit({ type: "log", step: "up", stream: "stdout", line: "started" });
     await writer.end("success", {});
     const result = page.getByRole("status", { name: "result" });
     await result.waitFor({ timeout: 20_000 });
     expect(await result.textContent()).toBe("success");
+    // What it did, from the record, as the stream would have shown it.
+    expect(await page.getByRole("log", { name: "output" }).textContent()).toBe("startingstarted");
     await context.close();
   });
 });

@@ -43,7 +43,7 @@ export function UpdatePage({ id }: { id: string }) {
   const [streamError, setStreamError] = useState<unknown>();
   const record = useQuery({
     queryKey: ["update", id, ended],
-    queryFn: () => api<UpdateView>(`/api/updates/${id}`),
+    queryFn: () => api<UpdateView & { events: StreamEvent[] }>(`/api/updates/${id}`),
     // The live stream says when the update ends; should it stall or drop (a proxy, core
     // restarting), the stored record still does, read again until it has ended.
     refetchInterval: (query) =>
@@ -70,8 +70,12 @@ export function UpdatePage({ id }: { id: string }) {
   const u = record.data;
   const status = ended ?? u?.status ?? "running";
   const result = (u?.result ?? undefined) as Result | undefined;
-  const steps = events.filter((e) => e.type === "step");
-  const logs = events.filter((e) => e.type === "log");
+  // Both are the update's events in order: the stream's, or the record's when it holds more
+  // (a stream that stalled or dropped; an event stored while the stream was opening).
+  const stored = u?.events ?? [];
+  const shown = stored.length > events.length ? stored : events;
+  const steps = shown.filter((e) => e.type === "step");
+  const logs = shown.filter((e) => e.type === "log");
   return (
     <>
       <section className="panel">
