@@ -18,7 +18,7 @@ import {
   type TestRegistry,
   waitFor,
 } from "@tugboat/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   compose,
   MOUNTS_SHARED,
@@ -58,6 +58,15 @@ describe.skipIf(skip !== undefined)("fleet acceptance", () => {
     fleet = await startHarness({ daemons, repo, writeFleet: (addresses) => writeFleet(repo, { addresses, project }) });
     stacks = fleet.stacks;
   }, 400_000);
+
+  afterEach(async (context) => {
+    if (context.task.result?.state !== "fail" || !fleet) return;
+    // What core recorded when a test failed, for whoever reads the failure.
+    const read = (path: string) => fleet.api("GET", path).catch((error: unknown) => String(error));
+    console.error(
+      `core's syncs:\n${JSON.stringify(await read("/api/syncs"))}\ncore's last updates:\n${JSON.stringify(await read("/api/updates?limit=8"), null, 1)}`,
+    );
+  });
 
   afterAll(async () => {
     await fleet?.stop();
