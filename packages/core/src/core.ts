@@ -347,7 +347,7 @@ export async function startCore(
     }),
     say: log,
     background,
-    observability: { metrics, retention, alerts: alertStore, delivery, registry: prometheus.registry },
+    observability: { metrics, retention, alerts: alertStore, delivery, exposition: prometheus.exposition },
     backups,
     agentBuilds,
     agentLink: { tokens: agentTokens, links, listener: undefined },

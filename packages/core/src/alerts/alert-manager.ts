@@ -33,7 +33,8 @@ export class AlertManager {
 
   /** Server thresholds and windows, and alerters, from one sync's fleet (each sync adds its own). */
   configureFleet(sync: string, fleet: Pick<Fleet, "servers" | "alerters">): void {
-    this.fleets.set(sync, fleet);
+    // Only what is read here is kept: the fleet's stacks, held here too, were most of core's heap at 5,000.
+    this.fleets.set(sync, { servers: fleet.servers, alerters: fleet.alerters });
     const all = [...this.fleets.values()];
     this.settings = new Map(all.flatMap((f) => f.servers.map((s) => [s.name, s.config] as const)));
     this.deps.delivery.setAlerters(all.flatMap((f) => f.alerters.map((a) => ({ name: a.name, config: a.config }))));

@@ -1,6 +1,5 @@
 // What route handlers need: the stores and services of one running core.
 
-import type { Registry } from "prom-client";
 import type { AgentPool } from "../agents/agent-pool.js";
 import type { AgentLinks } from "../agents/link/agent-links.js";
 import type { AgentTokens } from "../agents/link/agent-tokens.js";
@@ -23,6 +22,7 @@ import type { ImageWatch } from "../images/image-watch.js";
 import type { Logs } from "../logs/logs.js";
 import type { Retention } from "../metrics/downsampler.js";
 import type { MetricStore } from "../metrics/metric-store.js";
+import type { Exposition } from "../monitor/prometheus.js";
 import type { AgentBuilds } from "../ops/agents/agent-build.js";
 import type { Backups } from "../ops/backups/backups.js";
 import type { CoreKey } from "../secrets/core-key.js";
@@ -83,6 +83,6 @@ export interface CoreContext {
     retention: Retention;
     alerts: AlertStore;
     delivery: AlertDelivery;
-    registry: Registry;
+    exposition: Exposition;
   };
 }

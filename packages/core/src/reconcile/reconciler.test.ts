@@ -26,7 +26,6 @@ const row: StackRow = {
   },
   desiredFingerprint: "f",
   deployedFingerprint: "f",
-  deployedParts: null,
   deployedCommit: "c".repeat(40),
   deployedAt: "2026-12-02T00:00:00.000Z",
   state: "running",

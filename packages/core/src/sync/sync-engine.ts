@@ -331,7 +331,7 @@ export class SyncEngine {
     const { fingerprint, parts } = fingerprintStack(stack, this.deps.digest);
     await this.deps.stacks.setStopped(stackName, false);
     // Parts an older Tugboat stored have another shape: then nothing is known to have changed.
-    const deployed = FingerprintPartsSchema.safeParse(row.deployedParts).data;
+    const deployed = FingerprintPartsSchema.safeParse(await this.deps.stacks.deployedParts(stackName)).data;
     const started = await this.deps.deployer.start(
       {
         stack,

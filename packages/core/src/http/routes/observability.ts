@@ -36,7 +36,7 @@ function range(query: z.output<typeof StatsQuery>) {
 }
 
 export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext): Promise<void> {
-  const { metrics, alerts, delivery, registry, retention } = ctx.observability;
+  const { metrics, alerts, delivery, exposition, retention } = ctx.observability;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   // Prometheus scrapes with an API key: `authorization: Bearer tgk_…`.
@@ -49,7 +49,7 @@ export async function observabilityRoutes(app: FastifyInstance, ctx: CoreContext
         response: { 200: { description: "text/plain", content: { "text/plain": { schema: z.string() } } } },
       },
     },
-    async (_request, reply) => reply.header("content-type", registry.contentType).send(await registry.metrics()),
+    async (_request, reply) => reply.header("content-type", exposition.contentType).send(await exposition.metrics()),
   );
 
   api.get(
