@@ -21,4 +21,16 @@ describe("the spot of each server in a status round", () => {
     expect(Math.min(...slices)).toBeGreaterThan(0);
     expect(Math.max(...slices)).toBeLessThan(125);
   });
+
+  it("polls the servers that fall near each other together, a few spots a second", () => {
+    const spots = new Map<number, number>();
+    for (let i = 0; i < 500; i += 1) {
+      const offset = offsetOf(`server-${i}`, 15_000);
+      expect(offset % 250).toBe(0);
+      spots.set(offset, (spots.get(offset) ?? 0) + 1);
+    }
+    // 54 spots of 250 ms in the first 13.5 s: about nine servers each.
+    expect(spots.size).toBeLessThanOrEqual(54);
+    expect(Math.max(...spots.values())).toBeLessThan(30);
+  });
 });
