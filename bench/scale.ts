@@ -7,11 +7,13 @@
 // CPU and memory every 15 s (bench/soak-probe.mjs, no forced collections).
 // Measured once every stack is deployed and running: core's CPU per 15 s
 // round, its RSS, the dashboard API's latency and the dashboard's first
-// render in Chromium, cold.
-import { type ChildProcess, spawn } from "node:child_process";
+// render in Chromium, cold. Beside the round, its floor on the same agents:
+// a bare client asking what the round asks (bench/round-floor.ts).
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   gitRepo,
   launchBrowser,
@@ -30,6 +32,8 @@ const SERVERS = Number(process.env.BENCH_SCALE_SERVERS ?? 500);
 const STACKS_PER_SERVER = Number(process.env.BENCH_SCALE_STACKS ?? 10);
 const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 12);
 const REQUESTS = Number(process.env.BENCH_RUNS ?? 200);
+const FLOOR_ROUNDS = 3;
+const execFileAsync = promisify(execFile);
 // To measure one database only: BENCH_SCALE_DATABASES=sqlite (or postgresql).
 const DATABASES = (process.env.BENCH_SCALE_DATABASES ?? "sqlite,postgresql").toLowerCase().split(",");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -37,6 +41,24 @@ const TUG = join(ROOT, "packages/cli/bin/tug.js");
 const ADMIN = { username: "admin", password: benchSecret() };
 const PASSKEY = benchSecret();
 const COMPOSE = "services:\n  app:\n    image: local/busybox:1\n  db:\n    image: local/busybox:1\n";
+
+/** bench/round-floor.ts over the same agents: the CPU (ms) of each of its rounds. */
+async function roundFloor(urls: string[]): Promise<number[]> {
+  const script = join(ROOT, "bench/round-floor.ts");
+  const args = [
+    "--conditions=tugboat-source",
+    "--import",
+    "tsx",
+    script,
+    String(FLOOR_ROUNDS),
+    String(STACKS_PER_SERVER),
+  ];
+  const { stdout } = await execFileAsync(process.execPath, [...args, "15000", ...urls], {
+    cwd: ROOT,
+    timeout: 600_000,
+  });
+  return (JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { cpu: number[] }).cpu;
+}
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
@@ -237,6 +259,7 @@ export async function benchScale(): Promise<BenchResult> {
   const repo = await gitRepo();
   try {
     await writeFleet(repo, agents, { stacksPerServer: STACKS_PER_SERVER, compose: COMPOSE });
+    const floor = median(await roundFloor(agents.urls));
     const results = DATABASES.includes("sqlite") ? [await measure("SQLite", "", repo.remote)] : [];
     const noPostgres = DATABASES.includes("postgresql") ? postgresUnavailableReason() : "not asked for";
     if (!noPostgres) {
@@ -265,8 +288,12 @@ export async function benchScale(): Promise<BenchResult> {
           ok: r.perRound < 1000,
         },
         {
-          metric: `${r.database}: of which in the kernel (system time; writes to the agents' sockets)`,
+          metric: `${r.database}: of which in the kernel (system time)`,
           value: `${r.systemPerRound.toFixed(0)} ms`,
+        },
+        {
+          metric: `${r.database}: ratio to the floor: a bare Node client making the round's status requests (POST /poll to every agent, at the same spots; no log polls), nothing stored (${floor.toFixed(0)} ms a round, median of ${FLOOR_ROUNDS})`,
+          value: `${(r.perRound / floor).toFixed(2)}×`,
         },
         {
           metric: `${r.database}: the same, each 15 s sample in order (ms)`,
