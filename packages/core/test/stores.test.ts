@@ -8,8 +8,8 @@ import {
   type RootOperationNode,
   sql,
 } from "kysely";
-import { describe, expect, it } from "vitest";
-import { ServerStore } from "../src/agents/server-store.js";
+import { describe, expect, it, vi } from "vitest";
+import { CONTACT_BATCH_MS, CONTACT_WRITE_MS, ServerStore } from "../src/agents/server-store.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
 import type { Db } from "../src/db/open-database.js";
 import { StackStore } from "../src/deploy/stack-store.js";
@@ -373,6 +373,51 @@ describe.each(backends)("state layer on $name", ({ name, skip, open }) => {
       expect((await servers.list()).map((s) => s.name)).toEqual(["atlas"]);
       await servers.remove("atlas");
       expect(await servers.get("atlas")).toBeUndefined();
+    },
+  );
+
+  it.skipIf(skip !== undefined)(
+    "stores the last-seen times that are due together, each server's latest, in one statement",
+    async () => {
+      const db = await open();
+      const servers = new ServerStore(db);
+      const names = ["atlas", "boreas", "ceto"];
+      const stored = async () =>
+        Object.fromEntries(
+          (await db.selectFrom("servers").select(["name", "last_seen"]).orderBy("name").execute()).map((r) => [
+            r.name,
+            r.last_seen,
+          ]),
+        );
+      const contact = async () => {
+        for (const name of names) await servers.recordContact(name, { reachable: true, agentVersion: "0.1.0" });
+      };
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.parse("2026-12-07T10:00:00Z") });
+      try {
+        for (const name of names)
+          await servers.upsert({ name, sync: "root", address: `https://${name}:8120`, enabled: true, region: "" });
+        await contact();
+        const first = await stored();
+        expect(first.atlas).toBe("2026-12-07T10:00:00.000Z");
+        // Due after CONTACT_WRITE_MS, then gathered for CONTACT_BATCH_MS: nothing stored yet.
+        vi.setSystemTime(Date.now() + CONTACT_WRITE_MS);
+        await contact();
+        expect(await stored()).toEqual(first);
+        vi.setSystemTime(Date.now() + CONTACT_BATCH_MS);
+        await servers.recordContact("atlas", { reachable: true, agentVersion: "0.1.0" });
+        // The batch is stored: atlas's time is its latest contact, the others' theirs from before.
+        const later = new Date(Date.now()).toISOString();
+        const due = new Date(Date.now() - CONTACT_BATCH_MS).toISOString();
+        expect(await stored()).toEqual({ atlas: later, boreas: due, ceto: due });
+        // A change is written at once, with the time seen in memory.
+        vi.setSystemTime(Date.now() + CONTACT_WRITE_MS);
+        await contact();
+        await servers.recordContact("boreas", { reachable: false, error: "connection refused" });
+        expect((await stored()).boreas).toBe(new Date(Date.now()).toISOString());
+        expect((await servers.get("boreas"))?.reachable).toBe(false);
+      } finally {
+        vi.useRealTimers();
+      }
     },
   );
 
