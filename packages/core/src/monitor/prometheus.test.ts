@@ -39,6 +39,17 @@ describe("the Prometheus exposition", () => {
     expect(await exposition.metrics()).not.toContain('stack="db"');
   });
 
+  it("lists every stack in each of two scrapes under way at once", async () => {
+    const { exposition } = fleet(["web", "db"]);
+    for (let i = 0; i < 5; i += 1) {
+      const scrapes = await Promise.all([exposition.metrics(), exposition.metrics(), exposition.metrics()]);
+      for (const text of scrapes) {
+        expect(text).toContain('tug_stack_state{stack="db",server="apollo",state="running"} 1');
+        expect(text).toContain('tug_stack_drifted{stack="web",server="apollo"} 0');
+      }
+    }
+  });
+
   it("keeps no stack's series between scrapes", async () => {
     const { registry, exposition } = fleet(Array.from({ length: 50 }, (_, i) => `stack-${i}`));
     await exposition.metrics();

@@ -30,6 +30,7 @@ export function prometheusRegistry(deps: {
   const registry = new Registry();
   /** Gauges made afresh at each scrape, one label set per stack: emptied once written, not kept between scrapes. */
   const perStack: Gauge[] = [];
+  let scrapes = 0;
   new Gauge({ name: "tug_info", help: "Tugboat core version", labelNames: ["version"], registers: [registry] })
     .labels(deps.version)
     .set(1);
@@ -181,11 +182,14 @@ export function prometheusRegistry(deps: {
     exposition: {
       contentType: registry.contentType,
       async metrics() {
+        scrapes += 1;
         try {
           return await registry.metrics();
         } finally {
           // At 5,000 stacks these label sets held 10 MB of core's heap from one scrape to the next.
-          for (const gauge of perStack) gauge.reset();
+          // Emptied once no scrape is under way: one ending must not empty what another has yet to write.
+          scrapes -= 1;
+          if (scrapes === 0) for (const gauge of perStack) gauge.reset();
         }
       },
     },
