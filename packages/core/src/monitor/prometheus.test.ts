@@ -4,6 +4,7 @@ import { prometheusRegistry } from "./prometheus.js";
 type Deps = Parameters<typeof prometheusRegistry>[0];
 
 function fleet(stacks: string[]) {
+  const reads = { count: 0 };
   const rows = stacks.map((name) => ({
     name,
     server: "apollo",
@@ -14,14 +15,19 @@ function fleet(stacks: string[]) {
   }));
   const deps = {
     servers: { list: async () => [{ name: "apollo", region: "", reachable: true }] },
-    stacks: { list: async () => rows },
+    stacks: {
+      list: async () => {
+        reads.count += 1;
+        return rows;
+      },
+    },
     syncs: { list: async () => [] },
     alerts: { openAlerts: async () => [] },
     poller: { latestStats: new Map() },
     images: { list: async () => [{ stack: stacks[0], server: "apollo", status: "update-available" }] },
     version: "test",
   } as unknown as Deps;
-  return { rows, ...prometheusRegistry(deps) };
+  return { rows, reads, ...prometheusRegistry(deps) };
 }
 
 describe("the Prometheus exposition", () => {
@@ -48,6 +54,15 @@ describe("the Prometheus exposition", () => {
         expect(text).toContain('tug_stack_drifted{stack="web",server="apollo"} 0');
       }
     }
+  });
+
+  it("reads the stacks once a scrape, and afresh at the next", async () => {
+    const { rows, reads, exposition } = fleet(["web", "db"]);
+    await exposition.metrics();
+    expect(reads.count).toBe(1);
+    rows.pop();
+    expect(await exposition.metrics()).not.toContain('stack="db"');
+    expect(reads.count).toBe(2);
   });
 
   it("keeps no stack's series between scrapes", async () => {

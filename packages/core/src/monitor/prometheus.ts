@@ -31,6 +31,13 @@ export function prometheusRegistry(deps: {
   /** Gauges made afresh at each scrape, one label set per stack: emptied once written, not kept between scrapes. */
   const perStack: Gauge[] = [];
   let scrapes = 0;
+  /** Every stack, read once per scrape for the three gauges that list them (at 5,000 stacks each read is costly). */
+  let scrapeStacks: ReturnType<StackStore["list"]> | undefined;
+  const stacks = () => {
+    if (scrapes === 0) return deps.stacks.list();
+    scrapeStacks ??= deps.stacks.list();
+    return scrapeStacks;
+  };
   new Gauge({ name: "tug_info", help: "Tugboat core version", labelNames: ["version"], registers: [registry] })
     .labels(deps.version)
     .set(1);
@@ -81,7 +88,7 @@ export function prometheusRegistry(deps: {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const stack of await deps.stacks.list())
+        for (const stack of await stacks())
           for (const state of STACK_STATES)
             this.labels(stack.name, stack.server, state).set(stack.state === state ? 1 : 0);
       },
@@ -95,7 +102,7 @@ export function prometheusRegistry(deps: {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const stack of await deps.stacks.list())
+        for (const stack of await stacks())
           this.labels(stack.name, stack.server).set(stack.deployedFingerprint === stack.desiredFingerprint ? 0 : 1);
       },
     }),
@@ -108,7 +115,7 @@ export function prometheusRegistry(deps: {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const stack of await deps.stacks.list())
+        for (const stack of await stacks())
           if (stack.deployedFingerprint !== null) this.labels(stack.name, stack.server).set(stack.drift ? 1 : 0);
       },
     }),
@@ -189,7 +196,10 @@ export function prometheusRegistry(deps: {
           // At 5,000 stacks these label sets held 10 MB of core's heap from one scrape to the next.
           // Emptied once no scrape is under way: one ending must not empty what another has yet to write.
           scrapes -= 1;
-          if (scrapes === 0) for (const gauge of perStack) gauge.reset();
+          if (scrapes === 0) {
+            scrapeStacks = undefined;
+            for (const gauge of perStack) gauge.reset();
+          }
         }
       },
     },
