@@ -38,11 +38,16 @@ function poll(url: string, server: string): Promise<void> {
         res.on("data", (chunk: string) => {
           text += chunk;
         });
+        res.on("error", reject);
         res.on("end", () => {
-          const reply = JSON.parse(text) as { statuses: Array<{ stack: string; tag?: string; unchanged?: string }> };
-          for (const s of reply.statuses) tags.set(s.stack, s.tag ?? s.unchanged ?? "");
-          held.set(server, tags);
-          resolve();
+          try {
+            const reply = JSON.parse(text) as { statuses: Array<{ stack: string; tag?: string; unchanged?: string }> };
+            for (const s of reply.statuses) tags.set(s.stack, s.tag ?? s.unchanged ?? "");
+            held.set(server, tags);
+            resolve();
+          } catch (error) {
+            reject(new Error(`${url}/poll answered ${res.statusCode} with no statuses: ${String(error)}`));
+          }
         });
       },
     );
